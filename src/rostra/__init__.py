@@ -1,0 +1,3 @@
+"""Rostra: a self-hosted discussion platform for news publishers."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from rostra.cli.main import main
+
+main()

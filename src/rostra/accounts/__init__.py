@@ -1,0 +1,1 @@
+"""Reader accounts: registration, sign-in, sessions, email verification, password reset."""

@@ -1,0 +1,51 @@
+"""Rate limits: a sliding-window counter per key.
+
+The in-memory limiter serves one process; a Redis limiter with the same
+interface serves many (scale-out issue).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from typing import Protocol
+
+
+class RateLimiter(Protocol):
+    def hit(self, key: str, limit: int, window: int) -> int:
+        """Count one attempt; return 0 if allowed, else seconds until the next is."""
+
+    def reset(self, key: str) -> None: ...
+
+
+class MemoryRateLimiter:
+    def __init__(self) -> None:
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    def hit(self, key: str, limit: int, window: int) -> int:
+        now = time.monotonic()
+        with self._lock:
+            self._calls += 1
+            if self._calls % 1024 == 0:
+                self._sweep(now, window)
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - window:
+                hits.popleft()
+            if len(hits) >= limit:
+                return max(1, math.ceil(hits[0] + window - now))
+            hits.append(now)
+            return 0
+
+    def reset(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+    def _sweep(self, now: float, window: int) -> None:
+        # Keys whose newest hit is older than the window hold no information.
+        stale = [k for k, v in self._hits.items() if not v or v[-1] <= now - window]
+        for key in stale:
+            del self._hits[key]

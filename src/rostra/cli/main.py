@@ -1,0 +1,207 @@
+"""The `rostra` command line: serve, migrate, worker, createadmin, site."""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.orm import Session
+
+from rostra import __version__
+from rostra.config import ConfigError, Settings, load_settings
+from rostra.errors import RostraError
+
+
+def _settings(ctx: click.Context) -> Settings:
+    obj = ctx.ensure_object(dict)
+    if "settings" not in obj:
+        try:
+            obj["settings"] = load_settings()
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from exc
+    settings: Settings = obj["settings"]
+    return settings
+
+
+@contextmanager
+def _db(settings: Settings) -> Iterator[Session]:
+    from rostra.db import migrate
+    from rostra.db.engine import make_engine
+    from rostra.db.session import make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    try:
+        with make_sessionmaker(engine)() as db:
+            yield db
+    finally:
+        engine.dispose()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rostra")
+@click.option("--config", type=click.Path(exists=True, dir_okay=False),
+              help="TOML settings file (same names as ROSTRA_* without the prefix).")
+def main(config: str | None) -> None:
+    """Rostra: comments for news sites. Settings come from ROSTRA_* variables
+    and an optional TOML file; see the README's configuration table."""
+    if config:
+        os.environ["ROSTRA_CONFIG"] = config
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="Processes (use PostgreSQL when more than one).")
+@click.option("--demo/--no-demo", default=None, help="Serve the demo news site "
+              "(default: the ROSTRA_DEMO setting, which is on).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int,
+          demo: bool | None) -> None:
+    """Run the server (migrations run first)."""
+    import uvicorn
+
+    if demo is not None:
+        os.environ["ROSTRA_DEMO"] = "true" if demo else "false"
+    if "ROSTRA_PUBLIC_URL" not in os.environ:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        os.environ["ROSTRA_PUBLIC_URL"] = f"http://{shown}:{port}"
+    settings = _settings(ctx) if demo is None and "settings" in ctx.ensure_object(dict) \
+        else load_settings()
+    os.environ.setdefault("ROSTRA_DATA_DIR", str(settings.data_dir))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    click.echo(f"Rostra {__version__} on {settings.public_url}  "
+               f"(database: {settings.database_url.split('@')[-1]})")
+    if settings.demo:
+        click.echo(f"Demo news site: {settings.public_url}/")
+    uvicorn.run("rostra.cli.asgi:app", host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+@main.command()
+@click.option("--downgrade", "target_down", metavar="REVISION",
+              help="Go down to REVISION ('base' for an empty database).")
+@click.pass_context
+def migrate(ctx: click.Context, target_down: str | None) -> None:
+    """Bring the database schema up to date."""
+    from rostra.db import migrate as m
+    from rostra.db.engine import make_engine
+
+    engine = make_engine(_settings(ctx).database_url)
+    if target_down:
+        m.downgrade(engine, target_down)
+    else:
+        m.upgrade(engine)
+    click.echo(f"database at revision {m.current(engine) or 'base'}")
+    engine.dispose()
+
+
+@main.command()
+@click.pass_context
+def worker(ctx: click.Context) -> None:
+    """Run background jobs (mail) in the foreground, for scaled-out setups."""
+    from rostra.backends import build_backends
+    from rostra.db import migrate as m
+    from rostra.db.engine import make_engine
+    from rostra.db.session import make_sessionmaker
+    from rostra.jobs.runner import JobContext, Runner
+
+    settings = _settings(ctx)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    engine = make_engine(settings.database_url)
+    m.upgrade(engine)
+    runner = Runner(make_sessionmaker(engine), JobContext(settings, build_backends(settings)),
+                    settings.job_poll_seconds)
+    click.echo("worker running; Ctrl-C stops it")
+    try:
+        runner.run_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.option("--email", prompt=True)
+@click.option("--name", "display_name", prompt="Display name")
+@click.option("--password", envvar="ROSTRA_ADMIN_PASSWORD",
+              help="Default: asked for (or ROSTRA_ADMIN_PASSWORD).")
+@click.pass_context
+def createadmin(ctx: click.Context, email: str, display_name: str,
+                password: str | None) -> None:
+    """Create an administrator account (or make an existing one admin)."""
+    from rostra.accounts import service
+
+    if not password:
+        password = getpass.getpass("Password: ")
+        if password != getpass.getpass("Again: "):
+            raise click.ClickException("the passwords differ")
+    with _db(_settings(ctx)) as db:
+        try:
+            user = service.create_admin(db, email, password, display_name)
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        db.commit()
+        click.echo(f"administrator {user.email} (id {user.id}) ready")
+
+
+@main.group()
+def site() -> None:
+    """Configure the sites whose article URLs Rostra accepts."""
+
+
+@site.command("add")
+@click.argument("name")
+@click.option("--origin", "origins", multiple=True, required=True,
+              help="scheme://host[:port] the site's articles live on (repeatable).")
+@click.option("--title", default="")
+@click.option("--require-verified-email", is_flag=True,
+              help="Readers must verify their address before posting.")
+@click.option("--premoderate", is_flag=True, help="New comments wait for a moderator.")
+@click.pass_context
+def site_add(ctx: click.Context, name: str, origins: tuple[str, ...], title: str,
+             require_verified_email: bool, premoderate: bool) -> None:
+    """Add site NAME with its origins; prints its SSO secret."""
+    from rostra.sites import service
+
+    with _db(_settings(ctx)) as db:
+        try:
+            s = service.add_site(db, name, list(origins), title=title,
+                                 require_verified_email=require_verified_email,
+                                 moderation="pre" if premoderate else "post")
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        db.commit()
+        click.echo(f"site {s.name} added: {' '.join(s.origins)}")
+        click.echo(f"SSO secret: {s.sso_secret}")
+
+
+@site.command("list")
+@click.option("--secrets", "show_secrets", is_flag=True, help="Also print SSO secrets.")
+@click.pass_context
+def site_list(ctx: click.Context, show_secrets: bool) -> None:
+    """List the configured sites."""
+    from rostra.sites import repository
+
+    with _db(_settings(ctx)) as db:
+        sites = repository.all_sites(db)
+        if not sites:
+            click.echo("no sites yet: add one with `rostra site add NAME --origin URL`")
+        for s in sites:
+            flags = []
+            if s.require_verified_email:
+                flags.append("verified-email")
+            if s.moderation == "pre":
+                flags.append("premoderated")
+            line = f"{s.name}\t{' '.join(s.origins)}\t{','.join(flags) or '-'}"
+            if show_secrets:
+                line += f"\t{s.sso_secret}"
+            click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

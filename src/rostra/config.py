@@ -1,0 +1,182 @@
+"""One typed settings object, read in one place.
+
+Values come, in order of precedence, from keyword arguments (tests), the
+environment (``ROSTRA_*``), an optional TOML file named by ``ROSTRA_CONFIG``
+(or ``--config``), and the defaults below. The settings are passed to
+``create_app`` and reach request handlers through ``app.state.settings``;
+no module imports a global copy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says what to set."""
+
+
+class RateLimit(str):
+    """``"COUNT/SECONDS"``, e.g. ``"10/60"``: at most COUNT hits per SECONDS."""
+
+    @property
+    def count(self) -> int:
+        return int(self.split("/", 1)[0])
+
+    @property
+    def seconds(self) -> int:
+        return int(self.split("/", 1)[1])
+
+
+def _check_rate(value: str) -> str:
+    parts = value.split("/")
+    if len(parts) != 2 or not all(p.strip().isdigit() and int(p) > 0 for p in parts):
+        raise ValueError(f"expected COUNT/SECONDS such as 10/60, got {value!r}")
+    return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ROSTRA_",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    data_dir: Path = Field(
+        default=Path("./rostra-data"),
+        description="Folder for the SQLite file, the secret key and the mail outbox.",
+    )
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL; `postgresql://user@host/db` or `sqlite:///path`. "
+        "Default: a SQLite file in the data directory.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Signs internal tokens. Default: generated once and kept in "
+        "DATA_DIR/secret_key.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The address readers reach this server at; used in mails and the embed.",
+    )
+    demo: bool = Field(
+        default=True,
+        description="Serve the demo news site at / and keep the `demo` site configured.",
+    )
+    smtp_url: str = Field(
+        default="",
+        description="`smtp://user:pass@host:port` (or `smtp+starttls://`, `smtps://`). "
+        "Empty: mail is written to DATA_DIR/mail-outbox.",
+    )
+    mail_from: str = Field(default="Rostra <noreply@localhost>", description="Sender of mails.")
+    max_comment_length: int = Field(default=5000, ge=1, le=100_000,
+                                    description="Longest comment body, in characters.")
+    edit_window_seconds: int = Field(default=900, ge=0,
+                                     description="How long an author may edit a comment.")
+    session_days: int = Field(default=90, ge=1, description="Lifetime of a sign-in token.")
+    max_request_bytes: int = Field(default=65536, ge=1024,
+                                   description="Largest request body accepted.")
+    rate_limit_enabled: bool = Field(default=True, description="Switch all rate limits.")
+    rate_login: str = Field(default="10/300", description="Login attempts per address "
+                            "and per account (COUNT/SECONDS).")
+    rate_register: str = Field(default="5/3600", description="Registrations per client "
+                               "address (COUNT/SECONDS).")
+    rate_post: str = Field(default="10/60", description="Comments and edits per account "
+                           "and per client address (COUNT/SECONDS).")
+    rate_mail: str = Field(default="3/3600", description="Password-reset and verification "
+                           "mails per address (COUNT/SECONDS).")
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses whose X-Forwarded-For is believed.",
+    )
+    job_poll_seconds: float = Field(default=1.0, gt=0,
+                                    description="How often the in-process job runner polls.")
+    run_jobs_in_process: bool = Field(
+        default=True,
+        description="Run background jobs (mail) inside `rostra serve`; set false when "
+        "`rostra worker` processes run them.",
+    )
+
+    @field_validator("rate_login", "rate_register", "rate_post", "rate_mail")
+    @classmethod
+    def _rates(cls, value: str) -> str:
+        return _check_rate(value)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        toml_path = os.environ.get("ROSTRA_CONFIG")
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+        return tuple(sources)
+
+    def rate(self, name: str) -> RateLimit:
+        return RateLimit(getattr(self, f"rate_{name}"))
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        return self.data_dir / "mail-outbox"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings and fill the derived defaults (database, secret key).
+
+    Fails with a :class:`ConfigError` that names the setting to fix.
+    """
+    config_file = os.environ.get("ROSTRA_CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise ConfigError(f"ROSTRA_CONFIG names {config_file!r}, which is not a file")
+    try:
+        settings = Settings(**overrides)
+    except ValueError as exc:
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+    return finish(settings)
+
+
+def finish(settings: Settings) -> Settings:
+    """Fill in what defaults to files in the data directory."""
+    data_dir = settings.data_dir.expanduser().resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    updates: dict[str, Any] = {"data_dir": data_dir}
+    if not settings.database_url:
+        updates["database_url"] = f"sqlite:///{data_dir / 'rostra.db'}"
+    if not settings.secret_key:
+        updates["secret_key"] = _stored_secret(data_dir / "secret_key")
+    return settings.model_copy(update=updates)
+
+
+def _stored_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    # Created with owner-only permissions before the key is written.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key

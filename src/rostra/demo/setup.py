@@ -1,0 +1,28 @@
+"""Keeps the `demo` site configured when the demo news site is on."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from rostra.config import Settings
+from rostra.sites import repository, service
+
+
+def demo_origins(settings: Settings) -> list[str]:
+    parts = urlsplit(settings.public_url)
+    origins = {f"{parts.scheme}://{parts.netloc}"}
+    port = parts.port
+    for host in ("127.0.0.1", "localhost"):
+        origins.add(f"{parts.scheme}://{host}" + (f":{port}" if port else ""))
+    return sorted(origins)
+
+
+def ensure_demo_site(db: Session, settings: Settings) -> None:
+    site = repository.by_name(db, "demo")
+    if site is None:
+        taken = repository.all_origins(db)
+        origins = [o for o in demo_origins(settings) if o not in taken]
+        if origins:
+            service.add_site(db, "demo", origins, title="The Riverton Ledger (demo)")

@@ -1,0 +1,5 @@
+"""Placeholder; replaced by the embed work."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""HTTP concerns shared by every router: client address, security headers, body limits."""

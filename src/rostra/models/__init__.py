@@ -1,0 +1,26 @@
+"""ORM models, one class per module; importing this package registers them all."""
+
+from rostra.models.auth_session import AuthSession
+from rostra.models.comment import Comment, CommentStatus
+from rostra.models.email_token import EmailToken
+from rostra.models.idempotency import IdempotencyKey
+from rostra.models.outbox import OutboxEvent
+from rostra.models.reaction import Reaction
+from rostra.models.site import Site
+from rostra.models.sso_token import UsedSsoToken
+from rostra.models.story import Story
+from rostra.models.user import User
+
+__all__ = [
+    "AuthSession",
+    "Comment",
+    "CommentStatus",
+    "EmailToken",
+    "IdempotencyKey",
+    "OutboxEvent",
+    "Reaction",
+    "Site",
+    "Story",
+    "UsedSsoToken",
+    "User",
+]

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rostra.db.base import Base, UTCDateTime, utcnow
+
+
+class CommentStatus(enum.StrEnum):
+    PUBLISHED = "published"
+    PENDING = "pending"    # waits for a moderator; only its author sees it
+    REJECTED = "rejected"  # refused by a moderator; only its author sees it
+    DELETED = "deleted"    # a placeholder kept because it has replies
+
+
+class Comment(Base):
+    """A comment or a reply. ``thread_id`` is the top-level comment's id, so a
+    whole thread, at any depth, is one indexed read."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_story_top_created", "story_id", "depth", "created_at", "id"),
+        Index("ix_comments_story_top_likes", "story_id", "depth", "like_count", "id"),
+        Index("ix_comments_thread_created", "thread_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("comments.id", ondelete="CASCADE"), index=True
+    )
+    # Null only between insert and the flush that learns the row's own id.
+    thread_id: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text, default="")
+    html: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PUBLISHED)
+    like_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Direct replies that are not deleted; decides tombstone versus removal.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

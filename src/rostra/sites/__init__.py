@@ -1,0 +1,1 @@
+"""Sites: the publishers whose article URLs Rostra accepts."""

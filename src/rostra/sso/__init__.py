@@ -1,0 +1,1 @@
+"""sso (see issue 3)."""

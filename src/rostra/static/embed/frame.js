@@ -1,0 +1,40 @@
+// The iframe's side of the conversation with the loader on the host page.
+// It only ever posts to the host origin the server validated against the
+// site's configured origins, and only accepts messages from that origin.
+import { config } from "./i18n.js";
+
+const embedded = window.parent !== window && !!config.origin;
+
+export function toHost(msg) {
+  if (embedded) window.parent.postMessage(msg, config.origin);
+}
+
+export function onHostMessage(handler) {
+  if (!embedded) return;
+  window.addEventListener("message", (e) => {
+    if (e.origin !== config.origin || e.source !== window.parent) return;
+    if (e.data && typeof e.data.rostra === "string") handler(e.data);
+  });
+}
+
+// Keep the iframe exactly as tall as the thread, so the host page scrolls it.
+export function fitHeight() {
+  if (!embedded) return;
+  let last = 0;
+  const send = () => {
+    const height = Math.ceil(document.body.getBoundingClientRect().height);
+    if (height !== last) { last = height; toHost({ rostra: "resize", height }); }
+  };
+  if ("ResizeObserver" in window) new ResizeObserver(send).observe(document.body);
+  else setInterval(send, 500);
+  send();
+}
+
+// Reads `sub` from an SSO token without verifying it (the server verifies);
+// used only to skip exchanging a token for the reader who is already signed in.
+export function jwtSubject(jwt) {
+  try {
+    const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return String(JSON.parse(atob(part)).sub);
+  } catch (e) { return null; }
+}

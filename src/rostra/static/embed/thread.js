@@ -1,0 +1,304 @@
+// The comment thread inside the iframe: loading, sorting, paging, posting,
+// replying, editing, deleting, liking, and reacting to sign-in elsewhere.
+import { h } from "./dom.js";
+import { t, plural, ago, config } from "./i18n.js";
+import { api, token, setToken, ssoSubject, onAuthChange, ApiError } from "./api.js";
+import { composer } from "./composer.js";
+import { renderComment, renderArticle, moreRepliesButton } from "./comment.js";
+import { toHost, onHostMessage, fitHeight, jwtSubject } from "./frame.js";
+
+const $ = (id) => document.getElementById(id);
+const list = $("list");
+const index = new Map(); // comment id -> {data, li}
+const state = { sort: $("sort").value || "newest", story: null, next: null, me: null, loading: 0 };
+
+function announce(text) {
+  // Clearing first makes screen readers repeat an identical message.
+  $("status").textContent = "";
+  setTimeout(() => { $("status").textContent = text; }, 30);
+}
+function alertBox(err) {
+  const box = $("alert");
+  box.textContent = err ? (err.detail || t("network_error")) : "";
+  box.hidden = !err;
+}
+const closed = () => !!(state.story && state.story.is_closed);
+
+// --- loading -------------------------------------------------------------
+
+async function load(more) {
+  const ticket = ++state.loading; // a newer load (sort change, sign-in) wins
+  const q = new URLSearchParams({ url: config.url, sort: state.sort, limit: String(config.pageSize || 20) });
+  if (more && state.next) q.set("cursor", state.next);
+  if (!more) announce(t("loading"));
+  try {
+    const { data } = await api("GET", "/api/v1/comments?" + q);
+    if (ticket !== state.loading) return;
+    alertBox(null);
+    state.story = data.story;
+    state.next = data.next_cursor;
+    if (!more) { list.textContent = ""; index.clear(); }
+    for (const c of data.comments) list.append(renderComment(c, closed(), index));
+    renderCount();
+    renderCompose();
+    $("more").hidden = !state.next;
+    $("empty").hidden = list.children.length > 0;
+    if (!more) announce(plural("count", state.story.comment_count));
+  } catch (err) {
+    if (ticket === state.loading) alertBox(err);
+  }
+}
+
+function renderCount() {
+  $("total").textContent = state.story ? "(" + state.story.comment_count + ")" : "";
+}
+
+// --- who is signed in ----------------------------------------------------
+
+async function loadMe() {
+  state.me = null;
+  if (!token()) return;
+  try {
+    state.me = (await api("GET", "/api/v1/me")).data;
+  } catch (err) {
+    if (err.status === 401) setToken(null); // revoked or expired elsewhere
+  }
+}
+
+function renderAuthBar() {
+  const bar = $("authbar");
+  bar.textContent = "";
+  if (state.me) {
+    bar.append(h("span", null, t("signed_in_as", { name: state.me.display_name })), " ",
+      h("button", { type: "button", class: "link", id: "signout", onclick: signOut }, t("sign_out")));
+  } else {
+    bar.append(h("button", { type: "button", class: "link", id: "signin", onclick: () => openAuth("signin") }, t("sign_in")), " ",
+      h("button", { type: "button", class: "link", id: "register", onclick: () => openAuth("register") }, t("register")));
+  }
+}
+
+function renderCompose() {
+  const box = $("compose");
+  box.textContent = "";
+  if (closed()) { box.append(h("p", { class: "notice" }, t("closed"))); return; }
+  if (!state.me) {
+    box.append(h("p", { class: "notice" }, t("sign_in_to_comment"), " ",
+      h("button", { type: "button", class: "link", onclick: () => openAuth("signin") }, t("sign_in"))));
+    return;
+  }
+  const form = composer({ label: t("compose_label"), submitText: t("post"),
+    onSubmit: async (body, key) => { await post(body, null, key); form.clear(); } });
+  box.append(form);
+}
+
+async function openAuth(mode) {
+  const auth = await import("./auth.js");
+  auth.open($("authpanel"), mode, async (user) => { await signedIn(user); });
+}
+
+async function signedIn(user) {
+  $("authpanel").textContent = "";
+  state.me = user;
+  renderAuthBar();
+  announce(t("now_signed_in", { name: user.display_name }));
+  await load(false);
+  $("signout").focus();
+}
+
+async function signOut() {
+  if (token()) await api("POST", "/api/v1/auth/logout").catch(() => null);
+  setToken(null);
+  state.me = null;
+  renderAuthBar();
+  announce(t("now_signed_out"));
+  await load(false);
+  $("signin").focus();
+}
+
+async function refreshAuth() {
+  await loadMe();
+  renderAuthBar();
+  $("authpanel").textContent = "";
+  await load(false);
+}
+
+// --- writing -------------------------------------------------------------
+
+async function post(body, parentId, key) {
+  const payload = { url: config.url, title: config.title || null, parent_id: parentId, body };
+  const { status, data } = await api("POST", "/api/v1/comments", payload, { "Idempotency-Key": key });
+  const li = renderComment(data, closed(), index);
+  const parent = parentId && index.get(parentId);
+  if (parent) parent.li.querySelector(":scope > ol.replies").append(li);
+  else if (state.sort === "newest") list.prepend(li);
+  else list.append(li);
+  $("empty").hidden = true;
+  if (status === 201 && data.status === "published") {
+    state.story.comment_count += 1;
+    renderCount();
+    toHost({ rostra: "count", url: config.hostUrl, count: state.story.comment_count });
+  }
+  li.querySelector("article").focus();
+  announce(status === 202 || data.status === "pending" ? t("posted_pending") : t("posted"));
+}
+
+function openReply(entry) {
+  const art = entry.li.querySelector(":scope > article");
+  const open = entry.li.querySelector(":scope > form.composer");
+  if (open) { open.focusInput(); return; }
+  const name = entry.data.author ? entry.data.author.display_name : t("unknown_author");
+  const form = composer({
+    label: t("reply_label", { name }), submitText: t("post_reply"),
+    onCancel: () => { form.remove(); art.querySelector('[data-action="reply"]').focus(); },
+    onSubmit: async (body, key) => { await post(body, entry.data.id, key); form.remove(); },
+  });
+  art.after(form);
+  form.focusInput();
+}
+
+function openEdit(entry) {
+  const art = entry.li.querySelector(":scope > article");
+  const body = art.querySelector(".body");
+  const actions = art.querySelector(".actions");
+  body.hidden = true; actions.hidden = true;
+  const form = composer({
+    label: t("edit_label"), submitText: t("save"), initial: entry.data.body || "",
+    onCancel: () => { form.remove(); body.hidden = false; actions.hidden = false; actions.querySelector('[data-action="edit"]').focus(); },
+    onSubmit: async (text) => {
+      const { data } = await api("PATCH", "/api/v1/comments/" + entry.data.id, { body: text });
+      replaceArticle(entry, data).focus();
+      announce(t("saved"));
+    },
+  });
+  body.after(form);
+  form.focusInput();
+}
+
+function replaceArticle(entry, data) {
+  entry.data = Object.assign({}, entry.data, data, { replies: [] });
+  const fresh = renderArticle(entry.data, closed());
+  entry.li.querySelector(":scope > article").replaceWith(fresh);
+  const form = entry.li.querySelector(":scope > form.composer");
+  if (form && form.previousElementSibling === fresh) form.remove();
+  return fresh;
+}
+
+function confirmDelete(entry, button) {
+  const actions = button.parentElement;
+  const row = h("div", { class: "confirm", role: "group", "aria-label": t("confirm_delete") },
+    h("span", null, t("confirm_delete")), " ",
+    h("button", { type: "button", class: "danger", onclick: () => remove(entry, row) }, t("delete")), " ",
+    h("button", { type: "button", onclick: () => { row.remove(); actions.hidden = false; button.focus(); } }, t("cancel")));
+  actions.hidden = true;
+  actions.after(row);
+  row.querySelector("button.danger").focus();
+}
+
+async function remove(entry, row) {
+  try {
+    await api("DELETE", "/api/v1/comments/" + entry.data.id);
+  } catch (err) {
+    row.append(h("p", { class: "error", role: "alert" }, err.detail || t("network_error")));
+    return;
+  }
+  const hasReplies = entry.li.querySelector(":scope > ol.replies > li");
+  const wasPublished = entry.data.status === "published";
+  const next = entry.li.nextElementSibling || entry.li.parentElement.closest("li") || null;
+  if (hasReplies) {
+    replaceArticle(entry, { status: "deleted", html: "", author: null, is_mine: false }).focus();
+  } else {
+    entry.li.remove();
+    index.delete(entry.data.id);
+    const target = next ? next.querySelector("article") : $("heading");
+    if (target) { if (!next) target.setAttribute("tabindex", "-1"); target.focus(); }
+  }
+  if (wasPublished && state.story) { state.story.comment_count = Math.max(0, state.story.comment_count - 1); renderCount(); }
+  announce(t("removed"));
+}
+
+async function toggleLike(entry, button) {
+  if (!state.me) { openAuth("signin"); return; }
+  const liked = button.getAttribute("aria-pressed") === "true";
+  try {
+    const { data } = await api(liked ? "DELETE" : "PUT", "/api/v1/comments/" + entry.data.id + "/reactions/like");
+    entry.data.liked = data.liked; entry.data.like_count = data.like_count;
+    button.setAttribute("aria-pressed", data.liked ? "true" : "false");
+    button.setAttribute("aria-label", t("like") + ", " + plural("likes", data.like_count));
+    button.querySelector(".n").textContent = " " + data.like_count;
+  } catch (err) { alertBox(err); }
+}
+
+async function moreReplies(entry, button) {
+  button.disabled = true;
+  try {
+    const q = new URLSearchParams({ cursor: button.dataset.cursor });
+    const { data } = await api("GET", "/api/v1/comments/" + entry.data.id + "/replies?" + q);
+    let first = null;
+    for (const r of data.replies) {
+      const li = renderComment(Object.assign({}, r, { replies: [] }), closed(), index);
+      const parent = index.get(r.parent_id) || entry;
+      parent.li.querySelector(":scope > ol.replies").append(li);
+      first = first || li;
+    }
+    if (data.next_cursor) { button.replaceWith(moreRepliesButton(data.next_cursor)); }
+    else button.remove();
+    if (first) first.querySelector("article").focus();
+  } catch (err) { button.disabled = false; alertBox(err); }
+}
+
+list.addEventListener("click", (e) => {
+  const button = e.target.closest("button[data-action]");
+  if (!button) return;
+  const li = button.closest("li.comment");
+  const entry = li && index.get(Number(li.dataset.id));
+  if (!entry) return;
+  const action = button.dataset.action;
+  if (action === "reply") { if (state.me) openReply(entry); else openAuth("signin"); }
+  else if (action === "edit") openEdit(entry);
+  else if (action === "delete") confirmDelete(entry, button);
+  else if (action === "like") toggleLike(entry, button);
+  else if (action === "more-replies") moreReplies(entry, button);
+});
+
+// --- host page messages (SSO) --------------------------------------------
+
+async function sso(jwt) {
+  const sub = jwtSubject(jwt);
+  if (token() && sub && ssoSubject() === sub && state.me) return; // already this reader
+  try {
+    const { data } = await api("POST", "/api/v1/auth/sso", { url: config.url, token: jwt });
+    setToken(data.token, sub);
+    await signedIn(data.user);
+  } catch (err) { alertBox(err instanceof ApiError ? err : null); }
+}
+
+onHostMessage((msg) => {
+  if (msg.rostra === "sso" && typeof msg.token === "string") sso(msg.token);
+  else if (msg.rostra === "logout") signOut();
+});
+
+// --- start ---------------------------------------------------------------
+
+$("sort").addEventListener("change", (e) => { state.sort = e.target.value; load(false); });
+$("more").addEventListener("click", async () => {
+  const last = list.lastElementChild;
+  await load(true);
+  const first = last ? last.nextElementSibling : list.firstElementChild;
+  if (first) first.querySelector("article").focus();
+});
+onAuthChange(refreshAuth);
+// Relative times age, and the edit button goes when the window closes.
+setInterval(() => {
+  for (const el of list.querySelectorAll("time")) el.textContent = ago(el.getAttribute("datetime"));
+  for (const b of list.querySelectorAll('[data-action="edit"]')) {
+    if (new Date(b.dataset.until) <= new Date()) b.remove();
+  }
+}, 30000);
+
+fitHeight();
+(async () => {
+  await loadMe();
+  renderAuthBar();
+  toHost({ rostra: "ready" }); // the loader now sends any queued SSO token
+  await load(false);
+})();

@@ -1,0 +1,1 @@
+"""Stories: one per article URL."""

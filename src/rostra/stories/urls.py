@@ -1,0 +1,67 @@
+"""Article URL normalisation: one article is one story whatever a link carries.
+
+Links to the same article differ by fragment (``#comments``), by tracking
+parameters added by newsletters and social networks, by the case of the host
+and by explicit default ports. All of those are dropped or folded here; the
+path and the meaningful query parameters (sorted) are kept.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from rostra.errors import Invalid
+
+MAX_URL_LENGTH = 2048
+
+_TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
+_TRACKING_PARAMS = frozenset({
+    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
+    "twclid", "ttclid", "igshid", "igsh", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc",
+    "_hsmi", "mkt_tok", "ref_src", "ref_url", "cmpid", "ocid", "icid", "ito", "s_cid",
+    "wt_mc", "at_medium", "at_campaign", "share", "smid", "cid", "spm", "vero_id",
+})
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL, normalised like stories' URLs."""
+    parts = urlsplit(normalise(url))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def normalise(url: str, *, field: str = "url") -> str:
+    """Return the canonical form of an article URL or raise ``Invalid``."""
+    raw = url.strip()
+    if not raw:
+        raise Invalid("The article URL is empty.", field=field, code="invalid_url")
+    if len(raw) > MAX_URL_LENGTH:
+        raise Invalid(f"The article URL is longer than {MAX_URL_LENGTH} characters.",
+                      field=field, code="invalid_url")
+    if any(ord(ch) < 32 or ch.isspace() for ch in raw):
+        raise Invalid("The article URL contains spaces or control characters.",
+                      field=field, code="invalid_url")
+    try:
+        parts = urlsplit(raw)
+        port = parts.port
+    except ValueError as exc:
+        raise Invalid(f"The article URL cannot be read: {exc}.", field=field,
+                      code="invalid_url") from exc
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise Invalid("The article URL must be an absolute http:// or https:// URL.",
+                      field=field, code="invalid_url")
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = parts.path or "/"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not _is_tracking(k)]
+    query.sort()
+    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))

@@ -144,6 +144,10 @@ class Settings(BaseSettings):
         return self.data_dir / "mail-outbox"
 
 
+# Variables that configure the command rather than the settings.
+_NOT_SETTINGS = {"ROSTRA_CONFIG", "ROSTRA_ADMIN_PASSWORD"}
+
+
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings and fill the derived defaults (database, secret key).
 
@@ -152,6 +156,12 @@ def load_settings(**overrides: Any) -> Settings:
     config_file = os.environ.get("ROSTRA_CONFIG")
     if config_file and not Path(config_file).is_file():
         raise ConfigError(f"ROSTRA_CONFIG names {config_file!r}, which is not a file")
+    known = {f"ROSTRA_{name.upper()}" for name in Settings.model_fields} | _NOT_SETTINGS
+    unknown = sorted(n for n in os.environ if n.startswith("ROSTRA_") and n not in known
+                     and not n.startswith("ROSTRA_TEST_"))
+    if unknown:
+        raise ConfigError(f"unknown setting {', '.join(unknown)}: see the README's "
+                          "configuration table (a typo?)")
     try:
         settings = Settings(**overrides)
     except ValueError as exc:

@@ -67,15 +67,17 @@ def serve(ctx: click.Context, host: str, port: int, workers: int,
     """Run the server (migrations run first)."""
     import uvicorn
 
+    # uvicorn imports the app in each worker process, so the choices made
+    # here travel as environment variables that load_settings() reads there.
     if demo is not None:
         os.environ["ROSTRA_DEMO"] = "true" if demo else "false"
     if "ROSTRA_PUBLIC_URL" not in os.environ:
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
         os.environ["ROSTRA_PUBLIC_URL"] = f"http://{shown}:{port}"
-    settings = _settings(ctx) if demo is None and "settings" in ctx.ensure_object(dict) \
-        else load_settings()
-    os.environ.setdefault("ROSTRA_DATA_DIR", str(settings.data_dir))
+    settings = _settings(ctx)
+    os.environ["ROSTRA_DATA_DIR"] = str(settings.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     click.echo(f"Rostra {__version__} on {settings.public_url}  "
                f"(database: {settings.database_url.split('@')[-1]})")
     if settings.demo:

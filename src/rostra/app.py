@@ -72,6 +72,7 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
+    app.state.read_sessionmaker = make_sessionmaker(engine, write=False)
     app.state.backends = backends
     app.state.runner = None
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))

@@ -61,9 +61,11 @@ def main(config: str | None) -> None:
               help="Processes (use PostgreSQL when more than one).")
 @click.option("--demo/--no-demo", default=None, help="Serve the demo news site "
               "(default: the ROSTRA_DEMO setting, which is on).")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="Log every request.")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int,
-          demo: bool | None) -> None:
+          demo: bool | None, access_log: bool) -> None:
     """Run the server (migrations run first)."""
     import uvicorn
 
@@ -83,7 +85,7 @@ def serve(ctx: click.Context, host: str, port: int, workers: int,
     if settings.demo:
         click.echo(f"Demo news site: {settings.public_url}/")
     uvicorn.run("rostra.cli.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, log_level="info", access_log=access_log)
 
 
 @main.command()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -22,6 +22,9 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _: ConnectionPoolEntry) -> None:
+    # Take transaction control from pysqlite so that _sqlite_begin decides
+    # how each transaction starts.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -30,18 +33,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _: ConnectionPoolEntry) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    """Writers start with BEGIN IMMEDIATE, readers with a deferred BEGIN.
+
+    A deferred transaction that reads and then writes must upgrade its lock;
+    in WAL mode, if another writer committed meanwhile, SQLite fails at once
+    with "database is locked" instead of waiting. Taking the write lock at
+    BEGIN makes concurrent writers queue behind busy_timeout instead.
+    """
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(url: str, **kw: Any) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        # pysqlite's own transaction handling defers BEGIN; we want BEGIN
-        # IMMEDIATE-free but correct behaviour, so let SQLAlchemy emit BEGIN.
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 10},
             **kw,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     kw.setdefault("pool_pre_ping", True)
     kw.setdefault("pool_size", 10)

@@ -14,12 +14,19 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_sessionmaker(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
+    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or only reading."""
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
+    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
 def get_db(request: Request) -> Iterator[Session]:
-    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    state = request.app.state
+    factory: sessionmaker[Session] = (
+        state.read_sessionmaker if request.method in _READS else state.sessionmaker)
     db = factory()
     try:
         yield db

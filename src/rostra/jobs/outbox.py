@@ -41,18 +41,22 @@ def claim(db: Session, limit: int = 20) -> list[OutboxEvent]:
     )
     if db.get_bind().dialect.name == "postgresql":
         ready = ready.with_for_update(skip_locked=True)
-    ids = list(db.scalars(ready))
-    if not ids:
+    claimed: list[int] = []
+    for event_id in list(db.scalars(ready)):
+        # The condition is re-checked by each UPDATE, so when two runners
+        # saw the same row only the one whose update matched takes it.
+        result = db.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == event_id,
+                   or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now))
+            .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            claimed.append(event_id)
+    if not claimed:
         return []
-    db.execute(
-        update(OutboxEvent)
-        .where(OutboxEvent.id.in_(ids),
-               or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now))
-        .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
-    )
-    events = list(db.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(ids),
-                                                       OutboxEvent.locked_until > now)))
-    return events
+    return list(db.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(claimed))
+                           .order_by(OutboxEvent.id)))
 
 
 def finish(event: OutboxEvent) -> None:

@@ -35,6 +35,10 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
                run_jobs: bool | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
+    read_factory = make_sessionmaker(engine, write=False)
+    # Services that take no settings argument read them from the session.
+    for f in (factory, read_factory):
+        f.configure(info={"settings": settings})
     backends = build_backends(settings)
     if run_jobs is None:
         run_jobs = settings.run_jobs_in_process
@@ -72,7 +76,7 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = factory
-    app.state.read_sessionmaker = make_sessionmaker(engine, write=False)
+    app.state.read_sessionmaker = read_factory
     app.state.backends = backends
     app.state.runner = None
     app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -87,6 +91,7 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
 
 def _include_routers(app: FastAPI) -> None:
     from rostra.accounts.endpoints import router as accounts
+    from rostra.accounts.pages import pages_router as account_pages
     from rostra.comments.endpoints import router as comments
     from rostra.demo.endpoints import router as demo
     from rostra.embed.endpoints import router as embed
@@ -95,6 +100,7 @@ def _include_routers(app: FastAPI) -> None:
 
     for router in (accounts, sso, comments, stories):
         app.include_router(router, prefix="/api/v1")
+    app.include_router(account_pages)
     app.include_router(embed)
     app.include_router(demo)
 

@@ -108,7 +108,11 @@ _STATUS_CODES = {
 
 
 def _field_of(loc: tuple[Any, ...]) -> str | None:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    # Only the leading part says where the value was; a field may itself be
+    # called "body" (a comment's text) and must keep its name.
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
     return ".".join(parts) or None
 
 
@@ -124,6 +128,9 @@ def _validation_error(exc: RequestValidationError) -> RostraError:
         )
     field = _field_of(tuple(first.get("loc", ())))
     message = first.get("msg", "invalid value")
+    if kind == "string_unicode":  # a lone surrogate escape such as "\ud800"
+        return Invalid(f"'{field}' contains characters that are not allowed.",
+                       field=field, code="invalid_characters")
     if kind == "missing":
         detail = f"'{field}' is required." if field else "A required value is missing."
     elif kind == "model_attributes_type" or kind == "dict_type":

@@ -1,4 +1,5 @@
-"""A guard in front of the JSON API: size, media type and encoding of bodies.
+"""A guard in front of every handler: body size; for the JSON API also media
+type and encoding.
 
 Checked before routing so that every endpoint gets the same clear 4xx for
 an oversized body, a body that is not JSON, or bytes that are not UTF-8
@@ -22,8 +23,7 @@ class BodyGuard:
         self.prefix = prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (scope["type"] != "http" or scope["method"] not in _WITH_BODY
-                or not scope["path"].startswith(self.prefix)):
+        if scope["type"] != "http" or scope["method"] not in _WITH_BODY:
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -48,7 +48,8 @@ class BodyGuard:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if body:
+        # Pages post forms; only the API insists on JSON.
+        if body and scope["path"].startswith(self.prefix):
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json" and not ctype.endswith("+json"):
                 await _reject(send, 415, "unsupported_media_type",

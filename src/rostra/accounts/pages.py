@@ -1,0 +1,114 @@
+"""The two pages that account mails link to, for a person with a browser.
+
+Plain HTML forms posted back here and handled on the server: no script at
+all, so they work under a CSP that forbids inline script and with script off.
+The forms need no CSRF token because each carries the mailed single-use
+token, which a forging site cannot know; the request-a-link form changes
+nothing but sends a mail the API would send to anyone anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse
+
+from rostra.accounts import service
+from rostra.accounts.ratelimit import by_address, enforce
+from rostra.accounts.schemas import MAX_PASSWORD, MAX_TOKEN, normalise_email
+from rostra.db.session import get_db
+from rostra.errors import RostraError
+from rostra.jobs.runner import wake_runner
+from rostra.text import check_text
+
+pages_router = APIRouter(include_in_schema=False)
+FormText = Annotated[str, Form()]
+_NO_STORE = {"Cache-Control": "no-store"}  # pages carrying tokens stay out of caches
+
+
+def _render(request: Request, name: str, status_code: int = 200,
+            **context: Any) -> HTMLResponse:
+    context.setdefault("error", None)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, f"account/{name}.html", context, status_code=status_code, headers=_NO_STORE)
+    return response
+
+
+def _message(request: Request, heading: str, message: str,
+             status_code: int = 200) -> HTMLResponse:
+    return _render(request, "message", status_code, heading=heading, message=message)
+
+
+def _token(value: str) -> str:
+    return check_text(value, "token")[:MAX_TOKEN]
+
+
+@pages_router.get("/account/verify-email", response_class=HTMLResponse)
+def verify_email_page(request: Request, token: str = "") -> HTMLResponse:
+    if not token:
+        return _message(request, "Incomplete link",
+                        "This link is missing its code; open the link from the mail again.", 400)
+    return _render(request, "verify_email", token=token[:MAX_TOKEN])
+
+
+@pages_router.post("/account/verify-email", response_class=HTMLResponse)
+def verify_email_submit(request: Request, token: FormText = "",
+                        db: Session = Depends(get_db)) -> HTMLResponse:
+    try:
+        enforce(request, "login", "tokens:" + by_address(request))
+        service.verify_email(db, _token(token))
+    except RostraError as exc:
+        return _message(request, "Could not confirm the address", exc.detail, exc.status)
+    db.commit()
+    return _message(request, "Address confirmed",
+                    "Thank you. You can close this page and go back to the conversation.")
+
+
+@pages_router.get("/account/reset-password", response_class=HTMLResponse)
+def reset_password_page(request: Request, token: str = "") -> HTMLResponse:
+    if not token:
+        return _render(request, "request_reset", email="")
+    return _render(request, "reset_password", token=token[:MAX_TOKEN])
+
+
+@pages_router.post("/account/reset-password", response_class=HTMLResponse)
+def reset_password_submit(request: Request, token: FormText = "", password: FormText = "",
+                          password_again: FormText = "",
+                          db: Session = Depends(get_db)) -> HTMLResponse:
+    if password != password_again:
+        return _render(request, "reset_password", 400, token=token[:MAX_TOKEN],
+                       error="The two passwords differ.")
+    try:
+        enforce(request, "login", "tokens:" + by_address(request))
+        check_text(password[:MAX_PASSWORD + 1], "password")
+        if len(password) > MAX_PASSWORD:
+            raise RostraError(f"The password is longer than {MAX_PASSWORD} characters.")
+        service.confirm_password_reset(db, _token(token), password)
+    except RostraError as exc:
+        if exc.code == "weak_password":  # the token is still good: let them try again
+            db.rollback()
+            return _render(request, "reset_password", 422, token=token[:MAX_TOKEN],
+                           error=exc.detail)
+        return _message(request, "Could not change the password", exc.detail, exc.status)
+    db.commit()
+    return _message(request, "Password changed",
+                    "Your new password is saved and you are signed out everywhere. "
+                    "Sign in again with the new password.")
+
+
+@pages_router.post("/account/reset-password/request", response_class=HTMLResponse)
+def request_reset_submit(request: Request, email: FormText = "",
+                         db: Session = Depends(get_db)) -> HTMLResponse:
+    try:
+        address = normalise_email(email[:400])
+        enforce(request, "mail", by_address(request), f"email:{address}")
+    except RostraError as exc:
+        return _render(request, "request_reset", exc.status, email=email[:320],
+                       error=exc.detail)
+    if service.request_password_reset(db, request.app.state.settings, address):
+        db.commit()
+        wake_runner(request.app.state)
+    return _message(request, "Check your mail",
+                    "If the address belongs to an account, a mail with a link is on its way.")

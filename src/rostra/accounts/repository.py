@@ -1,0 +1,68 @@
+"""Every query the accounts service makes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from rostra.db.base import utcnow
+from rostra.models import AuthSession, EmailToken, User
+
+
+def local_user_by_email(db: Session, email: str) -> User | None:
+    """The local (non-SSO) account that owns ``email`` (already normalised)."""
+    return db.scalar(select(User).where(User.email == email, User.sso_site_id.is_(None)))
+
+
+def add_session(db: Session, user: User, token_hash: str, expires_at: datetime,
+                user_agent: str) -> AuthSession:
+    session = AuthSession(user_id=user.id, token_hash=token_hash, expires_at=expires_at,
+                          user_agent=user_agent)
+    db.add(session)
+    return session
+
+
+def revoke_session(db: Session, token_hash: str) -> None:
+    db.execute(update(AuthSession)
+               .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
+
+
+def revoke_all_sessions(db: Session, user_id: int) -> None:
+    db.execute(update(AuthSession)
+               .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+               .values(revoked_at=utcnow()))
+
+
+def add_email_token(db: Session, user: User, purpose: str, token_hash: str,
+                    expires_at: datetime) -> EmailToken:
+    row = EmailToken(user_id=user.id, purpose=purpose, token_hash=token_hash,
+                     expires_at=expires_at)
+    db.add(row)
+    return row
+
+
+def use_email_token(db: Session, token_hash: str, purpose: str) -> int | None:
+    """Mark a live token used and return its user id, or None.
+
+    The conditional UPDATE is the single-use guarantee: of two concurrent
+    requests with one token, only one sees a changed row.
+    """
+    now = utcnow()
+    live = (EmailToken.token_hash == token_hash, EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None), EmailToken.expires_at > now)
+    user_id = db.scalar(select(EmailToken.user_id).where(*live))
+    if user_id is None:
+        return None
+    done = db.execute(update(EmailToken).where(*live).values(used_at=now))
+    return user_id if done.rowcount == 1 else None  # type: ignore[attr-defined]
+
+
+def use_all_email_tokens(db: Session, user_id: int, purpose: str) -> None:
+    """Spend every outstanding token of one purpose (after a reset, older links die)."""
+    db.execute(update(EmailToken)
+               .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose,
+                      EmailToken.used_at.is_(None))
+               .values(used_at=utcnow()))

@@ -1,0 +1,128 @@
+"""Request and response bodies for accounts.
+
+Inputs are strict (a number where a string belongs is a 422 naming the field)
+and refuse unknown keys, so a typo in a client is an error rather than a
+silently ignored value. Text rules that have their own error codes (control
+characters, weak passwords) live in ``rostra.text`` and the service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from rostra.errors import Invalid
+from rostra.text import check_text
+
+MAX_EMAIL = 320
+MAX_PASSWORD = 1024  # argon2 hashes any length; the cap bounds the work per request
+MAX_TOKEN = 256
+_HEADER_PUNCTUATION = set(',;:<>()[]\\"')
+
+
+def _clean(field: str) -> AfterValidator:
+    return AfterValidator(lambda value: check_text(value, field))
+
+
+def normalise_email(value: str) -> str:
+    """Trim and lower-case; then a deliberately simple shape check.
+
+    Full RFC 5322 parsing accepts addresses no mail server delivers to and
+    rejects none that matter here; the verification mail is the real test.
+    """
+    email = check_text(value, "email").strip().lower()
+    local, _, domain = email.partition("@")
+    labels = domain.split(".")
+    if (
+        email.count("@") != 1
+        or not local
+        or len(local) > 64
+        or len(email) > MAX_EMAIL
+        # Quoted local parts and header punctuation are refused: they are
+        # never needed in practice and could smuggle a second recipient into
+        # a To: header.
+        or any(c.isspace() or c in _HEADER_PUNCTUATION for c in email)
+        or len(labels) < 2
+        or any(not label or label.startswith("-") or label.endswith("-") for label in labels)
+    ):
+        raise Invalid("'email' is not a valid email address.", field="email")
+    return email
+
+
+def clean_display_name(value: str) -> str:
+    name = check_text(value, "display_name").strip()
+    if "\n" in name or "\t" in name:
+        raise Invalid("'display_name' must be a single line.",
+                      code="invalid_characters", field="display_name")
+    if not 1 <= len(name) <= 80:
+        raise Invalid("'display_name' must be 1 to 80 characters.", field="display_name")
+    return name
+
+
+Email = Annotated[str, Field(max_length=MAX_EMAIL + 64), AfterValidator(normalise_email)]
+Password = Annotated[str, Field(max_length=MAX_PASSWORD), _clean("password")]
+Token = Annotated[str, Field(min_length=1, max_length=MAX_TOKEN), _clean("token")]
+DisplayName = Annotated[str, Field(max_length=400), AfterValidator(clean_display_name)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RegisterIn(_In):
+    email: Email
+    password: Password
+    display_name: DisplayName
+
+
+class LoginIn(_In):
+    email: Email
+    password: Password
+
+
+class VerifyEmailIn(_In):
+    token: Token
+
+
+class PasswordResetIn(_In):
+    email: Email
+
+
+class PasswordResetConfirmIn(_In):
+    token: Token
+    password: Password
+
+
+class AuthorOut(BaseModel):
+    """What anyone may see of a reader (comment authors, profiles)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    display_name: str
+    avatar_url: str | None
+
+
+class MeOut(AuthorOut):
+    """The signed-in reader's own view of the account."""
+
+    email: str | None
+    email_verified: bool
+    is_admin: bool
+    created_at: datetime
+
+
+class LoginOut(BaseModel):
+    token: str
+    user: MeOut
+
+
+class AcceptedOut(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str
+
+
+class StatusOut(BaseModel):
+    status: str

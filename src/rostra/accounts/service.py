@@ -1,0 +1,178 @@
+"""Account rules: registration, sign-in, sessions, verification, password reset.
+
+Services flush but never commit; the endpoint commits once, so a mail in the
+outbox and the change that caused it are written together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rostra.accounts import mail, passwords, repository
+from rostra.accounts.schemas import clean_display_name, normalise_email
+from rostra.accounts.tokens import hash_token, new_token
+from rostra.config import Settings
+from rostra.db.base import utcnow
+from rostra.errors import Forbidden, Invalid, RostraError
+from rostra.jobs.outbox import enqueue
+from rostra.models import User
+
+VERIFY_EMAIL = "verify-email"
+PASSWORD_RESET = "password-reset"  # noqa: S105 -- a token purpose, not a secret
+TOKEN_LIFETIME = {VERIFY_EMAIL: timedelta(hours=48), PASSWORD_RESET: timedelta(hours=1)}
+
+
+class InvalidCredentials(RostraError):
+    status = 401
+    code = "invalid_credentials"
+
+    def __init__(self) -> None:
+        # One sentence for every cause, so the answer never says which part was wrong.
+        super().__init__("The email address or the password is wrong.")
+
+
+def create_session(db: Session, user: User, user_agent: str = "") -> str:
+    """Open a sign-in for ``user`` and return its bearer token (stored hashed).
+
+    Lasts ``settings.session_days``, read from ``db.info["settings"]`` (set by
+    the session factory or by ``attach_settings``); without it, the default.
+    """
+    token = new_token()
+    settings = db.info.get("settings")
+    days = settings.session_days if settings else Settings.model_fields["session_days"].default
+    repository.add_session(db, user, hash_token(token), utcnow() + timedelta(days=days),
+                           user_agent[:255])
+    db.flush()
+    return token
+
+
+def attach_settings(db: Session, settings: Settings) -> Session:
+    """Let services that take no settings argument (``create_session``) read them."""
+    db.info.setdefault("settings", settings)
+    return db
+
+
+def _email_token(db: Session, user: User, purpose: str) -> str:
+    token = new_token()
+    repository.add_email_token(db, user, purpose, hash_token(token),
+                               utcnow() + TOKEN_LIFETIME[purpose])
+    return token
+
+
+def register(db: Session, settings: Settings, email: str, password: str,
+             display_name: str, may_warn: Callable[[str], bool] = lambda _: True) -> None:
+    """Create the account or, if the address has one, tell its owner by mail.
+
+    Both branches hash the password and write at most one outbox row, so
+    neither the answer nor its timing says whether the address was
+    registered. ``may_warn(email)`` gates the warning mail, so that repeated
+    attempts cannot flood the owner's inbox.
+    """
+    passwords.check_strength(password, email)
+    password_hash = passwords.hash_password(password)
+    existing = repository.local_user_by_email(db, email)
+    if existing is None:
+        user = User(email=email, password_hash=password_hash, display_name=display_name)
+        try:
+            with db.begin_nested():  # a concurrent sign-up may win the unique index
+                db.add(user)
+        except IntegrityError:
+            existing = repository.local_user_by_email(db, email)
+        else:
+            token = _email_token(db, user, VERIFY_EMAIL)
+            enqueue(db, "mail.send", mail.verify_email(settings, email, display_name, token))
+            return
+    if existing is not None and may_warn(email):
+        enqueue(db, "mail.send",
+                mail.register_existing(settings, email, existing.display_name))
+
+
+def authenticate(db: Session, email: str, password: str) -> User:
+    """The local account for these credentials, or 401 ``invalid_credentials``."""
+    user = repository.local_user_by_email(db, email)
+    # verify_password runs argon2 even without a user or hash (timing).
+    if not passwords.verify_password(user.password_hash if user else None, password):
+        raise InvalidCredentials()
+    assert user is not None and user.password_hash is not None
+    if user.is_suspended:
+        raise Forbidden("This account is suspended.", code="account_suspended")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    return user
+
+
+def logout(db: Session, token: str) -> None:
+    repository.revoke_session(db, hash_token(token))
+
+
+def verify_email(db: Session, token: str) -> User:
+    user_id = repository.use_email_token(db, hash_token(token), VERIFY_EMAIL)
+    user = db.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise _invalid_token()
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user
+
+
+def resend_verification(db: Session, settings: Settings, user: User) -> bool:
+    """Mail a fresh verification link; False when there is nothing to verify."""
+    if user.email_verified or not user.email:
+        return False
+    token = _email_token(db, user, VERIFY_EMAIL)
+    enqueue(db, "mail.send", mail.verify_email(settings, user.email, user.display_name, token))
+    return True
+
+
+def request_password_reset(db: Session, settings: Settings, email: str) -> bool:
+    """Mail a reset link if a local account with a password owns ``email``."""
+    user = repository.local_user_by_email(db, email)
+    if user is None or user.password_hash is None or not user.email:
+        return False
+    token = _email_token(db, user, PASSWORD_RESET)
+    enqueue(db, "mail.send", mail.password_reset(settings, user.email, user.display_name,
+                                                 token))
+    return True
+
+
+def confirm_password_reset(db: Session, token: str, password: str) -> User:
+    """Set the new password and sign the account out everywhere."""
+    user_id = repository.use_email_token(db, hash_token(token), PASSWORD_RESET)
+    user = db.get(User, user_id) if user_id is not None else None
+    if user is None:
+        raise _invalid_token()
+    passwords.check_strength(password, user.email)
+    user.password_hash = passwords.hash_password(password)
+    # Following a link sent to the address proves it, as verification would.
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    repository.revoke_all_sessions(db, user.id)
+    repository.use_all_email_tokens(db, user.id, PASSWORD_RESET)
+    return user
+
+
+def create_admin(db: Session, email: str, password: str, display_name: str) -> User:
+    """Create a verified administrator, or promote (and re-password) an existing one."""
+    email = normalise_email(email)
+    display_name = clean_display_name(display_name)
+    passwords.check_strength(password, email)
+    user = repository.local_user_by_email(db, email)
+    if user is None:
+        user = User(email=email, display_name=display_name)
+        db.add(user)
+    user.password_hash = passwords.hash_password(password)
+    user.is_admin = True
+    user.is_suspended = False
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    db.flush()
+    return user
+
+
+def _invalid_token() -> Invalid:
+    return Invalid("This link is unknown, already used or expired. Ask for a new one.",
+                   code="invalid_token", field="token")

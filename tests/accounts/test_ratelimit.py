@@ -1,0 +1,116 @@
+"""Rate limits on sign-in, registration and account mail (429 with Retry-After)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from rostra.accounts.ratelimit import enforce
+from rostra.config import Settings
+from tests.accounts.conftest import mails
+from tests.factories import register
+
+LOGIN = "/api/v1/auth/login"
+RESET = "/api/v1/auth/password-reset"
+
+
+@pytest.fixture
+def settings(limited: Settings) -> Settings:
+    return limited
+
+
+def assert_limited(r: Any) -> None:
+    assert r.status_code == 429, r.text
+    assert r.json()["error"] == "rate_limited"
+    assert 1 <= int(r.headers["retry-after"]) <= 60
+
+
+def test_login_limited_per_email_across_addresses(client: TestClient, app: FastAPI) -> None:
+    creds = register(client)
+    app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
+    for n in range(3):
+        r = client.post(LOGIN, json={**creds, "password": "wrong password"},
+                        headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        assert r.status_code == 401
+    # A fourth address, same account: refused even with the right password.
+    assert_limited(client.post(LOGIN, json=creds, headers={"X-Forwarded-For": "203.0.113.9"}))
+
+
+def test_login_limited_per_address_across_emails(client: TestClient) -> None:
+    for n in range(3):
+        r = client.post(LOGIN, json={"email": f"u{n}@example.org", "password": "x" * 10})
+        assert r.status_code == 401
+    assert_limited(client.post(LOGIN, json={"email": "u9@example.org", "password": "x" * 10}))
+
+
+def test_register_limited_per_address(client: TestClient, app: FastAPI) -> None:
+    register(client)
+    register(client)
+    r = client.post("/api/v1/auth/register", json={
+        "email": "third@example.org", "password": "long password", "display_name": "Third"})
+    assert_limited(r)
+    assert len(mails(app)) == 2
+
+
+def test_reset_mail_limited_per_email(client: TestClient, app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
+    creds = register(client)
+    for n in range(2):
+        r = client.post(RESET, json={"email": creds["email"]},
+                        headers={"X-Forwarded-For": f"198.51.100.{n}"})
+        assert r.status_code == 202
+    r = client.post(RESET, json={"email": creds["email"]},
+                    headers={"X-Forwarded-For": "198.51.100.7"})
+    assert_limited(r)
+    assert len(mails(app, creds["email"])) == 3  # verification + two resets
+
+
+def test_reset_and_resend_share_the_per_address_mail_limit(client: TestClient) -> None:
+    creds = register(client)
+    r = client.post(LOGIN, json=creds)
+    headers = {"Authorization": f"Bearer {r.json()['token']}"}
+    assert client.post("/api/v1/auth/verify-email/resend", headers=headers).status_code == 202
+    assert client.post(RESET, json={"email": "other@example.org"}).status_code == 202
+    assert_limited(client.post("/api/v1/auth/verify-email/resend", headers=headers))
+
+
+def test_limits_off_when_disabled(client: TestClient, app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"rate_limit_enabled": False})
+    for _ in range(6):
+        r = client.post(LOGIN, json={"email": "x@example.org", "password": "x" * 10})
+        assert r.status_code == 401
+
+
+def test_enforce_is_generic(app: FastAPI) -> None:
+    """The helper other domains use: any ``rate_NAME`` setting, any keys."""
+
+    class FakeRequest:
+        def __init__(self) -> None:
+            self.app = app
+
+    app.state.settings = app.state.settings.model_copy(update={"rate_post": "1/60"})
+    request: Any = FakeRequest()
+    enforce(request, "post", "user:1", "addr:a")
+    enforce(request, "post", "user:2", "addr:b")
+    with pytest.raises(Exception) as caught:
+        enforce(request, "post", "user:3", "addr:a")  # the address is spent
+    assert getattr(caught.value, "code", None) == "rate_limited"
+    assert caught.value.headers["Retry-After"]  # type: ignore[attr-defined]
+
+
+def test_register_warnings_to_an_owner_are_limited_quietly(client: TestClient,
+                                                           app: FastAPI) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
+    body = {"email": "owner@example.org", "password": "long password", "display_name": "O"}
+    answers = []
+    for n in range(5):  # from five addresses, so the per-address limit never bites
+        r = client.post("/api/v1/auth/register", json=body,
+                        headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        answers.append((r.status_code, r.json()))
+    assert all(a == answers[0] for a in answers) and answers[0][0] == 202
+    verify, *warnings = mails(app, "owner@example.org")
+    assert "verify-email" in verify["text"]
+    assert len(warnings) == 2  # rate_mail is 2/60 here; the rest are dropped silently

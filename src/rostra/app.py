@@ -36,9 +36,6 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
     read_factory = make_sessionmaker(engine, write=False)
-    # Services that take no settings argument read them from the session.
-    for f in (factory, read_factory):
-        f.configure(info={"settings": settings})
     backends = build_backends(settings)
     if run_jobs is None:
         run_jobs = settings.run_jobs_in_process

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rostra.accounts import service
 from rostra.accounts.tokens import hash_token
+from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.models import AuthSession, User
 from tests.factories import login, reader, register
@@ -139,12 +140,13 @@ def test_expired_session_is_refused(client: TestClient, db: Session) -> None:
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_create_session_for_other_callers(client: TestClient, db: Session) -> None:
-    """The SSO sign-in calls create_session(db, user, user_agent) directly."""
+def test_create_session_for_other_callers(client: TestClient, db: Session,
+                                          settings: Settings) -> None:
+    """The SSO sign-in calls create_session(db, settings, user, user_agent) directly."""
     user = User(email=None, display_name="From SSO")
     db.add(user)
     db.flush()
-    token = service.create_session(db, user, user_agent="x" * 500)
+    token = service.create_session(db, settings, user, user_agent="x" * 500)
     db.commit()
     assert isinstance(token, str) and len(token) >= 40
     r = client.get("/api/v1/me", headers=bearer(token))

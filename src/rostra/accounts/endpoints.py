@@ -61,8 +61,7 @@ def register(body: RegisterIn, request: Request, db: Session = Depends(get_db)) 
 def login(body: LoginIn, request: Request, db: Session = Depends(get_db)) -> LoginOut:
     enforce(request, "login", by_address(request), f"email:{body.email}")
     user = service.authenticate(db, body.email, body.password)
-    token = service.create_session(service.attach_settings(db, _settings(request)), user,
-                                   user_agent(request))
+    token = service.create_session(db, _settings(request), user, user_agent(request))
     db.commit()
     return LoginOut(token=token, user=MeOut.model_validate(user))
 

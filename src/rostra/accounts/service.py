@@ -35,25 +35,14 @@ class InvalidCredentials(RostraError):
         super().__init__("The email address or the password is wrong.")
 
 
-def create_session(db: Session, user: User, user_agent: str = "") -> str:
-    """Open a sign-in for ``user`` and return its bearer token (stored hashed).
-
-    Lasts ``settings.session_days``, read from ``db.info["settings"]`` (set by
-    the session factory or by ``attach_settings``); without it, the default.
-    """
+def create_session(db: Session, settings: Settings, user: User, user_agent: str = "") -> str:
+    """Open a sign-in for ``user`` lasting ``settings.session_days``; return its
+    bearer token (only its hash is stored)."""
     token = new_token()
-    settings = db.info.get("settings")
-    days = settings.session_days if settings else Settings.model_fields["session_days"].default
-    repository.add_session(db, user, hash_token(token), utcnow() + timedelta(days=days),
-                           user_agent[:255])
+    repository.add_session(db, user, hash_token(token),
+                           utcnow() + timedelta(days=settings.session_days), user_agent[:255])
     db.flush()
     return token
-
-
-def attach_settings(db: Session, settings: Settings) -> Session:
-    """Let services that take no settings argument (``create_session``) read them."""
-    db.info.setdefault("settings", settings)
-    return db
 
 
 def _email_token(db: Session, user: User, purpose: str) -> str:

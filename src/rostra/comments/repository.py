@@ -1,0 +1,188 @@
+"""Every query over comments, reactions and idempotency keys.
+
+Counters (like_count, reply_count) change only through ``UPDATE … SET x =
+x + n`` so concurrent writers never lose an increment to a read-modify-write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from rostra.comments.cursors import Cursor
+from rostra.db.base import utcnow
+from rostra.models import Comment, CommentStatus, IdempotencyKey, Reaction, User
+
+LIKE = "like"
+# Seen by everyone: published comments and the placeholders of deleted ones.
+PUBLIC_STATUSES = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
+
+
+def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
+    """Pending and rejected comments are visible only to their author."""
+    public = Comment.status.in_(PUBLIC_STATUSES)
+    return public if viewer_id is None else or_(public, Comment.author_id == viewer_id)
+
+
+def is_visible(row: Comment, viewer_id: int | None) -> bool:
+    """``visible_to`` for a row already loaded."""
+    return row.status in PUBLIC_STATUSES or (viewer_id is not None
+                                             and row.author_id == viewer_id)
+
+
+def get(db: Session, comment_id: int, *, lock: bool = False) -> Comment | None:
+    """One comment; ``lock`` takes a row lock (PostgreSQL) so that a reply and
+    the deletion of its parent serialise instead of racing."""
+    query = select(Comment).where(Comment.id == comment_id)
+    if lock:
+        query = query.with_for_update()
+    return db.scalar(query)
+
+
+def add(db: Session, comment: Comment) -> Comment:
+    db.add(comment)
+    db.flush()
+    if comment.thread_id is None:  # a top-level comment is its own thread
+        comment.thread_id = comment.id
+        db.flush()
+    return comment
+
+
+def top_level(db: Session, story_id: int, sort: str, limit: int, after: Cursor | None,
+              viewer_id: int | None) -> list[Comment]:
+    """Up to ``limit`` top-level comments after the cursor, in ``sort`` order."""
+    query = select(Comment).where(Comment.story_id == story_id, Comment.depth == 0,
+                                  visible_to(viewer_id))
+    key: InstrumentedAttribute[Any]
+    if sort == "top":
+        key, ascending = Comment.like_count, False
+    else:
+        key, ascending = Comment.created_at, sort == "oldest"
+    if after is not None:
+        if ascending:
+            query = query.where(or_(key > after.key, and_(key == after.key,
+                                                          Comment.id > after.id)))
+        else:
+            query = query.where(or_(key < after.key, and_(key == after.key,
+                                                          Comment.id < after.id)))
+    order = (key.asc(), Comment.id.asc()) if ascending else (key.desc(), Comment.id.desc())
+    return list(db.scalars(query.order_by(*order).limit(limit)))
+
+
+def first_replies(db: Session, thread_ids: Sequence[int], per_thread: int,
+                  viewer_id: int | None) -> list[Comment]:
+    """The first ``per_thread`` visible replies of each thread, oldest first,
+    in one query (ROW_NUMBER per thread; SQLite ≥ 3.25 and PostgreSQL)."""
+    if not thread_ids:
+        return []
+    rank = func.row_number().over(partition_by=Comment.thread_id,
+                                  order_by=(Comment.created_at, Comment.id)).label("rank")
+    ranked = (select(Comment.id, rank)
+              .where(Comment.thread_id.in_(thread_ids), Comment.depth > 0,
+                     visible_to(viewer_id))
+              .subquery())
+    query = (select(Comment).join(ranked, ranked.c.id == Comment.id)
+             .where(ranked.c.rank <= per_thread)
+             .order_by(Comment.thread_id, Comment.created_at, Comment.id))
+    return list(db.scalars(query))
+
+
+def replies_after(db: Session, thread_id: int, after: Cursor | None, limit: int,
+                  viewer_id: int | None) -> list[Comment]:
+    query = select(Comment).where(Comment.thread_id == thread_id, Comment.depth > 0,
+                                  visible_to(viewer_id))
+    if after is not None:
+        query = query.where(or_(Comment.created_at > after.key,
+                                and_(Comment.created_at == after.key, Comment.id > after.id)))
+    query = query.order_by(Comment.created_at, Comment.id).limit(limit)
+    return list(db.scalars(query))
+
+
+def authors(db: Session, user_ids: Iterable[int]) -> dict[int, User]:
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def liked_by(db: Session, user_id: int, comment_ids: Iterable[int]) -> set[int]:
+    ids = set(comment_ids)
+    if not ids:
+        return set()
+    return set(db.scalars(select(Reaction.comment_id).where(
+        Reaction.user_id == user_id, Reaction.kind == LIKE, Reaction.comment_id.in_(ids))))
+
+
+def change_reply_count(db: Session, comment_id: int, delta: int) -> None:
+    db.execute(update(Comment).where(Comment.id == comment_id)
+               .values(reply_count=Comment.reply_count + delta)
+               .execution_options(synchronize_session=False))
+
+
+def has_children(db: Session, comment_id: int) -> bool:
+    """Any reply row at all, placeholders included: removing a row would
+    cascade to its whole subtree."""
+    return bool(db.scalar(select(exists().where(Comment.parent_id == comment_id))))
+
+
+def remove(db: Session, comment: Comment) -> None:
+    db.execute(delete(Comment).where(Comment.id == comment.id)
+               .execution_options(synchronize_session=False))
+    db.expunge(comment)
+
+
+def add_like(db: Session, comment_id: int, user_id: int) -> bool:
+    """Insert the like; False if it was there already.
+
+    ``ON CONFLICT DO NOTHING`` turns a concurrent duplicate into a no-op (on
+    PostgreSQL the second insert waits for the first and then does nothing),
+    so the counter moves only for a row that was really inserted.
+    """
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    result = db.execute(dialect.insert(Reaction)
+                        .values(comment_id=comment_id, user_id=user_id, kind=LIKE,
+                                created_at=utcnow())
+                        .on_conflict_do_nothing()
+                        # rowcount is not reliable for INSERT on every driver;
+                        # a returned row is (SQLite >= 3.35, PostgreSQL).
+                        .returning(Reaction.comment_id))
+    if result.first() is None:
+        return False
+    db.execute(update(Comment).where(Comment.id == comment_id)
+               .values(like_count=Comment.like_count + 1)
+               .execution_options(synchronize_session=False))
+    return True
+
+
+def remove_like(db: Session, comment_id: int, user_id: int) -> bool:
+    result = db.execute(delete(Reaction).where(
+        Reaction.comment_id == comment_id, Reaction.user_id == user_id, Reaction.kind == LIKE))
+    if not getattr(result, "rowcount", 0):
+        return False
+    db.execute(update(Comment).where(Comment.id == comment_id)
+               .values(like_count=Comment.like_count - 1)
+               .execution_options(synchronize_session=False))
+    return True
+
+
+def like_count(db: Session, comment_id: int) -> int:
+    return int(db.scalar(select(Comment.like_count).where(Comment.id == comment_id)) or 0)
+
+
+def idempotency_key(db: Session, user_id: int, key: str) -> IdempotencyKey | None:
+    return db.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                                  IdempotencyKey.key == key))
+
+
+def save_idempotency_key(db: Session, user_id: int, key: str, request_hash: str,
+                         status_code: int, body: str, now: datetime) -> None:
+    """Flushed at once, so a concurrent duplicate fails here, on the unique
+    constraint, before the transaction commits twice."""
+    db.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash,
+                          status_code=status_code, response_body=body, created_at=now))
+    db.flush()

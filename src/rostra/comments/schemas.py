@@ -1,0 +1,81 @@
+"""Request and response bodies for comments, reactions and counts.
+
+Inputs are strict and refuse unknown keys (a number where text belongs is a
+422 naming the field). Rules with their own error codes (empty body, too
+long, control characters) live in the service, so they are the same for
+create and edit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rostra.accounts.schemas import AuthorOut
+from rostra.stories.schemas import StoryOut
+
+Sort = Literal["newest", "oldest", "top"]
+
+# Generous: the real limit (settings.max_comment_length) is checked by the
+# service with its own error code; this only bounds what pydantic copies.
+_BODY_CAP = 200_000
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CommentIn(_In):
+    url: str = Field(max_length=4096)
+    title: str | None = Field(default=None, max_length=500)
+    parent_id: int | None = Field(default=None, ge=1, le=2**62)
+    body: str = Field(max_length=_BODY_CAP)
+
+
+class CommentEditIn(_In):
+    body: str = Field(max_length=_BODY_CAP)
+
+
+class CommentOut(BaseModel):
+    id: int
+    parent_id: int | None
+    thread_id: int
+    depth: int
+    author: AuthorOut | None = Field(description="null for a deleted comment")
+    html: str = Field(description="sanitised HTML; empty for a deleted comment")
+    body: str | None = Field(description="the raw Markdown, only for its author")
+    status: Literal["published", "pending", "rejected", "deleted"]
+    created_at: datetime
+    edited_at: datetime | None
+    like_count: int
+    liked: bool
+    is_mine: bool
+    editable_until: datetime | None = Field(
+        description="only for its author while the edit window is open")
+    reply_count: int
+    replies: list[CommentOut] = Field(default_factory=list)
+    replies_cursor: str | None = Field(
+        default=None, description="set on a top-level comment with more replies than sent; "
+        "pass to GET /comments/{id}/replies")
+
+
+class CommentPage(BaseModel):
+    story: StoryOut
+    comments: list[CommentOut]
+    next_cursor: str | None
+
+
+class RepliesPage(BaseModel):
+    replies: list[CommentOut]
+    next_cursor: str | None
+
+
+class LikeOut(BaseModel):
+    liked: bool
+    like_count: int
+
+
+class CountsOut(BaseModel):
+    counts: dict[str, int] = Field(description="keyed by each URL exactly as sent")

@@ -1,0 +1,64 @@
+"""Every query over stories."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from rostra.db.base import utcnow
+from rostra.models import Story
+
+
+def by_id(db: Session, story_id: int) -> Story | None:
+    return db.get(Story, story_id)
+
+
+def by_url(db: Session, url: str) -> Story | None:
+    """The story of a normalised URL."""
+    return db.scalar(select(Story).where(Story.url == url))
+
+
+def id_by_url(db: Session, url: str) -> int | None:
+    """Only the id: a cache lookup must not load (and keep) a stale row."""
+    return db.scalar(select(Story.id).where(Story.url == url))
+
+
+def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
+    """The story of ``url``, created if needed, safe against a concurrent
+    first comment on the same article.
+
+    ``INSERT … ON CONFLICT (url) DO NOTHING`` (SQLite and PostgreSQL) makes the
+    loser of the race a no-op instead of an error, then both read the winner's
+    row. This needs no SAVEPOINT, which pysqlite's implicit transactions do
+    not nest reliably.
+    """
+    story = by_url(db, url)
+    if story is not None:
+        return story
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    db.execute(dialect.insert(Story)
+               .values(site_id=site_id, url=url, title=title, is_closed=False,
+                       comment_count=0, created_at=utcnow())
+               .on_conflict_do_nothing(index_elements=[Story.url]))
+    story = by_url(db, url)
+    if story is None:  # inserted above or by the winner of the race: cannot happen
+        raise RuntimeError(f"story {url!r} neither inserted nor found")
+    return story
+
+
+def change_comment_count(db: Session, story_id: int, delta: int) -> None:
+    db.execute(update(Story).where(Story.id == story_id)
+               .values(comment_count=Story.comment_count + delta)
+               .execution_options(synchronize_session=False))
+
+
+def counts(db: Session, urls: Iterable[str]) -> dict[str, int]:
+    """Published comment counts of the stories among ``urls`` (normalised)."""
+    wanted = set(urls)
+    if not wanted:
+        return {}
+    rows = db.execute(select(Story.url, Story.comment_count).where(Story.url.in_(wanted)))
+    return {url: count for url, count in rows}

@@ -1,0 +1,20 @@
+"""Request and response bodies for stories."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class StoryOut(BaseModel):
+    id: int | None = Field(description="null while the article has no comments yet")
+    url: str = Field(description="the normalised article URL")
+    title: str
+    comment_count: int
+    is_closed: bool
+
+
+class StoryPatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    is_closed: bool | None = None
+    title: str | None = Field(default=None, max_length=500)

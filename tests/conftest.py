@@ -65,7 +65,8 @@ def database_url(request: pytest.FixtureRequest,
     yield url
 
 
-def _empty(engine: Engine) -> None:
+def empty_tables(engine: Engine) -> None:
+    """Delete every row (tests share one migrated database per worker)."""
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
@@ -95,7 +96,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     try:
         yield application
     finally:
-        _empty(application.state.engine)
+        empty_tables(application.state.engine)
         application.state.engine.dispose()
 
 

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -81,8 +82,11 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
     install_error_handlers(app)
     _include_routers(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    install_security(app, settings)
+    # Added last, so outermost: every answer, BodyGuard's refusals included,
+    # carries the security and CORS headers, and all of it is compressed.
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
+    install_security(app, settings)
+    app.add_middleware(GZipMiddleware, minimum_size=512)
     return app
 
 

@@ -29,7 +29,7 @@ def env(tmp_path: Path, database_url: str,
 
 
 def _empty(url: str) -> None:
-    from tests.conftest import _empty as empty_tables
+    from tests.conftest import empty_tables
     from rostra.db.engine import make_engine
 
     engine = make_engine(url)

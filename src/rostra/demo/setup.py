@@ -25,4 +25,4 @@ def ensure_demo_site(db: Session, settings: Settings) -> None:
         taken = repository.all_origins(db)
         origins = [o for o in demo_origins(settings) if o not in taken]
         if origins:
-            service.add_site(db, "demo", origins, title="The Riverton Ledger (demo)")
+            service.add_site(db, "demo", origins, title="The Brennock Courier (demo)")

@@ -1,5 +1,149 @@
-"""Placeholder; replaced by the embed work."""
+"""The embed: the loader script, the iframe page, and the no-JS thread pages.
 
-from fastapi import APIRouter
+``/embed.js`` runs on the publisher's page; ``/embed/thread`` is the page
+inside the iframe (same origin as the API, so it needs no CORS and keeps its
+bearer token in its own storage); ``/thread`` and ``/api/v1/comments.html``
+serve readers and crawlers without JavaScript.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+from starlette.responses import HTMLResponse, Response
+
+from rostra.db.session import get_db
+from rostra.embed import i18n
+from rostra.embed.assets import loader_etag, loader_source
+from rostra.embed.pages import render
+from rostra.errors import RostraError
+from rostra.http.security import content_security_policy
+from rostra.models import Site
+from rostra.sites.repository import site_for_url
 
 router = APIRouter()
+
+MAX_URL = 2048
+PAGE_SIZE = 20
+
+
+def _site(db: Session, url: str) -> Site | None:
+    try:
+        return site_for_url(db, url)
+    except RostraError:  # an unreadable URL simply belongs to no site
+        return None
+
+
+@router.get("/embed.js", include_in_schema=False)
+def embed_js(request: Request) -> Response:
+    etag = loader_etag()
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(loader_source(), media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/embed/thread", include_in_schema=False)
+def embed_thread(
+    request: Request,
+    db: Annotated[Session, Depends(get_db)],
+    url: Annotated[str, Query(max_length=MAX_URL)],
+    title: Annotated[str, Query(max_length=500)] = "",
+    lang: Annotated[str, Query(max_length=35)] = "en",
+    origin: Annotated[str, Query(max_length=300)] = "",
+    theme: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    settings = request.app.state.settings
+    site = _site(db, url)
+    origins = list(site.origins) if site else []
+    language = i18n.language(lang)
+    config: dict[str, Any] = {
+        "url": url,
+        "hostUrl": url,
+        "title": title,
+        "lang": language,
+        # The iframe posts (resize, counts) only to a host origin of this site.
+        "origin": origin if origin in origins else None,
+        "maxLength": settings.max_comment_length,
+        "pageSize": PAGE_SIZE,
+        "strings": i18n.strings(language),
+    }
+    csp = content_security_policy(["'self'", *origins])
+    return render(request, "embed/thread.html", {
+        "config": _json_for_html(config),
+        "lang": language,
+        "theme": theme if theme in ("light", "dark") else "",
+        "s": config["strings"],
+        "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
+    }, headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"})
+
+
+def _json_for_html(value: Any) -> Markup:
+    """JSON safe inside <script type="application/json">: no "</script>" can close it."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 (escaped above for this context: JSON in a script block)
+
+
+# --- without JavaScript: a page for readers and crawlers, a fragment for publishers ---
+
+Sort = Literal["newest", "oldest", "top"]
+
+
+def _thread_context(request: Request, db: Session, url: str, sort: str, cursor: str | None,
+                    lang: str, limit: int, base: str) -> dict[str, Any]:
+    from rostra.comments import threads
+
+    page = threads.page(db, request.app.state.settings, url, sort, limit, cursor, None)
+    language = i18n.language(lang)
+    strings = i18n.strings(language)
+    more = None
+    if page["next_cursor"]:
+        more = base + "?" + urlencode({"url": url, "sort": sort, "cursor": page["next_cursor"],
+                                       "lang": language})
+    return {"page": page, "s": strings, "lang": language, "more_url": more,
+            "count_text": i18n.plural(strings["count"], page["story"]["comment_count"], language),
+            "likes": lambda n: i18n.plural(strings["likes"], n, language)}
+
+
+@router.get("/thread", include_in_schema=False)
+def thread_page(
+    request: Request,
+    db: Annotated[Session, Depends(get_db)],
+    url: Annotated[str, Query(max_length=MAX_URL)],
+    sort: Sort = "oldest",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    lang: Annotated[str, Query(max_length=35)] = "en",
+) -> Response:
+    """The story's comments as a plain page: the snippet's <noscript> link, and search engines."""
+    context = _thread_context(request, db, url, sort, cursor, lang, PAGE_SIZE, "/thread")
+    settings = request.app.state.settings
+    story_url = context["page"]["story"]["url"]
+    canonical = settings.public_url + "/thread?" + urlencode({"url": story_url})
+    return render(request, "story/thread.html", {**context, "canonical": canonical},
+                  headers={"Cache-Control": "public, max-age=30"})
+
+
+@router.get("/api/v1/comments.html", tags=["comments"], response_class=HTMLResponse)
+def comments_fragment(
+    request: Request,
+    db: Annotated[Session, Depends(get_db)],
+    url: Annotated[str, Query(max_length=MAX_URL)],
+    sort: Sort = "oldest",
+    limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    lang: Annotated[str, Query(max_length=35)] = "en",
+) -> Response:
+    """The first page of a story's thread as an HTML fragment a publisher can
+    include server-side (for readers without JavaScript and for search engines).
+    Comment HTML is sanitized; names are escaped."""
+    settings = request.app.state.settings
+    context = _thread_context(request, db, url, sort, cursor, lang, limit,
+                              settings.public_url + "/thread")
+    return render(request, "story/fragment.html", context,
+                  headers={"Cache-Control": "public, max-age=30"})

@@ -38,6 +38,9 @@ export async function api(method, path, body, extraHeaders) {
   }
   const data = res.status === 204 ? null : await res.json().catch(() => null);
   if (!res.ok) {
+    if (res.status === 401 && tok && data && data.error === "not_authenticated" && tok === token()) {
+      window.dispatchEvent(new Event("rostra:signed-out"));
+    }
     throw new ApiError(res.status, (data && data.error) || "error", data && data.detail, data && data.field);
   }
   return { status: res.status, data };

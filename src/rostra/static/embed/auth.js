@@ -67,7 +67,11 @@ export function open(panel, mode, done) {
     try { await spec.run(done, note); } catch (err) { showError(error, err, t("network_error")); }
     finally { button.disabled = false; }
   });
-  const close = () => { panel.textContent = ""; };
+  const close = () => {
+    panel.textContent = "";
+    const back = document.getElementById("signin");
+    if (back) back.focus();
+  };
   panel.textContent = "";
   const section = h("section", { class: "auth", "aria-labelledby": headingId },
     h("div", { class: "auth-head" },

@@ -31,7 +31,8 @@ export function renderArticle(c, closed) {
     h("strong", { class: "author" }, name),
     h("time", { datetime: c.created_at, title: fullDate(c.created_at) }, ago(c.created_at)),
     c.edited_at ? h("span", { class: "mark edited", title: fullDate(c.edited_at) }, t("edited")) : null,
-    c.status === "pending" ? h("span", { class: "mark pending" }, t("pending")) : null));
+    c.status === "pending" ? h("span", { class: "mark pending" }, t("pending")) : null,
+    c.status === "rejected" ? h("span", { class: "mark pending" }, t("rejected")) : null));
   const body = h("div", { class: "body" });
   body.innerHTML = c.html; // sanitized by the server at write time (markdown-it + nh3)
   art.append(body);

@@ -63,7 +63,7 @@
     frame.src = HOST + "/embed/thread?" + q;
     frame.title = (COUNTS[language] && COUNTS[language].frame_title) || "Comments";
     frame.setAttribute("scrolling", "no");
-    frame.style.cssText = "width:100%;min-width:100%;border:0;height:240px;overflow:hidden;color-scheme:normal";
+    frame.style.cssText = "width:100%;min-width:100%;border:0;height:240px;overflow:hidden";
     box.appendChild(frame);
     var sso = attr(box, "data-rostra-sso") || attr(script, "data-rostra-sso");
     if (sso) send({ rostra: "sso", token: sso });

@@ -2,7 +2,7 @@
 // replying, editing, deleting, liking, and reacting to sign-in elsewhere.
 import { h } from "./dom.js";
 import { t, plural, ago, config } from "./i18n.js";
-import { api, token, setToken, ssoSubject, onAuthChange, ApiError } from "./api.js";
+import { api, token, setToken, ssoSubject, onAuthChange } from "./api.js";
 import { composer } from "./composer.js";
 import { renderComment, renderArticle, moreRepliesButton } from "./comment.js";
 import { toHost, onHostMessage, fitHeight, jwtSubject } from "./frame.js";
@@ -17,9 +17,13 @@ function announce(text) {
   $("status").textContent = "";
   setTimeout(() => { $("status").textContent = text; }, 30);
 }
-function alertBox(err) {
+// `source` lets a successful reload clear its own error without hiding, say,
+// an SSO refusal that arrived meanwhile.
+function alertBox(err, source = "other") {
   const box = $("alert");
+  if (!err && box.dataset.source !== source) return;
   box.textContent = err ? (err.detail || t("network_error")) : "";
+  box.dataset.source = err ? source : "";
   box.hidden = !err;
 }
 const closed = () => !!(state.story && state.story.is_closed);
@@ -34,18 +38,21 @@ async function load(more) {
   try {
     const { data } = await api("GET", "/api/v1/comments?" + q);
     if (ticket !== state.loading) return;
-    alertBox(null);
+    alertBox(null, "load");
     state.story = data.story;
     state.next = data.next_cursor;
     if (!more) { list.textContent = ""; index.clear(); }
-    for (const c of data.comments) list.append(renderComment(c, closed(), index));
+    for (const c of data.comments) {
+      // A comment posted here since the first page may come round again.
+      if (!index.has(c.id)) list.append(renderComment(c, closed(), index));
+    }
     renderCount();
-    renderCompose();
+    if (!more) renderCompose(); // a later page must not wipe a half-written comment
     $("more").hidden = !state.next;
     $("empty").hidden = list.children.length > 0;
     if (!more) announce(plural("count", state.story.comment_count));
   } catch (err) {
-    if (ticket === state.loading) alertBox(err);
+    if (ticket === state.loading) alertBox(err, "load");
   }
 }
 
@@ -96,30 +103,34 @@ async function openAuth(mode) {
   auth.open($("authpanel"), mode, async (user) => { await signedIn(user); });
 }
 
+// The thread is re-read first (is_mine, liked change) and the bar switched
+// after, so nothing the reader opens meanwhile is wiped by the re-render.
 async function signedIn(user) {
   $("authpanel").textContent = "";
   state.me = user;
+  await load(false);
   renderAuthBar();
   announce(t("now_signed_in", { name: user.display_name }));
-  await load(false);
   $("signout").focus();
 }
 
 async function signOut() {
-  if (token()) await api("POST", "/api/v1/auth/logout").catch(() => null);
+  // Forget the token here (and in every tab) first, then revoke it on the server.
+  const tok = token();
   setToken(null);
+  if (tok) api("POST", "/api/v1/auth/logout", undefined, { Authorization: "Bearer " + tok }).catch(() => null);
   state.me = null;
+  await load(false);
   renderAuthBar();
   announce(t("now_signed_out"));
-  await load(false);
   $("signin").focus();
 }
 
 async function refreshAuth() {
   await loadMe();
-  renderAuthBar();
   $("authpanel").textContent = "";
   await load(false);
+  renderAuthBar();
 }
 
 // --- writing -------------------------------------------------------------
@@ -133,7 +144,7 @@ async function post(body, parentId, key) {
   else if (state.sort === "newest") list.prepend(li);
   else list.append(li);
   $("empty").hidden = true;
-  if (status === 201 && data.status === "published") {
+  if (status === 201 && data.status === "published" && state.story) {
     state.story.comment_count += 1;
     renderCount();
     toHost({ rostra: "count", url: config.hostUrl, count: state.story.comment_count });
@@ -269,7 +280,8 @@ async function sso(jwt) {
     const { data } = await api("POST", "/api/v1/auth/sso", { url: config.url, token: jwt });
     setToken(data.token, sub);
     await signedIn(data.user);
-  } catch (err) { alertBox(err instanceof ApiError ? err : null); }
+    alertBox(null, "sso");
+  } catch (err) { alertBox(err, "sso"); }
 }
 
 onHostMessage((msg) => {
@@ -287,6 +299,8 @@ $("more").addEventListener("click", async () => {
   if (first) first.querySelector("article").focus();
 });
 onAuthChange(refreshAuth);
+// The token was revoked elsewhere (signed out everywhere, password reset).
+window.addEventListener("rostra:signed-out", () => { setToken(null); refreshAuth(); });
 // Relative times age, and the edit button goes when the window closes.
 setInterval(() => {
   for (const el of list.querySelectorAll("time")) el.textContent = ago(el.getAttribute("datetime"));

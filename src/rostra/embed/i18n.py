@@ -1,0 +1,54 @@
+"""The reader-facing strings of the embed, from one catalogue (static/embed/i18n.json).
+
+The iframe page gets the strings of its language in its config block; the
+loader gets only the comment-count forms of every language, inlined when
+/embed.js is served.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CATALOGUE = Path(__file__).resolve().parent.parent / "static" / "embed" / "i18n.json"
+DEFAULT = "en"
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = json.loads(CATALOGUE.read_text("utf-8"))
+    return data
+
+
+def language(value: str | None) -> str:
+    """The catalogue language for an HTML ``lang`` value such as ``uk-UA``."""
+    code = (value or "").strip().lower().replace("_", "-").split("-")[0]
+    return code if code in catalogue() else DEFAULT
+
+
+def strings(lang: str) -> dict[str, Any]:
+    """All strings of one language, English where a translation is missing."""
+    cat = catalogue()
+    return {**cat[DEFAULT], **cat.get(language(lang), {})}
+
+
+def count_forms() -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for lang, table in catalogue().items():
+        out[lang] = {**table["count"], "frame_title": table["frame_title"]}
+    return out
+
+
+def plural(forms: dict[str, str], n: int, lang: str) -> str:
+    """CLDR plural category for the catalogue's languages (English, Ukrainian)."""
+    category = "one" if n == 1 else "other"
+    if language(lang) == "uk":
+        if n % 10 == 1 and n % 100 != 11:
+            category = "one"
+        elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+            category = "few"
+        else:
+            category = "many"
+    return forms.get(category, forms["other"]).replace("{n}", str(n))

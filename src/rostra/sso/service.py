@@ -1,0 +1,167 @@
+"""Single sign-on: a publisher's signed token in, a Rostra reader out.
+
+The publisher's backend signs a short-lived HS256 JWT with its site's SSO
+secret, describing its own user (``sub``, ``email``, ``name``, optional
+``avatar``, ``iat``, ``exp``, ``jti``). The embed exchanges it for a Rostra
+session. The token travels through the publisher's HTML, so it is accepted
+once only (recorded by ``jti``, or by its hash when it has none) and only
+when it expires within a few minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from rostra.db.base import utcnow
+from rostra.errors import RostraError
+from rostra.models import Site, UsedSsoToken, User
+from rostra.text import has_forbidden_characters
+
+ALGORITHM = "HS256"
+MAX_LIFETIME = timedelta(minutes=10)
+LEEWAY = timedelta(seconds=30)  # clocks of publisher and Rostra differ a little
+MAX_TOKEN_CHARS = 8192
+MAX_JTI = 128
+MAX_NAME = 80
+REPLAYED = "The SSO token was used before; sign a new one for each page view."
+
+
+class InvalidSsoToken(RostraError):
+    status = 401
+    code = "invalid_sso_token"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, field="token")
+
+
+def verify(token: str, secret: str, *, now: datetime | None = None) -> dict[str, Any]:
+    """Check signature, algorithm and times; return the claims or raise InvalidSsoToken."""
+    now = now or utcnow()
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InvalidSsoToken("The SSO token is too long.")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        raise InvalidSsoToken("The SSO token is not a JWT (header.payload.signature).") from None
+    # Checked before decoding so that "none" or RS256 get a clear message.
+    if header.get("alg") != ALGORITHM:
+        raise InvalidSsoToken(
+            f"The SSO token must be signed with HS256, not {header.get('alg')!r}.")
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=[ALGORITHM],
+            # Times are checked below against `now`, so that one clock rules.
+            options={"require": ["exp", "iat", "sub"], "verify_aud": False,
+                     "verify_exp": False, "verify_iat": False, "verify_nbf": False})
+    except jwt.MissingRequiredClaimError as exc:
+        raise InvalidSsoToken(f"The SSO token has no '{exc.claim}' claim.") from None
+    except jwt.InvalidSignatureError:
+        raise InvalidSsoToken(
+            "The SSO token's signature does not match this site's SSO secret.") from None
+    except jwt.InvalidTokenError as exc:
+        raise InvalidSsoToken(f"The SSO token is malformed: {exc}.") from None
+    try:
+        exp = datetime.fromtimestamp(float(claims["exp"]), UTC)
+        iat = datetime.fromtimestamp(float(claims["iat"]), UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidSsoToken(
+            "The SSO token's 'exp' and 'iat' must be Unix times in seconds.") from None
+    if exp < now - LEEWAY:
+        raise InvalidSsoToken("The SSO token has expired; sign a fresh one for each page.")
+    if iat > now + LEEWAY:
+        raise InvalidSsoToken("The SSO token is issued in the future; check the server clock.")
+    if exp - now > MAX_LIFETIME + LEEWAY:
+        raise InvalidSsoToken(
+            "The SSO token lives too long: 'exp' may be at most 10 minutes ahead.")
+    sub = claims["sub"]
+    if (not isinstance(sub, str) or not sub.strip() or len(sub) > 255
+            or has_forbidden_characters(sub)):
+        raise InvalidSsoToken(
+            "The SSO token's 'sub' must be a non-empty string of at most 255 characters.")
+    return claims
+
+
+def _token_id(token: str, claims: dict[str, Any]) -> str:
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti and len(jti) <= MAX_JTI:
+        return jti
+    return "sha256:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+def _record_use(db: Session, site: Site, token: str, claims: dict[str, Any], now: datetime) -> None:
+    """Refuse a token seen before; remember this one until it expires."""
+    # Expired entries can no longer match a valid token: drop them as we go.
+    db.execute(delete(UsedSsoToken).where(UsedSsoToken.expires_at < now - LEEWAY))
+    jti = _token_id(token, claims)
+    if db.get(UsedSsoToken, (site.id, jti)) is not None:
+        raise InvalidSsoToken(REPLAYED)
+    db.add(UsedSsoToken(site_id=site.id, jti=jti,
+                        expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
+    try:
+        db.flush()
+    except IntegrityError:  # the same token exchanged concurrently
+        raise InvalidSsoToken(REPLAYED) from None
+
+
+def _text_claim(claims: dict[str, Any], name: str, limit: int) -> str | None:
+    value = claims.get(name)
+    if not isinstance(value, str) or has_forbidden_characters(value):
+        return None
+    value = " ".join(value.split())
+    return value[:limit] or None
+
+
+def _profile(claims: dict[str, Any]) -> tuple[str | None, str, str | None]:
+    email = _text_claim(claims, "email", 320)
+    email = email.lower() if email and "@" in email else None
+    name = _text_claim(claims, "name", MAX_NAME)
+    if not name:
+        name = email.split("@")[0][:MAX_NAME] if email else "Reader"
+    avatar = _text_claim(claims, "avatar", 1024)
+    if avatar and not avatar.startswith("https://"):
+        avatar = None  # the embed shows https avatars only (mixed content, CSP)
+    return email, name, avatar
+
+
+def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None) -> User:
+    """Verify ``token`` for ``site`` and return its (created or updated) reader."""
+    now = now or utcnow()
+    claims = verify(token, site.sso_secret, now=now)
+    _record_use(db, site, token, claims, now)
+    email, name, avatar = _profile(claims)
+    user = db.scalar(select(User).where(User.sso_site_id == site.id,
+                                        User.sso_subject == claims["sub"]))
+    if user is None:
+        user = User(sso_site_id=site.id, sso_subject=claims["sub"], display_name=name)
+        db.add(user)
+    user.display_name = name
+    user.email = email
+    user.avatar_url = avatar
+    # The publisher vouches for its users' addresses.
+    if email and user.email_verified_at is None:
+        user.email_verified_at = now
+    db.flush()
+    return user
+
+
+def make_token(secret: str, sub: str, *, email: str | None = None, name: str | None = None,
+               avatar: str | None = None, lifetime: timedelta = timedelta(minutes=5),
+               now: datetime | None = None) -> str:
+    """What a publisher's backend does (used by the demo site and the tests)."""
+    import secrets
+
+    now = now or utcnow()
+    claims: dict[str, Any] = {"sub": sub, "iat": int(now.timestamp()),
+                              "exp": int((now + lifetime).timestamp()),
+                              "jti": secrets.token_urlsafe(16)}
+    for key, value in (("email", email), ("name", name), ("avatar", avatar)):
+        if value:
+            claims[key] = value
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)

@@ -1,0 +1,106 @@
+"""Signing in inside the embed: forms, every tab and article at once, SSO."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Rostra, sign_in, thread
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_and_out_reach_every_tab_without_reload(context: Any, rostra: Rostra,
+                                                         article: Any) -> None:
+    reader = rostra.reader("Ivo")
+    one, two = context.new_page(), context.new_page()
+    one.goto(article()[0])
+    two.goto(article()[0])  # another article of the same site
+    expect(thread(two).locator("#signin")).to_be_visible()
+    loads = []
+    two.on("framenavigated", lambda f: loads.append(f.url))
+    sign_in(one, reader)
+    expect(thread(two).locator("#authbar")).to_contain_text("Signed in as Ivo")
+    expect(thread(two).get_by_label("Write a comment")).to_be_visible()
+    thread(one).locator("#signout").click()
+    expect(thread(one).locator("#signin")).to_be_visible()
+    expect(thread(two).locator("#signin")).to_be_visible()
+    expect(thread(two).get_by_label("Write a comment")).to_have_count(0)
+    assert loads == []  # neither the page nor its iframe was reloaded
+
+
+def test_register_then_comment_at_once(page: Any, article: Any) -> None:
+    page.goto(article()[0])
+    t = thread(page)
+    t.locator("#register").click()
+    t.get_by_label("Name shown with your comments").fill("New Reader")
+    t.get_by_label("Email").fill(f"new{time.monotonic_ns()}@example.org")
+    t.get_by_label("Password").fill("a long enough password")
+    t.get_by_role("button", name="Create account").click()
+    expect(t.locator("#authbar")).to_contain_text("Signed in as New Reader")
+    t.get_by_label("Write a comment").fill("My first comment")
+    t.get_by_role("button", name="Post comment").click()
+    expect(t.locator("#list .author")).to_have_text("New Reader")
+
+
+def test_wrong_password_shows_the_api_detail(page: Any, rostra: Rostra, article: Any) -> None:
+    reader = rostra.reader()
+    page.goto(article()[0])
+    t = thread(page)
+    t.locator("#signin").click()
+    t.get_by_label("Email").fill(reader["email"])
+    t.get_by_label("Password").fill("not the password at all")
+    t.locator("form.auth-form button[type=submit]").click()
+    expect(t.locator(".auth [role=alert]")).to_be_visible()
+    expect(t.locator("#signin")).to_be_visible()
+
+
+def test_forgot_password(page: Any, rostra: Rostra, article: Any) -> None:
+    page.goto(article()[0])
+    t = thread(page)
+    t.locator("#signin").click()
+    t.get_by_role("button", name="Forgot password?").click()
+    t.get_by_label("Email").fill("someone@example.org")
+    t.get_by_role("button", name="Send reset link").click()
+    expect(t.locator(".auth [role=status]")).to_contain_text("If an account exists")
+
+
+def _sso(secret: str, sub: str, name: str) -> str:
+    now = int(time.time())
+    return jwt.encode({"sub": sub, "name": name, "email": f"{sub}@example.org",
+                       "iat": now, "exp": now + 300, "jti": f"{sub}-{time.monotonic_ns()}"},
+                      secret, algorithm="HS256")
+
+
+def test_sso_valid_token_signs_in(context: Any, rostra: Rostra, article: Any) -> None:
+    token = _sso(rostra.sso_secret, f"sub{time.monotonic_ns()}", "Gazette Subscriber")
+    page = context.new_page()
+    page.goto(article(sso=token)[0])
+    t = thread(page)
+    expect(t.locator("#authbar")).to_contain_text("Signed in as Gazette Subscriber")
+    t.get_by_label("Write a comment").fill("Commenting through SSO")
+    t.get_by_role("button", name="Post comment").click()
+    expect(t.locator("#list .author")).to_have_text("Gazette Subscriber")
+    # Rostra.logout() from the host page signs the reader out of the embed.
+    page.evaluate("window.Rostra.logout()")
+    expect(t.locator("#signin")).to_be_visible()
+
+
+def test_sso_by_script_call(page: Any, rostra: Rostra, article: Any) -> None:
+    page.goto(article()[0])
+    expect(thread(page).locator("#signin")).to_be_visible()
+    page.evaluate("t => window.Rostra.login(t)", _sso(rostra.sso_secret, "scripted", "Scripted"))
+    expect(thread(page).locator("#authbar")).to_contain_text("Signed in as Scripted")
+
+
+def test_sso_forged_token_is_refused(page: Any, article: Any) -> None:
+    forged = _sso("a-secret-that-is-not-the-sites-secret-x", "mallory", "Mallory")
+    page.goto(article(sso=forged)[0])
+    t = thread(page)
+    expect(t.locator("#alert")).to_contain_text("signature")
+    expect(t.locator("#signin")).to_be_visible()
+    expect(t.locator("#authbar")).not_to_contain_text("Mallory")

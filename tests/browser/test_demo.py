@@ -1,0 +1,45 @@
+"""The demo news site served by `rostra serve`: front page, articles, SSO."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from rostra.demo.articles import ARTICLES
+from tests.browser.conftest import Rostra, thread
+
+pytestmark = pytest.mark.browser
+
+
+def test_front_page_counts_and_article_embed(page: Any, rostra: Rostra) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if "Security Policy" in m.text else None)
+    page.goto(rostra.url + "/")
+    expect(page.locator("a[data-rostra-count]")).to_have_count(len(ARTICLES))
+    expect(page.locator("a[data-rostra-count]").first).to_have_text(re.compile(r"^\d+ comments?$"))
+    page.locator(".story h2 a").first.click()
+    expect(thread(page).locator("#heading")).to_contain_text("Comments")
+    expect(page.locator("iframe.rostra-frame")).to_have_attribute("title", "Comments")
+    assert errors == []
+
+
+def test_demo_sso_login_and_logout(page: Any, rostra: Rostra) -> None:
+    page.goto(rostra.url + "/demo/sso")
+    expect(thread(page).locator("#signin")).to_be_visible()
+    name = f"Subscriber {time.monotonic_ns() % 100000}"
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Email").fill(f"s{time.monotonic_ns()}@example.org")
+    page.get_by_role("button", name="Sign in").click()
+    expect(thread(page).locator("#authbar")).to_contain_text(f"Signed in as {name}")
+    # Each page view carries a fresh single-use token; reloading signs in again silently.
+    page.reload()
+    expect(thread(page).locator("#authbar")).to_contain_text(f"Signed in as {name}")
+    expect(thread(page).locator("#alert")).to_be_hidden()
+    page.get_by_role("button", name="Sign out of the Courier").click()
+    expect(page.get_by_label("Name")).to_be_visible()
+    expect(thread(page).locator("#signin")).to_be_visible()

@@ -1,0 +1,200 @@
+"""The comment thread in the embed: posting, replying, editing, deleting,
+liking, sorting and paging, in real Chromium on a publisher's page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Rostra, sign_in, thread
+
+pytestmark = pytest.mark.browser
+
+
+def test_post_a_comment_and_a_reply(page: Any, rostra: Rostra, article: Any) -> None:
+    where, _ = article()
+    reader = rostra.reader("Marta")
+    page.goto(where)
+    sign_in(page, reader)
+    t = thread(page)
+    t.get_by_label("Write a comment").fill("The quay wall should have been *finished* years ago.")
+    t.get_by_role("button", name="Post comment").click()
+    first = t.locator("#list > li.comment").first
+    expect(first.locator(".body em")).to_have_text("finished")
+    expect(first.locator(".author")).to_have_text("Marta")
+    expect(first.locator("article")).to_be_focused()
+    expect(t.locator("#total")).to_have_text("(1)")
+    first.get_by_role("button", name="Reply").click()
+    t.get_by_label("Reply to Marta").fill("Agreed, and the flood gates too.")
+    t.get_by_role("button", name="Post reply").click()
+    reply = first.locator("ol.replies > li.comment")
+    expect(reply.locator(".body")).to_have_text("Agreed, and the flood gates too.")
+    expect(reply.locator("article")).to_be_focused()
+    expect(t.locator("#total")).to_have_text("(2)")
+    # After a reload both are there, the reply under its parent.
+    page.reload()
+    expect(thread(page).locator("#list > li.comment ol.replies .body")).to_have_text(
+        "Agreed, and the flood gates too.")
+
+
+def test_edit_own_comment(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    reader = rostra.reader()
+    rostra.post(reader["token"], url, "Frist!")
+    page.goto(where)
+    sign_in(page, reader)
+    t = thread(page)
+    t.get_by_role("button", name="Edit").click()
+    box = t.get_by_label("Edit your comment")
+    expect(box).to_have_value("Frist!")
+    box.fill("First, and **spelled** right.")
+    t.get_by_role("button", name="Save").click()
+    expect(t.locator(".body strong")).to_have_text("spelled")
+    expect(t.locator(".mark.edited")).to_have_text("edited")
+
+
+def test_edit_is_offered_only_within_the_window(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    reader = rostra.reader()
+    other = rostra.reader()
+    rostra.post(other["token"], url, "Someone else's comment")
+    page.goto(where)
+    sign_in(page, reader)
+    t = thread(page)
+    expect(t.locator(".body")).to_have_text("Someone else's comment")
+    expect(t.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(t.get_by_role("button", name="Delete")).to_have_count(0)
+
+
+def test_delete_own_comment(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    reader = rostra.reader()
+    other = rostra.reader("Other")
+    parent = rostra.post(reader["token"], url, "I will regret this")
+    rostra.post(other["token"], url, "A reply keeps the place", parent["id"])
+    rostra.post(reader["token"], url, "Delete me entirely")
+    page.goto(where)
+    sign_in(page, reader)
+    t = thread(page)
+    alone = t.locator("li.comment", has_text="Delete me entirely")
+    alone.get_by_role("button", name="Delete").click()
+    alone.locator(".confirm").get_by_role("button", name="Delete").click()
+    expect(t.locator("li.comment", has_text="Delete me entirely")).to_have_count(0)
+    kept = t.locator("#list > li.comment", has_text="I will regret this")
+    kept.locator("article").first.get_by_role("button", name="Delete").click()
+    kept.locator(".confirm").get_by_role("button", name="Delete").click()
+    expect(t.locator(".deleted-note")).to_have_text("This comment was deleted.")
+    expect(t.locator(".body", has_text="A reply keeps the place")).to_have_count(1)
+    page.reload()
+    expect(thread(page).locator(".deleted-note")).to_have_count(1)
+
+
+def test_like_and_unlike(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    author = rostra.reader()
+    rostra.post(author["token"], url, "Like me")
+    page.goto(where)
+    sign_in(page, rostra.reader())
+    like = thread(page).locator("button.like")
+    expect(like).to_have_attribute("aria-pressed", "false")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "true")
+    expect(like.locator(".n")).to_have_text(" 1")
+    page.reload()
+    like = thread(page).locator("button.like")
+    expect(like).to_have_attribute("aria-pressed", "true")
+    like.click()
+    expect(like).to_have_attribute("aria-pressed", "false")
+    expect(like.locator(".n")).to_have_text(" 0")
+
+
+def _like(rostra: Rostra, token: str, comment_id: int) -> None:
+    with rostra.api() as c:
+        r = c.put(f"/api/v1/comments/{comment_id}/reactions/like",
+                  headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.text
+
+
+def test_sort(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    a = rostra.reader()
+    first = rostra.post(a["token"], url, "one")
+    rostra.post(a["token"], url, "two")
+    third = rostra.post(a["token"], url, "three")
+    for _ in range(2):
+        _like(rostra, rostra.reader()["token"], first["id"])
+    _like(rostra, rostra.reader()["token"], third["id"])
+    page.goto(where)
+    bodies = thread(page).locator("#list > li.comment > article .body")
+    expect(bodies).to_have_text(["three", "two", "one"])
+    thread(page).get_by_label("Sort by").select_option("oldest")
+    expect(bodies).to_have_text(["one", "two", "three"])
+    thread(page).get_by_label("Sort by").select_option("top")
+    expect(bodies).to_have_text(["one", "three", "two"])
+
+
+def test_load_more_comments_and_replies(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    a = rostra.reader()
+    root = rostra.post(a["token"], url, "root")
+    for i in range(55):
+        rostra.post(a["token"], url, f"reply {i}", root["id"])
+    for i in range(22):
+        rostra.post(a["token"], url, f"top {i}")
+    page.goto(where)
+    t = thread(page)
+    expect(t.locator("#list > li.comment")).to_have_count(20)
+    t.get_by_role("button", name="Load more comments").click()
+    expect(t.locator("#list > li.comment")).to_have_count(23)
+    expect(t.get_by_role("button", name="Load more comments")).to_be_hidden()
+    rooted = t.locator("#list > li.comment", has_text="root")
+    expect(rooted.locator("ol.replies > li.comment")).to_have_count(50)
+    rooted.get_by_role("button", name="Show more replies").click()
+    expect(rooted.locator("ol.replies > li.comment")).to_have_count(55)
+    expect(rooted.locator("ol.replies > li.comment").last).to_contain_text("reply 54")
+
+
+def test_comment_too_long_and_api_errors_are_shown(page: Any, rostra: Rostra, article: Any) -> None:
+    where, _ = article()
+    page.goto(where)
+    sign_in(page, rostra.reader())
+    t = thread(page)
+    t.get_by_label("Write a comment").fill("   ")
+    t.get_by_role("button", name="Post comment").click()
+    alert = t.locator("#compose [role=alert]")
+    expect(alert).to_be_visible()
+    expect(alert).not_to_be_empty()
+    t.get_by_label("Write a comment").fill("x" * 5001)
+    expect(t.locator("#compose .counter")).to_have_text("5001 / 5000")
+    expect(t.locator("#compose .counter")).to_have_class("counter over")
+
+
+def test_pending_comment_is_marked(page: Any, rostra: Rostra, publisher: str) -> None:
+    # The same publisher server, reached as 127.0.0.1, is the pre-moderated site.
+    where = publisher.replace("localhost", "127.0.0.1") + "/articles/premod-story"
+    page.goto(where)
+    sign_in(page, rostra.reader())
+    t = thread(page)
+    t.get_by_label("Write a comment").fill("Waiting for a moderator")
+    t.get_by_role("button", name="Post comment").click()
+    expect(t.locator("#list .mark.pending")).to_have_text("Awaiting moderation")
+    expect(t.locator("#status")).to_have_text("Your comment was received and awaits moderation.")
+    expect(t.locator("#total")).to_have_text("(0)")
+
+
+def test_closed_story_shows_notice(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    first = rostra.post(rostra.reader()["token"], url, "Before closing")
+    with rostra.api() as c:
+        story = c.get("/api/v1/comments", params={"url": url}).json()["story"]
+        r = c.patch(f"/api/v1/stories/{story['id']}", json={"is_closed": True},
+                    headers={"Authorization": f"Bearer {rostra.admin_token()}"})
+        assert r.status_code == 200, r.text
+    page.goto(where)
+    sign_in(page, rostra.reader())
+    t = thread(page)
+    expect(t.locator("#compose .notice")).to_have_text("Comments are closed on this story.")
+    expect(t.get_by_label("Write a comment")).to_have_count(0)
+    expect(t.locator(f"#c{first['id']}").get_by_role("button", name="Reply")).to_have_count(0)

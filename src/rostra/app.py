@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -67,7 +67,7 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from packaged assets, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
     )
@@ -81,6 +81,7 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
 
     install_error_handlers(app)
     _include_routers(app)
+    _api_docs(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Added last, so outermost: every answer, BodyGuard's refusals included,
     # carries the security and CORS headers, and all of it is compressed.
@@ -88,6 +89,20 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
     install_security(app, settings)
     app.add_middleware(GZipMiddleware, minimum_size=512)
     return app
+
+
+def _api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the assets the fastapi-offline package ships,
+    so the docs work without the internet and under the strict CSP."""
+    import fastapi_offline
+
+    assets = Path(fastapi_offline.__file__).parent / "static"
+    app.mount("/static/apidocs-assets", StaticFiles(directory=str(assets)), name="apidocs")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> Response:
+        return app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
+            request, "api_docs.html", {"assets": "/static/apidocs-assets"})
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -28,11 +28,6 @@ from rostra.config import Settings
 
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
-# The interactive API docs (FastAPI's Swagger UI) need an inline script and a CDN.
-DOCS_PATHS = ("/docs", "/docs/oauth2-redirect")
-DOCS_CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-            "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' https: data:; "
-            "frame-ancestors 'self'; object-src 'none'; base-uri 'none'")
 # A positive answer is kept this long; a miss always asks the database again,
 # so a newly configured origin works at once.
 ORIGIN_TTL = 30.0
@@ -86,8 +81,7 @@ class SecurityMiddleware:
         out.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         is_html = out.get("content-type", "").startswith("text/html")
         if is_html and "content-security-policy" not in out:
-            csp = DOCS_CSP if path in DOCS_PATHS else content_security_policy()
-            out["Content-Security-Policy"] = csp
+            out["Content-Security-Policy"] = content_security_policy()
             out.setdefault("X-Frame-Options", "SAMEORIGIN")
         if is_api:
             out.add_vary_header("Origin")

@@ -157,7 +157,7 @@ def wrk(url: str, duration: int, connections: int, script: Path | None = None) -
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
     if script:
         cmd += ["-s", str(script)]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
@@ -226,7 +226,8 @@ def main() -> None:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r, i in rows:
-        ratio = "invalid (errors)" if r.errors or i.errors else f"{r.rps / i.rps:.2f}×"
+        ratio = ("invalid (errors)" if r.errors or i.errors
+                 else f"{r.rps / i.rps:.2f}\N{MULTIPLICATION SIGN}")
         lines.append(f"| {name} | {r.rps:,.0f} | {i.rps:,.0f} | {ratio} | "
                      f"{r.p50_ms:.1f} / {r.p99_ms:.1f} | {i.p50_ms:.1f} / {i.p99_ms:.1f} |")
     report = "\n".join(lines) + "\n"

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from rostra.config import ConfigError, load_settings
+from rostra.config import ConfigError, RateLimit, Settings, load_settings
 
 
 @pytest.fixture
@@ -50,6 +50,8 @@ def test_environment_beats_toml(clean_env: Path, monkeypatch: pytest.MonkeyPatch
     ("ROSTRA_MAX_COMMENT_LENGTH", "lots", "max_comment_length"),
     ("ROSTRA_PUBLIC_URL", "talk.example", "public_url"),
     ("ROSTRA_RATE_LOGIN", "ten a minute", "rate_login"),
+    ("ROSTRA_RATE_LIKE", "60/0", "rate_like"),
+    ("ROSTRA_HOUSEKEEPING_INTERVAL_SECONDS", "5", "housekeeping_interval_seconds"),
     ("ROSTRA_NO_SUCH_SETTING", "1", "ROSTRA_NO_SUCH_SETTING"),
 ])
 def test_bad_settings_fail_fast_naming_the_setting(
@@ -62,5 +64,17 @@ def test_bad_settings_fail_fast_naming_the_setting(
 
 def test_missing_config_file_is_named(clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ROSTRA_CONFIG", str(clean_env / "nope.toml"))
-    with pytest.raises(ConfigError, match="nope.toml"):
+    with pytest.raises(ConfigError, match=r"nope\.toml"):
         load_settings()
+
+
+RATE_SETTINGS = [n for n in Settings.model_fields
+                 if n.startswith("rate_") and n != "rate_limit_enabled"]
+
+
+@pytest.mark.parametrize("name", RATE_SETTINGS)
+def test_every_rate_is_validated_and_parsed(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings(**{name: "60"})
+    settings = Settings(**{name: "7/30"})
+    assert settings.rate(name.removeprefix("rate_")) == RateLimit(count=7, seconds=30)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,16 +28,17 @@ class ConfigError(Exception):
     """A setting is missing or wrong; the message says what to set."""
 
 
-class RateLimit(str):
-    """``"COUNT/SECONDS"``, e.g. ``"10/60"``: at most COUNT hits per SECONDS."""
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``count`` hits per ``seconds``; written ``"COUNT/SECONDS"``, e.g. ``"10/60"``."""
 
-    @property
-    def count(self) -> int:
-        return int(self.split("/", 1)[0])
+    count: int
+    seconds: int
 
-    @property
-    def seconds(self) -> int:
-        return int(self.split("/", 1)[1])
+    @classmethod
+    def parse(cls, value: str) -> RateLimit:
+        count, seconds = _check_rate(value).split("/")
+        return cls(int(count), int(seconds))
 
 
 def _check_rate(value: str) -> str:
@@ -97,6 +99,14 @@ class Settings(BaseSettings):
                            "and per client address (COUNT/SECONDS).")
     rate_mail: str = Field(default="3/3600", description="Password-reset and verification "
                            "mails per address (COUNT/SECONDS).")
+    rate_like: str = Field(default="60/60", description="Likes and unlikes per account "
+                           "and per client address (COUNT/SECONDS).")
+    redis_url: str = Field(
+        default="",
+        description="`redis://host:6379/0`: share caches, rate limits and live events "
+        "between processes. Empty: kept in each process.",
+    )
+    redis_prefix: str = Field(default="rostra:", description="Prefix of every Redis key.")
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated proxy addresses whose X-Forwarded-For is believed.",
@@ -108,8 +118,13 @@ class Settings(BaseSettings):
         description="Run background jobs (mail) inside `rostra serve`; set false when "
         "`rostra worker` processes run them.",
     )
+    housekeeping_interval_seconds: int = Field(
+        default=3600, ge=60,
+        description="How often old rows (expired sessions and tokens, idempotency keys, "
+        "finished jobs) are deleted; one job runner does it per interval.",
+    )
 
-    @field_validator("rate_login", "rate_register", "rate_post", "rate_mail")
+    @field_validator("rate_login", "rate_register", "rate_post", "rate_mail", "rate_like")
     @classmethod
     def _rates(cls, value: str) -> str:
         return _check_rate(value)
@@ -137,7 +152,8 @@ class Settings(BaseSettings):
         return tuple(sources)
 
     def rate(self, name: str) -> RateLimit:
-        return RateLimit(getattr(self, f"rate_{name}"))
+        value: str = getattr(self, f"rate_{name}")
+        return RateLimit.parse(value)
 
     @property
     def mail_outbox_dir(self) -> Path:

@@ -29,8 +29,8 @@ def env(tmp_path: Path, database_url: str,
 
 
 def _empty(url: str) -> None:
-    from tests.conftest import empty_tables
     from rostra.db.engine import make_engine
+    from tests.conftest import empty_tables
 
     engine = make_engine(url)
     empty_tables(engine)
@@ -85,9 +85,10 @@ def test_createadmin_makes_an_admin_who_can_sign_in(env: dict[str, str]) -> None
     out = run(env, "createadmin", "--email", "Editor@Example.org", "--name", "Editor",
               "--password", "a long admin password")
     assert "administrator editor@example.org" in out
+    from fastapi.testclient import TestClient
+
     from rostra.app import create_app
     from rostra.config import load_settings
-    from fastapi.testclient import TestClient
 
     os.environ.update(env)
     try:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from rostra.config import Settings
 
 SHAPE = {"error", "detail"}
 
 
-def _is_error(r: object, status: int, code: str) -> dict[str, str]:
-    body = r.json()  # type: ignore[attr-defined]
-    assert r.status_code == status, r.text  # type: ignore[attr-defined]
+def _is_error(r: Response, status: int, code: str) -> dict[str, str]:
+    body: dict[str, str] = r.json()
+    assert r.status_code == status, r.text
     assert SHAPE <= set(body) <= SHAPE | {"field"}
     assert body["error"] == code
     assert isinstance(body["detail"], str) and body["detail"]
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def test_unknown_route(client: TestClient) -> None:

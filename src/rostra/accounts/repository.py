@@ -1,14 +1,15 @@
-"""Every query the accounts service makes."""
+"""Every query the accounts service makes, and the deletes of sign-in rows
+that have served their purpose (run by ``rostra.jobs.housekeeping``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from rostra.db.base import utcnow
-from rostra.models import AuthSession, EmailToken, User
+from rostra.db.base import rowcount, utcnow
+from rostra.models import AuthSession, EmailToken, UsedSsoToken, User
 
 
 def local_user_by_email(db: Session, email: str) -> User | None:
@@ -57,7 +58,7 @@ def use_email_token(db: Session, token_hash: str, purpose: str) -> int | None:
     if user_id is None:
         return None
     done = db.execute(update(EmailToken).where(*live).values(used_at=now))
-    return user_id if done.rowcount == 1 else None  # type: ignore[attr-defined]
+    return user_id if rowcount(done) == 1 else None
 
 
 def use_all_email_tokens(db: Session, user_id: int, purpose: str) -> None:
@@ -66,3 +67,29 @@ def use_all_email_tokens(db: Session, user_id: int, purpose: str) -> None:
                .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose,
                       EmailToken.used_at.is_(None))
                .values(used_at=utcnow()))
+
+
+def delete_ended_sessions(db: Session, ended_before: datetime) -> int:
+    """Delete sign-ins that expired or were revoked before ``ended_before``."""
+    return rowcount(db.execute(
+        delete(AuthSession)
+        .where(or_(AuthSession.expires_at < ended_before, AuthSession.revoked_at < ended_before))
+        .execution_options(synchronize_session=False)))
+
+
+def delete_expired_email_tokens(db: Session, expired_before: datetime) -> int:
+    """Delete mail tokens, used or not, that expired before ``expired_before``."""
+    return rowcount(db.execute(
+        delete(EmailToken).where(EmailToken.expires_at < expired_before)
+        .execution_options(synchronize_session=False)))
+
+
+def delete_used_sso_tokens(db: Session, expired_before: datetime) -> int:
+    """Forget exchanged SSO token ids that expired before ``expired_before``.
+
+    Here rather than in ``rostra.sso`` because the record is about sign-in
+    replay, like the sessions above, and only housekeeping deletes in bulk.
+    """
+    return rowcount(db.execute(
+        delete(UsedSsoToken).where(UsedSsoToken.expires_at < expired_before)
+        .execution_options(synchronize_session=False)))

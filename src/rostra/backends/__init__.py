@@ -24,6 +24,22 @@ class Backends:
 
 
 def build_backends(settings: Settings) -> Backends:
+    """The one place that chooses: Redis when ``ROSTRA_REDIS_URL`` is set
+    (state shared by every process), else the in-process defaults."""
+    if settings.redis_url:
+        import redis
+
+        from rostra.backends.redis import RedisBroker, RedisCache, RedisRateLimiter
+
+        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2,
+                                      socket_connect_timeout=2)
+        prefix = settings.redis_prefix
+        return Backends(
+            broker=RedisBroker(settings.redis_url, client, prefix),
+            cache=RedisCache(client, prefix),
+            mailer=make_mailer(settings),
+            ratelimiter=RedisRateLimiter(client, prefix),
+        )
     return Backends(
         broker=InProcessBroker(),
         cache=MemoryCache(),

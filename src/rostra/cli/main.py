@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
 import os
@@ -74,9 +75,14 @@ def serve(ctx: click.Context, host: str, port: int, workers: int,
     if demo is not None:
         os.environ["ROSTRA_DEMO"] = "true" if demo else "false"
     if "ROSTRA_PUBLIC_URL" not in os.environ:
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 (compared with, not bound to)
         os.environ["ROSTRA_PUBLIC_URL"] = f"http://{shown}:{port}"
     settings = _settings(ctx)
+    if workers > 1 and not settings.redis_url:
+        raise click.ClickException(
+            "--workers above 1 needs ROSTRA_REDIS_URL, so that the processes share "
+            "caches and rate limits (a cache in one process would serve pages that "
+            "another process has changed).")
     os.environ["ROSTRA_DATA_DIR"] = str(settings.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -123,10 +129,8 @@ def worker(ctx: click.Context) -> None:
     runner = Runner(make_sessionmaker(engine), JobContext(settings, build_backends(settings)),
                     settings.job_poll_seconds)
     click.echo("worker running; Ctrl-C stops it")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         runner.run_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 @main.command()

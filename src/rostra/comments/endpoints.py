@@ -178,6 +178,8 @@ def delete_comment(
 
 
 def _like(request: Request, db: Session, user: User, comment_id: int, liked: bool) -> LikeOut:
+    # Likes and unlikes share one allowance: toggling is what a script would do.
+    enforce(request, "like", f"user:{user.id}", by_address(request))
     like_count, story_id = service.set_like(db, user, comment_id, liked)
     db.commit()
     _written(request, story_id)  # like counts and "top" order are on cached pages

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rostra.comments.cursors import Cursor
-from rostra.db.base import utcnow
+from rostra.db.base import rowcount, utcnow
 from rostra.models import Comment, CommentStatus, IdempotencyKey, Reaction, User
 
 LIKE = "like"
@@ -162,7 +162,7 @@ def add_like(db: Session, comment_id: int, user_id: int) -> bool:
 def remove_like(db: Session, comment_id: int, user_id: int) -> bool:
     result = db.execute(delete(Reaction).where(
         Reaction.comment_id == comment_id, Reaction.user_id == user_id, Reaction.kind == LIKE))
-    if not getattr(result, "rowcount", 0):
+    if not rowcount(result):
         return False
     db.execute(update(Comment).where(Comment.id == comment_id)
                .values(like_count=Comment.like_count - 1)
@@ -186,3 +186,10 @@ def save_idempotency_key(db: Session, user_id: int, key: str, request_hash: str,
     db.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash,
                           status_code=status_code, response_body=body, created_at=now))
     db.flush()
+
+
+def delete_idempotency_keys(db: Session, created_before: datetime) -> int:
+    """Forget stored answers older than ``created_before`` (retries come within minutes)."""
+    result = db.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < created_before)
+                        .execution_options(synchronize_session=False))
+    return rowcount(result)

@@ -13,7 +13,6 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

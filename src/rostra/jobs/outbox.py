@@ -1,4 +1,4 @@
-"""Writing, claiming and finishing outbox rows.
+"""Writing, claiming, finishing and deleting outbox rows: every outbox query.
 
 ``enqueue`` is called inside the request's transaction. ``claim`` takes a
 batch atomically: on PostgreSQL with ``FOR UPDATE SKIP LOCKED`` so many
@@ -8,23 +8,59 @@ so a conditional UPDATE of ``locked_until`` is enough.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import hashlib
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from rostra.db.base import utcnow
+from rostra.db.base import rowcount, utcnow
 from rostra.models import OutboxEvent
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
-def enqueue(db: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent:
+def enqueue(db: Session, topic: str, payload: dict[str, Any],
+            available_at: datetime | None = None) -> OutboxEvent:
+    """Add a row, to run at once or not before ``available_at``."""
     event = OutboxEvent(topic=topic, payload=payload)
+    if available_at is not None:
+        event.available_at = available_at
     db.add(event)
     return event
+
+
+def lock_topic(db: Session, topic: str) -> None:
+    """Serialise, until the transaction ends, the writers that call this for ``topic``.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: nothing to do, as
+    long as the session writes (``make_sessionmaker`` begins IMMEDIATE, so
+    the database already lets one writing transaction in at a time).
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"outbox:{topic}".encode()).digest()[:8],
+                             "big", signed=True)
+        db.execute(select(func.pg_advisory_xact_lock(key)))
+
+
+def has_pending(db: Session, topic: str, *, besides: int | None = None) -> bool:
+    """Whether a row of ``topic`` is waiting or running (not done), other than ``besides``."""
+    query = exists().where(OutboxEvent.topic == topic, OutboxEvent.done_at.is_(None))
+    if besides is not None:
+        query = query.where(OutboxEvent.id != besides)
+    return bool(db.scalar(select(query)))
+
+
+def delete_finished(db: Session, done_before: datetime) -> int:
+    """Delete rows carried out without error before ``done_before``; failed rows
+    (``last_error`` set) stay as a record for the operator."""
+    result = db.execute(delete(OutboxEvent)
+                        .where(OutboxEvent.done_at < done_before,
+                               OutboxEvent.last_error.is_(None))
+                        .execution_options(synchronize_session=False))
+    return rowcount(result)
 
 
 def claim(db: Session, limit: int = 20) -> list[OutboxEvent]:
@@ -51,7 +87,7 @@ def claim(db: Session, limit: int = 20) -> list[OutboxEvent]:
                    or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now))
             .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
+        if rowcount(result) == 1:
             claimed.append(event_id)
     if not claimed:
         return []

@@ -3,21 +3,23 @@
 ``rostra serve`` runs one in a background thread (the embedded default);
 ``rostra worker`` runs it in the foreground for scaled-out deployments.
 Handlers are registered by topic; an event with no handler is a bug and is
-recorded as failed rather than silently dropped.
+recorded as failed rather than silently dropped. Each runner also keeps the
+housekeeping pass scheduled (``rostra.jobs.housekeeping``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from rostra.backends import Backends
 from rostra.config import Settings
-from rostra.jobs import outbox
+from rostra.jobs import housekeeping, outbox
 from rostra.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -39,10 +41,21 @@ def handles(topic: str) -> Callable[[Handler], Handler]:
     return register
 
 
+def job_session(event: OutboxEvent) -> Session:
+    """The session a handler's event was loaded in. Writes made through it
+    commit in one transaction with the event being marked done, or are
+    rolled back if the handler raises."""
+    db = object_session(event)
+    if db is None:
+        raise RuntimeError(f"outbox event {event.id} is not being run by the runner")
+    return db
+
+
 def _load_handlers() -> None:
     # Importing the task modules registers their handlers.
-    import rostra.accounts.tasks  # noqa: F401
-    import rostra.comments.tasks  # noqa: F401
+    import rostra.accounts.tasks
+    import rostra.comments.tasks
+    import rostra.jobs.tasks  # noqa: F401 (imported for the handlers it registers)
 
 
 def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 20) -> int:
@@ -60,7 +73,11 @@ def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 20) -
             try:
                 if handler is None:
                     raise LookupError(f"no handler for topic {row.topic!r}")
-                handler(row, ctx)
+                # A savepoint, so that a failing handler's writes are undone
+                # while its failure is still recorded (and, on PostgreSQL, an
+                # SQL error does not leave the transaction unusable).
+                with db.begin_nested():
+                    handler(row, ctx)
                 outbox.finish(row)
             except Exception as exc:  # one bad event must not stop the queue
                 log.exception("job %s (%s) failed", row.id, row.topic)
@@ -80,6 +97,7 @@ class Runner:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_schedule_check = 0.0
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="rostra-jobs", daemon=True)
@@ -97,8 +115,26 @@ class Runner:
     def run_forever(self) -> None:
         self._loop()
 
+    def keep_housekeeping_scheduled(self) -> None:
+        """At start and then once per interval, make sure a housekeeping pass
+        is waiting: one query per interval, and the chain survives a pass
+        that failed for good."""
+        interval = self.ctx.settings.housekeeping_interval_seconds
+        if time.monotonic() < self._next_schedule_check:
+            return
+        # Set first: after a failure, try again in a minute, not at every poll.
+        self._next_schedule_check = time.monotonic() + min(interval, 60)
+        with self.factory() as db:
+            housekeeping.ensure_scheduled(db, interval)
+            db.commit()
+        self._next_schedule_check = time.monotonic() + interval
+
     def _loop(self) -> None:
         while not self._stop.is_set():
+            try:
+                self.keep_housekeeping_scheduled()
+            except Exception:  # housekeeping must not hold up mail and events
+                log.exception("scheduling housekeeping failed")
             try:
                 busy = run_once(self.factory, self.ctx) > 0
             except Exception:

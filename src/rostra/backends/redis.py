@@ -1,0 +1,109 @@
+"""Redis versions of the cache, the rate limiter and the broker, for several
+processes that must see one another's state (``ROSTRA_REDIS_URL``).
+
+Every key carries a prefix, so one Redis can serve several Rostra
+installations (and the tests) without collisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+log = logging.getLogger(__name__)
+
+# Sliding window: drop hits older than the window, count, add this hit, all
+# in one round trip; the caller learns when the oldest hit leaves the window.
+_HIT = """
+local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
+  tonumber(ARGV[3]), ARGV[4]
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  return math.ceil(tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', key, now, member)
+redis.call('EXPIRE', key, math.ceil(window))
+return 0
+"""
+
+
+class RedisCache:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.r = client
+        self.prefix = prefix
+
+    def get(self, key: str) -> bytes | None:
+        value = self.r.get(self.prefix + key)
+        return value if isinstance(value, bytes) else None
+
+    def set(self, key: str, value: bytes, ttl: int) -> None:
+        self.r.set(self.prefix + key, value, ex=ttl)
+
+    def incr(self, key: str) -> int:
+        return int(self.r.incr(self.prefix + key))
+
+
+class RedisRateLimiter:
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.r = client
+        self.prefix = prefix
+        self._hit = client.register_script(_HIT)
+
+    def hit(self, key: str, limit: int, window: int) -> int:
+        try:
+            retry = self._hit(keys=[self.prefix + key],
+                              args=[time.time(), window, limit, uuid.uuid4().hex])
+        except redis.RedisError:
+            # Redis down: let the attempt through rather than fail every
+            # sign-in and post; the limits come back with Redis.
+            log.warning("rate limiter: Redis unavailable, allowing %s", key, exc_info=True)
+            return 0
+        return max(0, int(retry))
+
+    def reset(self, key: str) -> None:
+        self.r.delete(self.prefix + key)
+
+
+class RedisBroker:
+    """Publishes with the synchronous client (from the job runner's thread);
+    subscribers are async (SSE streams) and get a queue fed by a reader task."""
+
+    def __init__(self, url: str, client: redis.Redis, prefix: str,
+                 queue_size: int = 1000) -> None:
+        self.url = url
+        self.r = client
+        self.prefix = prefix
+        self.queue_size = queue_size
+
+    def publish(self, channel: str, event: dict[str, Any]) -> None:
+        self.r.publish(self.prefix + channel, json.dumps(event))
+
+    @asynccontextmanager
+    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
+        queue: asyncio.Queue[Any] = asyncio.Queue(self.queue_size)
+        client = aioredis.from_url(self.url)
+        pubsub = client.pubsub()
+        await pubsub.subscribe(self.prefix + channel)
+
+        async def pump() -> None:
+            async for message in pubsub.listen():
+                if message.get("type") == "message" and not queue.full():
+                    queue.put_nowait(json.loads(message["data"]))
+
+        task = asyncio.create_task(pump())
+        try:
+            yield queue
+        finally:
+            task.cancel()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+            await client.aclose()

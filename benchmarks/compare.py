@@ -165,6 +165,15 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
+def warm_up(url: str, connections: int, script: Path | None = None) -> None:
+    """Two seconds of load whose figures are thrown away (a slow server may
+    finish no request in them, so they are not even parsed)."""
+    cmd = ["wrk", "-t1", f"-c{connections}", "-d2s", "--timeout", "10s"]
+    if script:
+        cmd += ["-s", str(script)]
+    subprocess.run([*cmd, url], capture_output=True, check=True)
+
+
 def wrk(url: str, duration: int, connections: int, script: Path | None = None) -> Result:
     # A 10 s timeout, so that slow answers count in the latency figures
     # instead of vanishing as socket errors.
@@ -226,7 +235,7 @@ def main() -> None:
         for name, (r_target, i_target) in scenarios.items():
             results = []
             for url, script in (r_target, i_target):
-                wrk(url, 2, args.connections, script)  # warm-up, discarded
+                warm_up(url, args.connections, script)
                 results.append(wrk(url, args.duration, args.connections, script))
             rows.append((name, *results))
             print(f"{name}: Rostra {results[0]}, Isso {results[1]}", file=sys.stderr)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -57,3 +58,29 @@ def test_concurrent_likes_are_all_counted(app: FastAPI, client: TestClient) -> N
             assert set(pool.map(like, fans)) == {400}
         top = httpx.get(f"{base}/api/v1/comments", params={"url": ARTICLE}).json()
     assert top["comments"][0]["like_count"] == len(fans)
+
+
+def test_every_write_gives_its_turn_back(app: FastAPI, client: TestClient) -> None:
+    """Commits, refusals (rolled back), replays and deletes all end the writer's
+    turn; a turn kept would make the next writer wait."""
+    from rostra.db.engine import writer_gate
+
+    gate = writer_gate(app.state.engine)
+    if gate is None:
+        pytest.skip("PostgreSQL has no writer gate")
+    add_site(app)
+    author = reader(client)
+    key = {**author, "Idempotency-Key": "k1"}
+    calls = [
+        lambda: client.post("/api/v1/comments", headers=key, json={"url": ARTICLE, "body": "a"}),
+        lambda: client.post("/api/v1/comments", headers=key, json={"url": ARTICLE, "body": "a"}),
+        lambda: client.post("/api/v1/comments", headers=author, json={"url": ARTICLE, "body": ""}),
+        lambda: client.post("/api/v1/comments", headers=author,
+                            json={"url": ARTICLE, "parent_id": 999, "body": "x"}),
+        lambda: client.post("/api/v1/auth/login", json={"email": "no@example.org",
+                                                        "password": "wrong password"}),
+        lambda: client.delete("/api/v1/comments/1", headers=author),
+    ]
+    for call in calls:
+        call()
+        assert not gate.busy

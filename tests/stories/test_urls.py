@@ -34,6 +34,8 @@ def test_empty_path_becomes_root_and_port_is_kept() -> None:
     "", "   ", "news.example/a", "ftp://news.example/a", "javascript:alert(1)",
     "https://", "https://news.example/a b", "https://news.example:99999/a",
     "https://news.example/\x00", "https://news.example/" + "a" * 3000,
+    # short as given, but over the limit once its query is re-encoded
+    "https://news.example/a?q=" + '"' * 2000, "https://news.example/a?q=" + "é" * 1000,
 ])
 def test_bad_urls_are_refused(bad: str) -> None:
     with pytest.raises(Invalid) as info:

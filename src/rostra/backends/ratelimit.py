@@ -22,7 +22,9 @@ class RateLimiter(Protocol):
 
 class MemoryRateLimiter:
     def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
+        # key -> (its window, its hits): a sweep must judge each key by its
+        # own window, or a short limit's sweep would clear a long limit.
+        self._hits: dict[str, tuple[int, deque[float]]] = {}
         self._lock = threading.Lock()
         self._calls = 0
 
@@ -31,8 +33,8 @@ class MemoryRateLimiter:
         with self._lock:
             self._calls += 1
             if self._calls % 1024 == 0:
-                self._sweep(now, window)
-            hits = self._hits.setdefault(key, deque())
+                self._sweep(now)
+            _, hits = self._hits.setdefault(key, (window, deque()))
             while hits and hits[0] <= now - window:
                 hits.popleft()
             if len(hits) >= limit:
@@ -44,8 +46,9 @@ class MemoryRateLimiter:
         with self._lock:
             self._hits.pop(key, None)
 
-    def _sweep(self, now: float, window: int) -> None:
-        # Keys whose newest hit is older than the window hold no information.
-        stale = [k for k, v in self._hits.items() if not v or v[-1] <= now - window]
+    def _sweep(self, now: float) -> None:
+        # Keys whose newest hit is older than their window hold no information.
+        stale = [k for k, (window, hits) in self._hits.items()
+                 if not hits or hits[-1] <= now - window]
         for key in stale:
             del self._hits[key]

@@ -45,15 +45,20 @@ def clean_body(settings: Settings, value: str) -> str:
     return text
 
 
-def _may_post(user: User) -> None:
+def _may_post(user: User, site_id: int) -> None:
     if user.is_suspended:
         raise Forbidden("This account may not post.", code="account_suspended")
+    # An SSO account is vouched for by its own site only (its address counts
+    # as verified because that site says so); elsewhere it may not act.
+    if user.sso_site_id is not None and user.sso_site_id != site_id:
+        raise Forbidden("This account signs in through another site and can take part "
+                        "only there.", code="other_site_account")
 
 
 def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comment:
     """Post a comment or a reply; pending on a pre-moderated site."""
     site, url = resolve(db, data.url)
-    _may_post(user)
+    _may_post(user, site.id)
     if site.require_verified_email and not user.email_verified:
         raise Forbidden("Confirm your email address before commenting: follow the link "
                         "in the mail we sent.", code="email_not_verified")
@@ -81,8 +86,10 @@ def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comm
     ))
     if status == CommentStatus.PUBLISHED:
         stories.change_comment_count(db, story.id, +1)
-    if parent:
-        repository.change_reply_count(db, parent.id, +1)
+        # Only published replies count: a count must not reveal what waits
+        # in the moderation queue.
+        if parent:
+            repository.change_reply_count(db, parent.id, +1)
     _event(db, "comment.created", comment)
     return comment
 
@@ -102,6 +109,10 @@ def _parent(db: Session, user: User, parent_id: int | None,
     if parent.status == CommentStatus.DELETED:
         raise Invalid("That comment was deleted; it takes no more replies.",
                       field="parent_id", code="parent_deleted")
+    if parent.status != CommentStatus.PUBLISHED:
+        # Else deleting the unpublished parent would leave a public placeholder.
+        raise Invalid("That comment is not published; it takes replies once it is.",
+                      field="parent_id", code="parent_not_published")
     return parent
 
 
@@ -119,7 +130,7 @@ def _own(db: Session, user: User, comment_id: int) -> Comment:
 
 def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str) -> Comment:
     comment = _own(db, user, comment_id)
-    _may_post(user)
+    _may_post(user, comment_site(db, comment))
     now = utcnow()
     if now >= comment.created_at + timedelta(seconds=settings.edit_window_seconds):
         raise Forbidden("The time for editing this comment is over.",
@@ -143,7 +154,7 @@ def delete(db: Session, user: User, comment_id: int) -> int:
     story_id = comment.story_id
     was_published = comment.status == CommentStatus.PUBLISHED
     _event(db, "comment.deleted", comment)
-    if comment.parent_id is not None:
+    if comment.parent_id is not None and was_published:
         repository.change_reply_count(db, comment.parent_id, -1)
     if repository.has_children(db, comment.id):
         comment.status = CommentStatus.DELETED.value
@@ -181,11 +192,16 @@ def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int
         raise NotFound("No such comment.")
     if comment.author_id == user.id:
         raise Forbidden("You cannot like your own comment.", code="own_comment")
+    _may_post(user, comment_site(db, comment))
     if liked:
         repository.add_like(db, comment.id, user.id)
     else:
         repository.remove_like(db, comment.id, user.id)
     return repository.like_count(db, comment.id), comment.story_id
+
+
+def comment_site(db: Session, comment: Comment) -> int:
+    return stories.site_id_of(db, comment.story_id)
 
 
 def _event(db: Session, topic: str, comment: Comment) -> None:

@@ -25,7 +25,8 @@ from rostra.models import OutboxEvent
 log = logging.getLogger(__name__)
 
 Handler = Callable[[OutboxEvent, "JobContext"], None]
-HANDLERS: dict[str, Handler] = {}
+# topic -> (handler, whether it writes to the database)
+HANDLERS: dict[str, tuple[Handler, bool]] = {}
 
 
 class JobContext:
@@ -34,9 +35,14 @@ class JobContext:
         self.backends = backends
 
 
-def handles(topic: str) -> Callable[[Handler], Handler]:
+def handles(topic: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
+    """Register a handler. Most handlers only cause effects elsewhere (a mail,
+    a published event) and run with no transaction open: on SQLite an open
+    write transaction would hold the one write lock for the length of an
+    SMTP exchange. A handler that ``writes`` runs inside the transaction
+    that marks its event done (see ``job_session``)."""
     def register(fn: Handler) -> Handler:
-        HANDLERS[topic] = fn
+        HANDLERS[topic] = (fn, writes)
         return fn
     return register
 
@@ -58,32 +64,68 @@ def _load_handlers() -> None:
     import rostra.jobs.tasks  # noqa: F401 (imported for the handlers it registers)
 
 
-def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 20) -> int:
-    """Claim and run one batch; returns how many events were handled."""
+def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 5) -> int:
+    """Claim and run one batch; returns how many events were handled.
+
+    Batches are small so that every event starts well within its lease
+    (outbox.LEASE) even when each takes a mail server's whole timeout.
+    """
     _load_handlers()
     with factory() as db:
         events = outbox.claim(db, limit)
         db.commit()
     for event in events:
+        handler, writes = HANDLERS.get(event.topic, (None, False))
+        if handler is not None and writes:
+            _run_in_transaction(factory, ctx, event, handler)
+            continue
+        error = None
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for topic {event.topic!r}")
+            handler(event, ctx)
+        except Exception as exc:  # one bad event must not stop the queue
+            log.exception("job %s (%s) failed", event.id, event.topic)
+            error = f"{type(exc).__name__}: {exc}"
         with factory() as db:
-            row = db.get(OutboxEvent, event.id)
+            row = _still_ours(db, event)
             if row is None:
                 continue
-            handler = HANDLERS.get(row.topic)
-            try:
-                if handler is None:
-                    raise LookupError(f"no handler for topic {row.topic!r}")
-                # A savepoint, so that a failing handler's writes are undone
-                # while its failure is still recorded (and, on PostgreSQL, an
-                # SQL error does not leave the transaction unusable).
-                with db.begin_nested():
-                    handler(row, ctx)
+            if error is None:
                 outbox.finish(row)
-            except Exception as exc:  # one bad event must not stop the queue
-                log.exception("job %s (%s) failed", row.id, row.topic)
-                outbox.fail(row, f"{type(exc).__name__}: {exc}")
+            else:
+                outbox.fail(row, error)
             db.commit()
     return len(events)
+
+
+def _still_ours(db: Session, event: OutboxEvent) -> OutboxEvent | None:
+    """The event's row, unless its lease ran out and another runner took it."""
+    row = db.get(OutboxEvent, event.id)
+    if row is None or row.done_at is not None or row.locked_until != event.locked_until:
+        log.warning("job %s (%s): lease lost, leaving it to the runner that has it",
+                    event.id, event.topic)
+        return None
+    return row
+
+
+def _run_in_transaction(factory: sessionmaker[Session], ctx: JobContext,
+                        event: OutboxEvent, handler: Handler) -> None:
+    with factory() as db:
+        row = _still_ours(db, event)
+        if row is None:
+            return
+        try:
+            # A savepoint, so that a failing handler's writes are undone
+            # while its failure is still recorded (and, on PostgreSQL, an
+            # SQL error does not leave the transaction unusable).
+            with db.begin_nested():
+                handler(row, ctx)
+            outbox.finish(row)
+        except Exception as exc:
+            log.exception("job %s (%s) failed", row.id, row.topic)
+            outbox.fail(row, f"{type(exc).__name__}: {exc}")
+        db.commit()
 
 
 class Runner:

@@ -10,7 +10,7 @@ from rostra.jobs.runner import JobContext, handles, job_session
 from rostra.models import OutboxEvent
 
 
-@handles(housekeeping.TOPIC)
+@handles(housekeeping.TOPIC, writes=True)
 def housekeep(event: OutboxEvent, ctx: JobContext) -> None:
     # The deletes, the next pass and this row's "done" commit together: a
     # pass that fails leaves nothing half done and is retried with back-off.

@@ -16,6 +16,11 @@ def by_id(db: Session, story_id: int) -> Story | None:
     return db.get(Story, story_id)
 
 
+def site_id_of(db: Session, story_id: int) -> int:
+    site_id: int = db.execute(select(Story.site_id).where(Story.id == story_id)).scalar_one()
+    return site_id
+
+
 def by_url(db: Session, url: str) -> Story | None:
     """The story of a normalised URL."""
     return db.scalar(select(Story).where(Story.url == url))

@@ -64,4 +64,9 @@ def normalise(url: str, *, field: str = "url") -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not _is_tracking(k)]
     query.sort()
-    return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+    result = urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+    # Re-encoding the query can lengthen it (a quote becomes %22).
+    if len(result) > MAX_URL_LENGTH:
+        raise Invalid(f"The article URL is longer than {MAX_URL_LENGTH} characters.",
+                      field=field, code="invalid_url")
+    return result

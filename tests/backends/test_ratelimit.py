@@ -1,0 +1,23 @@
+import pytest
+
+from rostra.backends import ratelimit
+from rostra.backends.ratelimit import MemoryRateLimiter
+
+
+def test_sliding_window() -> None:
+    limiter = MemoryRateLimiter()
+    assert [limiter.hit("k", 2, 60) for _ in range(2)] == [0, 0]
+    assert 1 <= limiter.hit("k", 2, 60) <= 60
+
+
+def test_a_short_limits_sweep_keeps_a_long_limits_count(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The periodic sweep judges each key by its own window: a burst of
+    one-second hits must not clear an hour-long limit that is full."""
+    clock = [1000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    limiter = MemoryRateLimiter()
+    assert [limiter.hit("register", 2, 3600) for _ in range(2)] == [0, 0]
+    clock[0] += 10  # long past the short window, well inside the long one
+    for i in range(2100):  # past at least two sweeps
+        limiter.hit(f"like:{i}", 100, 1)
+    assert limiter.hit("register", 2, 3600) > 0

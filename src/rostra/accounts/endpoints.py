@@ -24,7 +24,7 @@ from rostra.accounts.schemas import (
     VerifyEmailIn,
 )
 from rostra.config import Settings
-from rostra.db.session import get_db
+from rostra.db.session import get_db, get_read_db
 from rostra.errors import NotAuthenticated
 from rostra.jobs.runner import wake_runner
 from rostra.models import User
@@ -58,10 +58,13 @@ def register(body: RegisterIn, request: Request, db: Session = Depends(get_db)) 
 
 
 @router.post("/auth/login", response_model=LoginOut)
-def login(body: LoginIn, request: Request, db: Session = Depends(get_db)) -> LoginOut:
+def login(body: LoginIn, request: Request, db: Session = Depends(get_db),
+          reading: Session = Depends(get_read_db)) -> LoginOut:
     enforce(request, "login", by_address(request), f"email:{body.email}")
-    user = service.authenticate(db, body.email, body.password)
-    token = service.create_session(db, _settings(request), user, user_agent(request))
+    found, new_hash = service.authenticate(reading, body.email, body.password)
+    reading.rollback()
+    user, token = service.sign_in(db, _settings(request), found.id, new_hash,
+                                  user_agent(request))
     db.commit()
     return LoginOut(token=token, user=MeOut.model_validate(user))
 

@@ -80,8 +80,13 @@ def register(db: Session, settings: Settings, email: str, password: str,
                 mail.register_existing(settings, email, existing.display_name))
 
 
-def authenticate(db: Session, email: str, password: str) -> User:
-    """The local account for these credentials, or 401 ``invalid_credentials``."""
+def authenticate(db: Session, email: str, password: str) -> tuple[User, str | None]:
+    """The local account for these credentials, or 401 ``invalid_credentials``;
+    with a fresh hash when the stored one uses old parameters.
+
+    Reads only: call it with a reading session, so that on SQLite the slow
+    hash runs without holding the one write lock (``sign_in`` then writes).
+    """
     user = repository.local_user_by_email(db, email)
     # verify_password runs argon2 even without a user or hash (timing).
     if not passwords.verify_password(user.password_hash if user else None, password):
@@ -89,9 +94,20 @@ def authenticate(db: Session, email: str, password: str) -> User:
     assert user is not None and user.password_hash is not None
     if user.is_suspended:
         raise Forbidden("This account is suspended.", code="account_suspended")
-    if passwords.needs_rehash(user.password_hash):
-        user.password_hash = passwords.hash_password(password)
-    return user
+    new_hash = (passwords.hash_password(password)
+                if passwords.needs_rehash(user.password_hash) else None)
+    return user, new_hash
+
+
+def sign_in(db: Session, settings: Settings, user_id: int, new_hash: str | None,
+            user_agent: str = "") -> tuple[User, str]:
+    """Open a session for an authenticated account; returns it and its token."""
+    user = db.get(User, user_id)
+    if user is None:  # deleted between authentication and now
+        raise InvalidCredentials()
+    if new_hash is not None:
+        user.password_hash = new_hash
+    return user, create_session(db, settings, user, user_agent)
 
 
 def logout(db: Session, token: str) -> None:
@@ -130,12 +146,15 @@ def request_password_reset(db: Session, settings: Settings, email: str) -> bool:
 
 def confirm_password_reset(db: Session, token: str, password: str) -> User:
     """Set the new password and sign the account out everywhere."""
+    # Hashed before the first write, so that on SQLite the slow hash does not
+    # hold the write lock.
+    new_hash = passwords.hash_password(password)
     user_id = repository.use_email_token(db, hash_token(token), PASSWORD_RESET)
     user = db.get(User, user_id) if user_id is not None else None
     if user is None:
         raise _invalid_token()
     passwords.check_strength(password, user.email)
-    user.password_hash = passwords.hash_password(password)
+    user.password_hash = new_hash
     # Following a link sent to the address proves it, as verification would.
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()

@@ -22,6 +22,17 @@ def make_sessionmaker(engine: Engine, *, write: bool = True) -> sessionmaker[Ses
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
 
 
+def get_read_db(request: Request) -> Iterator[Session]:
+    """A reading session whatever the method: for the slow part of a write
+    request (a password hash) that must not hold SQLite's write lock."""
+    db = request.app.state.read_sessionmaker()
+    try:
+        yield db
+    finally:
+        db.rollback()
+        db.close()
+
+
 def get_db(request: Request) -> Iterator[Session]:
     state = request.app.state
     factory: sessionmaker[Session] = (

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import IntegrityError
 
 from rostra import __version__
 from rostra.backends import build_backends
@@ -49,8 +50,11 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
             from rostra.demo.setup import ensure_demo_site
 
             with factory() as db:
-                ensure_demo_site(db, settings)
-                db.commit()
+                try:
+                    ensure_demo_site(db, settings)
+                    db.commit()
+                except IntegrityError:  # another worker process made it first
+                    db.rollback()
         runner = Runner(factory, JobContext(settings, backends), settings.job_poll_seconds)
         if run_jobs:
             runner.start()

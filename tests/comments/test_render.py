@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from html.parser import HTMLParser
 
 import pytest
@@ -98,12 +97,12 @@ def test_no_headings_images_or_rules() -> None:
     assert "<h1" not in html and "<hr" not in html and "<img" not in html
 
 
-def test_deep_nesting_is_capped_and_fast() -> None:
+def test_deep_nesting_is_capped() -> None:
+    # Pathological inputs render (no recursion error) with nesting capped.
+    # Their speed is measured, not asserted: see benchmarks/.
     for body in ("> " * 1000 + "deep", "- " * 1000 + "deep", "1. " * 1000 + "deep",
                  ">" * 5000, "[" * 5000 + "](x)", "*" * 5000, "`" * 5000, "*a" * 2500):
-        start = time.perf_counter()
         html = render(body)
-        assert time.perf_counter() - start < 1.0
         assert html.count("<blockquote>") <= 20
         assert_inert(html)
 

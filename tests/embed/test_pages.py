@@ -106,11 +106,15 @@ def test_static_assets_served(client: TestClient) -> None:
 
 
 @pytest.fixture
-def demo(settings: Settings) -> Iterator[TestClient]:
+def demo_settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    return settings.model_copy(update={"demo": True, **getattr(request, "param", {})})
+
+
+@pytest.fixture
+def demo(demo_settings: Settings) -> Iterator[TestClient]:
     from rostra.app import create_app
 
-    application = create_app(settings.model_copy(update={"demo": True}), migrate_on_start=False,
-                             run_jobs=False)
+    application = create_app(demo_settings, migrate_on_start=False, run_jobs=False)
     with TestClient(application, base_url="http://rostra.test") as c:
         yield c
     from tests.conftest import empty_tables
@@ -155,3 +159,38 @@ def test_demo_sso_signs_a_token_the_api_accepts(demo: TestClient) -> None:
 
 def test_demo_is_off_when_configured_off(client: TestClient) -> None:
     assert client.get("/demo/articles/tamsel-floods-lower-town").status_code == 404
+
+
+def test_demo_login_is_off_when_the_demo_is(client: TestClient) -> None:
+    for data in ({"name": "Hana", "email": "hana@example.org"}, {"name": "x" * 500}, {}):
+        r = client.post("/demo/sso", data=data)
+        assert r.status_code == 404, (data, r.text)
+        assert "set-cookie" not in r.headers
+
+
+@pytest.mark.parametrize(("data", "field"), [
+    ({"name": "x" * 81, "email": "hana@example.org"}, "name"),
+    ({"name": "Hana\x00", "email": "hana@example.org"}, "name"),
+    ({"name": "Hana\x1b[31m", "email": "hana@example.org"}, "name"),
+    ({"name": "Hana", "email": "hana@example.org\x07"}, "email"),
+    ({"name": "Hana", "email": "a@" + "x" * 320}, "email"),
+    ({"name": "Hana", "email": "not an address"}, "email"),
+    ({"name": "Hana"}, "email"),
+])
+def test_demo_login_checks_its_fields(demo: TestClient, data: dict[str, str],
+                                      field: str) -> None:
+    r = demo.post("/demo/sso", data=data)
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field
+    assert "set-cookie" not in r.headers
+
+
+@pytest.mark.parametrize("demo_settings", [{"rate_limit_enabled": True, "rate_login": "2/60"}],
+                         indirect=True)
+def test_demo_login_is_rate_limited(demo: TestClient) -> None:
+    data = {"name": "Hana", "email": "hana@example.org"}
+    assert demo.post("/demo/sso", data=data, follow_redirects=False).status_code == 303
+    assert demo.post("/demo/sso", data=data, follow_redirects=False).status_code == 303
+    r = demo.post("/demo/sso", data=data)
+    assert r.status_code == 429, r.text
+    assert r.json()["error"] == "rate_limited"

@@ -6,6 +6,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from rostra.config import Settings
 from rostra.http.security import content_security_policy
 from tests.factories import ARTICLE, add_site
 
@@ -57,12 +58,11 @@ def test_config_block_cannot_be_closed_by_a_title(client: TestClient, site: None
 
 def test_cors_preflight_from_configured_origin(client: TestClient, site: None) -> None:
     r = client.options("/api/v1/counts", headers={
-        "Origin": PUBLISHER, "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "authorization"})
+        "Origin": PUBLISHER, "Access-Control-Request-Method": "GET"})
     assert r.status_code == 204
     assert r.headers["access-control-allow-origin"] == PUBLISHER
-    assert "Idempotency-Key" in r.headers["access-control-allow-headers"]
-    assert "Authorization" in r.headers["access-control-allow-headers"]
+    assert r.headers["access-control-allow-methods"] == "GET, HEAD"
+    assert "access-control-allow-headers" not in r.headers  # simple GETs only
     assert "Origin" in r.headers["vary"]
 
 
@@ -80,6 +80,66 @@ def test_counts_answer_cross_origin(client: TestClient, site: None) -> None:
     assert r.status_code == 200, r.text
     assert r.headers["access-control-allow-origin"] == PUBLISHER
     assert "Origin" in r.headers["vary"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/comments", "/api/v1/comments.html"])
+def test_public_reads_answer_cross_origin(client: TestClient, site: None, path: str) -> None:
+    r = client.get(path, params={"url": ARTICLE}, headers={"Origin": PUBLISHER})
+    assert r.status_code == 200, r.text
+    assert r.headers["access-control-allow-origin"] == PUBLISHER
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/sso"),
+    ("POST", "/api/v1/auth/register"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/comments"),
+    ("PATCH", "/api/v1/comments/1"),
+    ("DELETE", "/api/v1/comments/1"),
+])
+def test_no_cors_beyond_the_public_reads(client: TestClient, site: None, method: str,
+                                         path: str) -> None:
+    """Even a configured origin may not call sign-in or write calls cross-origin."""
+    pre = client.options(path, headers={"Origin": PUBLISHER,
+                                        "Access-Control-Request-Method": method,
+                                        "Access-Control-Request-Headers": "content-type"})
+    assert pre.status_code == 403, pre.text
+    assert "access-control-allow-origin" not in pre.headers
+    assert "only for GET /api/v1/counts" in pre.json()["detail"]
+    r = client.request(method, path, json={}, headers={"Origin": PUBLISHER})
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_no_preflight_for_writing_to_a_public_read_path(client: TestClient, site: None) -> None:
+    r = client.options("/api/v1/comments", headers={
+        "Origin": PUBLISHER, "Access-Control-Request-Method": "POST"})
+    assert r.status_code == 403
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_junk_origin_gets_no_cors(client: TestClient, site: None) -> None:
+    for origin in ("null", "https://news.example/path", "news.example", "https://news.example:x"):
+        r = client.get("/api/v1/counts", params={"url": ARTICLE}, headers={"Origin": origin})
+        assert r.status_code == 200
+        assert "access-control-allow-origin" not in r.headers, origin
+
+
+def test_own_origin_matches_despite_explicit_default_port(settings: Settings) -> None:
+    """public_url "https://x:443" is the origin a browser sends as "https://x"."""
+    from rostra.app import create_app
+    from tests.conftest import empty_tables
+
+    app = create_app(settings.model_copy(update={"public_url": "https://rostra.test:443"}),
+                     migrate_on_start=False, run_jobs=False)
+    try:
+        with TestClient(app, base_url="https://rostra.test") as c:
+            r = c.get("/api/v1/counts", params={"url": ARTICLE},
+                      headers={"Origin": "https://rostra.test"})
+            assert r.headers.get("access-control-allow-origin") == "https://rostra.test"
+    finally:
+        empty_tables(app.state.engine)
+        app.state.engine.dispose()
 
 
 def test_cors_only_on_api(client: TestClient, site: None) -> None:

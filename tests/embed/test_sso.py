@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rostra.db.base import utcnow
+from rostra.models import Site, UsedSsoToken, User
 from rostra.sso import service
 from tests.factories import ARTICLE, add_site
 
@@ -127,3 +128,90 @@ def test_verify_reports_each_problem() -> None:
         service.verify(token, SECRET + "x", now=now)
     with pytest.raises(service.InvalidSsoToken, match="future"):
         service.verify(token, SECRET, now=now - timedelta(minutes=5))
+
+
+def test_suspended_reader_is_refused(client: TestClient, app: FastAPI, secret: str) -> None:
+    user_id = _exchange(client, _token(secret)).json()["user"]["id"]
+    with app.state.sessionmaker() as db:
+        user = db.get(User, user_id)
+        assert user is not None
+        user.is_suspended = True
+        db.commit()
+    r = _exchange(client, _token(secret))
+    assert r.status_code == 403, r.text
+    assert r.json()["error"] == "account_suspended"
+
+
+def test_two_tabs_signing_in_a_new_reader_share_it(app: FastAPI,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tab A looked the subject up and found nothing; tab B then created the
+    reader and committed; tab A's insert now hits the unique constraint and
+    must use B's reader instead of failing."""
+    site_id = add_site(app).id
+    with app.state.sessionmaker() as other_tab:
+        site = other_tab.get(Site, site_id)
+        assert site is not None
+        first = service.sign_in(other_tab, site, service.make_token(site.sso_secret, "u-7",
+                                                                    name="Tab B"))
+        other_tab.commit()
+        first_id = first.id
+    real = service._find_user
+    lookups: list[str] = []
+
+    def looked_before_the_other_tab_committed(db: Any, site: Site, subject: str) -> Any:
+        lookups.append(subject)
+        return None if len(lookups) == 1 else real(db, site, subject)
+
+    monkeypatch.setattr(service, "_find_user", looked_before_the_other_tab_committed)
+    with app.state.sessionmaker() as db:
+        site = db.get(Site, site_id)
+        assert site is not None
+        user = service.sign_in(db, site, service.make_token(site.sso_secret, "u-7", name="Tab A"))
+        db.commit()
+        assert user.id == first_id
+        assert user.display_name == "Tab A"
+        assert db.query(User).filter(User.sso_subject == "u-7").count() == 1
+    assert lookups == ["u-7", "u-7"]
+
+
+def test_replay_records_are_kept_until_housekeeping(app: FastAPI) -> None:
+    """An exchange sweeps nothing: records of expired tokens are the housekeeping
+    job's; a record that exists still refuses its token."""
+    site_id = add_site(app).id
+    now = utcnow()
+    with app.state.sessionmaker() as db:
+        db.add(UsedSsoToken(site_id=site_id, jti="old", expires_at=now - timedelta(hours=1)))
+        db.commit()
+        site = db.get(Site, site_id)
+        assert site is not None
+        token = service.make_token(site.sso_secret, "u-1", now=now)
+        service.sign_in(db, site, token, now=now)
+        db.commit()
+        assert db.get(UsedSsoToken, (site_id, "old")) is not None
+        with pytest.raises(service.InvalidSsoToken, match="used before"):
+            service.sign_in(db, site, token, now=now + timedelta(minutes=4))
+        db.rollback()
+        # Past its expiry (and the leeway) the token is refused as expired.
+        with pytest.raises(service.InvalidSsoToken, match="expired"):
+            service.sign_in(db, site, token, now=now + timedelta(minutes=6))
+
+
+def test_a_jti_may_be_reused_once_its_token_is_dead(app: FastAPI) -> None:
+    site_id = add_site(app).id
+    now = utcnow()
+    with app.state.sessionmaker() as db:
+        site = db.get(Site, site_id)
+        assert site is not None
+        old = jwt.encode({"sub": "u-1", "iat": int(now.timestamp()),
+                          "exp": int(now.timestamp()) + 60, "jti": "counter-1"},
+                         site.sso_secret, algorithm="HS256")
+        service.sign_in(db, site, old, now=now)
+        db.commit()
+        later = now + timedelta(minutes=5)
+        new = jwt.encode({"sub": "u-1", "iat": int(later.timestamp()),
+                          "exp": int(later.timestamp()) + 60, "jti": "counter-1"},
+                         site.sso_secret, algorithm="HS256")
+        service.sign_in(db, site, new, now=later)
+        db.commit()
+        with pytest.raises(service.InvalidSsoToken, match="used before"):
+            service.sign_in(db, site, new, now=later)

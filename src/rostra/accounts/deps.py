@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from fastapi import Depends, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rostra.accounts import repository
 from rostra.accounts.tokens import hash_token
 from rostra.db.base import utcnow
 from rostra.db.session import get_db
 from rostra.errors import Forbidden, NotAuthenticated
-from rostra.models import AuthSession, User
+from rostra.models import User
 
 
 def bearer_token(request: Request) -> str | None:
@@ -21,39 +21,26 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-def session_for_token(db: Session, token: str) -> AuthSession | None:
-    return db.scalar(
-        select(AuthSession).where(
-            AuthSession.token_hash == hash_token(token),
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-        )
-    )
+def _user(request: Request, db: Session) -> User | None:
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return repository.user_for_token(db, hash_token(token), utcnow())
 
 
 def optional_user(request: Request, db: Session = Depends(get_db)) -> User | None:
     """The signed-in reader, or None. A bad token on a public read is ignored
     rather than refused, so a stale token never hides the comments."""
-    token = bearer_token(request)
-    if token is None:
-        return None
-    session = session_for_token(db, token)
-    if session is None:
-        return None
-    return db.get(User, session.user_id)
+    return _user(request, db)
 
 
 def current_user(request: Request, db: Session = Depends(get_db)) -> User:
-    token = bearer_token(request)
-    if token is None:
-        raise NotAuthenticated()
-    session = session_for_token(db, token)
-    if session is None:
+    user = _user(request, db)
+    if user is None:
+        if bearer_token(request) is None:
+            raise NotAuthenticated()
         raise NotAuthenticated("The sign-in token is unknown, expired or signed out. "
                                "Sign in again.")
-    user = db.get(User, session.user_id)
-    if user is None:
-        raise NotAuthenticated()
     return user
 
 

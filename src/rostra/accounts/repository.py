@@ -17,6 +17,17 @@ def local_user_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == email, User.sso_site_id.is_(None)))
 
 
+def user_for_token(db: Session, token_hash: str, now: datetime) -> User | None:
+    """The user of a live (not revoked, not expired) session, in one query."""
+    return db.scalar(
+        select(User).join(AuthSession, AuthSession.user_id == User.id).where(
+            AuthSession.token_hash == token_hash,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    )
+
+
 def add_session(db: Session, user: User, token_hash: str, expires_at: datetime,
                 user_agent: str) -> AuthSession:
     session = AuthSession(user_id=user.id, token_hash=token_hash, expires_at=expires_at,

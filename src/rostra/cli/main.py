@@ -86,6 +86,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int,
     os.environ["ROSTRA_DATA_DIR"] = str(settings.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Once, here, rather than in each worker process (they would race).
+    from rostra.db import migrate as m
+    from rostra.db.engine import make_engine
+
+    engine = make_engine(settings.database_url)
+    m.upgrade(engine)
+    engine.dispose()
     click.echo(f"Rostra {__version__} on {settings.public_url}  "
                f"(database: {settings.database_url.split('@')[-1]})")
     if settings.demo:

@@ -8,15 +8,14 @@ from sqlalchemy.orm import Session
 
 from rostra.config import Settings
 from rostra.sites import repository, service
+from rostra.stories.urls import origin_of
 
 
 def demo_origins(settings: Settings) -> list[str]:
-    parts = urlsplit(settings.public_url)
-    origins = {f"{parts.scheme}://{parts.netloc}"}
-    port = parts.port
-    for host in ("127.0.0.1", "localhost"):
-        origins.add(f"{parts.scheme}://{host}" + (f":{port}" if port else ""))
-    return sorted(origins)
+    own = origin_of(settings.public_url)
+    parts = urlsplit(own)
+    port = f":{parts.port}" if parts.port else ""  # origin_of dropped a default port
+    return sorted({own, *(f"{parts.scheme}://{host}{port}" for host in ("127.0.0.1", "localhost"))})
 
 
 def ensure_demo_site(db: Session, settings: Settings) -> None:

@@ -1,14 +1,20 @@
-"""Security headers for every response, and CORS for the JSON API.
+"""Security headers for every response, and CORS for the public read API.
 
 - Every HTML page gets a Content-Security-Policy that allows scripts and
   styles from this server only (no inline script anywhere: pages pass their
   config in ``<script type="application/json">`` blocks or data- attributes).
   ``frame-ancestors 'self'`` unless the endpoint set its own policy: the
   embed's iframe page names the configured origins of its site.
-- ``/api/*`` answers cross-origin requests only from origins configured on
-  some site (or this server's own), echoing the origin with ``Vary: Origin``.
-  The embed's iframe is same-origin with the API and needs no CORS; the
-  loader's comment-count request from the publisher's page does.
+- CORS is granted only where a publisher's page needs it: the read-only,
+  anonymous ``GET /api/v1/counts`` (the loader's comment counts),
+  ``GET /api/v1/comments`` and ``GET /api/v1/comments.html``, and only to
+  origins configured on some site (or this server's own), echoing the origin
+  with ``Vary: Origin``. Simple GETs only: no credentials, no custom headers.
+- Every other ``/api`` call (``auth/*``, ``me``, every POST, PATCH and
+  DELETE) gets no ``Access-Control-Allow-Origin``, and preflights for them
+  are refused with 403: the embed's iframe is same-origin with the API and
+  needs no CORS, so no other page can read those answers or send them
+  JSON or a bearer token.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -25,9 +30,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rostra.config import Settings
+from rostra.errors import Invalid
+from rostra.stories.urls import normalise, origin_of
 
-ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key"
-ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+# The only API calls another origin may make: public, read-only, anonymous.
+CORS_PATHS = frozenset({"/api/v1/counts", "/api/v1/comments", "/api/v1/comments.html"})
+CORS_METHODS = frozenset({"GET", "HEAD"})
+ALLOWED_METHODS = "GET, HEAD"
 # A positive answer is kept this long; a miss always asks the database again,
 # so a newly configured origin works at once.
 ORIGIN_TTL = 30.0
@@ -41,16 +50,29 @@ def content_security_policy(frame_ancestors: Iterable[str] = ("'self'",)) -> str
             f"frame-ancestors {ancestors}")
 
 
-def origin_of_url(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}".lower()
+def _origin(value: str) -> str | None:
+    """``value`` as a normalised origin (default port dropped, host lower-cased),
+    or None when it is not a bare ``scheme://host[:port]`` (``null``, junk)."""
+    try:
+        origin = origin_of(value)
+        bare = normalise(value) in (origin, origin + "/")
+    except Invalid:
+        return None
+    return origin if bare else None
+
+
+def cors_allowed(method: str, path: str) -> bool:
+    return method.upper() in CORS_METHODS and path in CORS_PATHS
 
 
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, fastapi_app: FastAPI, settings: Settings) -> None:
         self.app = app
         self.root = fastapi_app
-        self.own_origin = origin_of_url(settings.public_url)
+        try:
+            self.own_origin: str | None = origin_of(settings.public_url)
+        except Invalid:
+            self.own_origin = None
         self._allowed: dict[str, float] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -62,10 +84,13 @@ class SecurityMiddleware:
         origin = headers.get("origin")
         cors_origin: str | None = None
         is_api = path.startswith("/api/")
-        if is_api and origin and await self._origin_allowed(origin):
-            cors_origin = origin
-        if is_api and scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
-            await self._preflight(cors_origin, origin)(scope, receive, send)
+        preflight = (is_api and scope["method"] == "OPTIONS"
+                     and "access-control-request-method" in headers)
+        method = headers.get("access-control-request-method", "") if preflight else scope["method"]
+        if is_api and origin and cors_allowed(method, path):
+            cors_origin = await self._allowed_origin(origin)
+        if preflight:
+            await self._preflight(cors_origin, origin, method, path)(scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -92,32 +117,38 @@ class SecurityMiddleware:
             # A public script; "*" also lets publishers load it with crossorigin + SRI.
             out["Access-Control-Allow-Origin"] = "*"
 
-    def _preflight(self, cors_origin: str | None, origin: str | None) -> Response:
+    def _preflight(self, cors_origin: str | None, origin: str | None, method: str,
+                   path: str) -> Response:
         if cors_origin is None:
-            return JSONResponse(
-                {"error": "forbidden",
-                 "detail": f"The origin {origin or '(none)'} is not configured on any site."},
-                status_code=403, headers={"Vary": "Origin"})
+            if cors_allowed(method, path):
+                detail = f"The origin {origin or '(none)'} is not configured on any site."
+            else:
+                detail = ("Cross-origin calls are allowed only for GET /api/v1/counts, "
+                          "/api/v1/comments and /api/v1/comments.html.")
+            return JSONResponse({"error": "forbidden", "detail": detail},
+                                status_code=403, headers={"Vary": "Origin"})
         return Response(status_code=204, headers={
             "Access-Control-Allow-Origin": cors_origin,
             "Access-Control-Allow-Methods": ALLOWED_METHODS,
-            "Access-Control-Allow-Headers": ALLOWED_HEADERS,
             "Access-Control-Max-Age": "600",
             "Vary": "Origin",
         })
 
-    async def _origin_allowed(self, origin: str) -> bool:
-        origin = origin.lower().rstrip("/")
+    async def _allowed_origin(self, header: str) -> str | None:
+        """The origin to echo for this ``Origin`` header, or None if it is not allowed."""
+        origin = _origin(header)
+        if origin is None:
+            return None
         if origin == self.own_origin:
-            return True
+            return origin
         now = time.monotonic()
         if self._allowed.get(origin, 0.0) > now:
-            return True
+            return origin
         configured = await anyio.to_thread.run_sync(self._configured_origins)
         if origin in configured:
             self._allowed[origin] = now + ORIGIN_TTL
-            return True
-        return False
+            return origin
+        return None
 
     def _configured_origins(self) -> set[str]:
         from rostra.sites.repository import all_origins

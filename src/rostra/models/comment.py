@@ -42,7 +42,8 @@ class Comment(Base):
     html: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default=CommentStatus.PUBLISHED)
     like_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Direct replies that are not deleted; decides tombstone versus removal.
+    # Published direct replies, for display; whether a deleted comment stays
+    # as a placeholder is decided by whether any reply row exists.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -21,6 +21,7 @@ router = APIRouter(tags=["accounts"])
 
 @router.post("/auth/sso", response_model=LoginOut, responses={
     401: {"description": "invalid_sso_token: forged, expired, replayed or malformed"},
+    403: {"description": "account_suspended: the reader is suspended"},
     422: {"description": "url_not_allowed / invalid_url"},
 })
 def sso_sign_in(body: SsoIn, request: Request,

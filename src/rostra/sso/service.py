@@ -5,7 +5,11 @@ secret, describing its own user (``sub``, ``email``, ``name``, optional
 ``avatar``, ``iat``, ``exp``, ``jti``). The embed exchanges it for a Rostra
 session. The token travels through the publisher's HTML, so it is accepted
 once only (recorded by ``jti``, or by its hash when it has none) and only
-when it expires within a few minutes.
+when it expires within a few minutes. Records of expired tokens are swept by
+the housekeeping job (rostra.jobs.housekeeping).
+
+An SSO reader belongs to its site: the site vouches for its name and email,
+and for nothing on any other site.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rostra.db.base import utcnow
-from rostra.errors import RostraError
+from rostra.errors import Forbidden, RostraError
 from rostra.models import Site, UsedSsoToken, User
 from rostra.text import has_forbidden_characters
 
@@ -96,10 +100,17 @@ def _token_id(token: str, claims: dict[str, Any]) -> str:
 
 
 def _record_use(db: Session, site: Site, token: str, claims: dict[str, Any], now: datetime) -> None:
-    """Refuse a token seen before; remember this one until it expires."""
-    # Expired entries can no longer match a valid token: drop them as we go.
-    db.execute(delete(UsedSsoToken).where(UsedSsoToken.expires_at < now - LEEWAY))
+    """Refuse a token seen before; remember this one until it expires.
+
+    Records are swept by the housekeeping job, not here. A record that
+    expired past the leeway cannot be this token's own (``verify`` accepted
+    this token, so its ``exp``, which the record would carry, is later), so
+    it is dropped to let a publisher reuse a ``jti`` once its token is dead.
+    """
     jti = _token_id(token, claims)
+    db.execute(delete(UsedSsoToken).where(UsedSsoToken.site_id == site.id,
+                                          UsedSsoToken.jti == jti,
+                                          UsedSsoToken.expires_at < now - LEEWAY))
     if db.get(UsedSsoToken, (site.id, jti)) is not None:
         raise InvalidSsoToken(REPLAYED)
     db.add(UsedSsoToken(site_id=site.id, jti=jti,
@@ -130,21 +141,42 @@ def _profile(claims: dict[str, Any]) -> tuple[str | None, str, str | None]:
     return email, name, avatar
 
 
+def _find_user(db: Session, site: Site, subject: str) -> User | None:
+    return db.scalar(select(User).where(User.sso_site_id == site.id,
+                                        User.sso_subject == subject))
+
+
 def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None) -> User:
-    """Verify ``token`` for ``site`` and return its (created or updated) reader."""
+    """Verify ``token`` for ``site`` and return its (created or updated) reader.
+
+    Raises 403 ``account_suspended`` for a suspended reader, as the password
+    login does.
+    """
     now = now or utcnow()
     claims = verify(token, site.sso_secret, now=now)
     _record_use(db, site, token, claims, now)
     email, name, avatar = _profile(claims)
-    user = db.scalar(select(User).where(User.sso_site_id == site.id,
-                                        User.sso_subject == claims["sub"]))
+    subject: str = claims["sub"]
+    user = _find_user(db, site, subject)
     if user is None:
-        user = User(sso_site_id=site.id, sso_subject=claims["sub"], display_name=name)
-        db.add(user)
+        user = User(sso_site_id=site.id, sso_subject=subject, display_name=name)
+        try:
+            # Two tabs signing in a new reader at once: one insert wins the
+            # unique (sso_site_id, sso_subject), the other uses its row.
+            with db.begin_nested():
+                db.add(user)
+        except IntegrityError:
+            found = _find_user(db, site, subject)
+            if found is None:
+                raise
+            user = found
+    if user.is_suspended:
+        raise Forbidden("This account is suspended.", code="account_suspended")
     user.display_name = name
     user.email = email
     user.avatar_url = avatar
-    # The publisher vouches for its users' addresses.
+    # The publisher vouches for its users' addresses, for its own site only:
+    # an SSO reader comments on its own site and nowhere else.
     if email and user.email_verified_at is None:
         user.email_verified_at = now
     db.flush()

@@ -37,8 +37,7 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
 
     ``INSERT … ON CONFLICT (url) DO NOTHING`` (SQLite and PostgreSQL) makes the
     loser of the race a no-op instead of an error, then both read the winner's
-    row. This needs no SAVEPOINT, which pysqlite's implicit transactions do
-    not nest reliably.
+    row, with no SAVEPOINT and no error to recover from.
     """
     story = by_url(db, url)
     if story is not None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from rostra.config import Settings
 from rostra.models import OutboxEvent
+from tests.conftest import run_jobs
 
 TOKEN = re.compile(r"[?&]token=([A-Za-z0-9_\-]+)")
 
@@ -27,7 +28,9 @@ def db(app: FastAPI) -> Iterator[Session]:
 
 
 def mails(app: FastAPI, to: str | None = None) -> list[dict[str, Any]]:
-    """Every ``mail.send`` payload in the outbox, oldest first (optionally to one address)."""
+    """Every ``mail.send`` payload in the outbox, oldest first (optionally to one
+    address), after the jobs that write mails (password resets) have run."""
+    run_jobs(app)
     with app.state.read_sessionmaker() as db:
         rows = db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "mail.send")
                           .order_by(OutboxEvent.id))

@@ -140,3 +140,22 @@ def test_reset_for_unknown_or_passwordless_address_says_the_same(
     assert known.status_code == unknown.status_code == sso.status_code == 202
     assert known.json() == unknown.json() == sso.json()
     assert [m["to"] for m in mails(app)[before:]] == [creds["email"]]
+
+
+def test_reset_request_does_the_same_work_for_any_address(client: TestClient,
+                                                          app: FastAPI) -> None:
+    """Known or unknown, the request writes one job and nothing else; only the
+    job, later, finds out whether there is an account to mail."""
+    from rostra.models import EmailToken, OutboxEvent
+
+    creds = register(client, email="known@example.org")
+
+    def written() -> tuple[int, int]:
+        with app.state.read_sessionmaker() as db:
+            return (len(db.scalars(select(OutboxEvent.id)).all()),
+                    len(db.scalars(select(EmailToken.id)).all()))
+
+    for address in (creds["email"], "stranger@example.org"):
+        jobs, tokens = written()
+        assert client.post(RESET, json={"email": address}).status_code == 202
+        assert written() == (jobs + 1, tokens)

@@ -107,8 +107,8 @@ def request_reset_submit(request: Request, email: FormText = "",
     except RostraError as exc:
         return _render(request, "request_reset", exc.status, email=email[:320],
                        error=exc.detail)
-    if service.request_password_reset(db, request.app.state.settings, address):
-        db.commit()
-        wake_runner(request.app.state)
+    service.request_password_reset(db, address)
+    db.commit()
+    wake_runner(request.app.state)
     return _message(request, "Check your mail",
                     "If the address belongs to an account, a mail with a link is on its way.")

@@ -133,8 +133,19 @@ def resend_verification(db: Session, settings: Settings, user: User) -> bool:
     return True
 
 
-def request_password_reset(db: Session, settings: Settings, email: str) -> bool:
-    """Mail a reset link if a local account with a password owns ``email``."""
+PASSWORD_RESET_TOPIC = "account.password_reset"  # noqa: S105 (a job topic, not a password)
+
+
+def request_password_reset(db: Session, email: str) -> None:
+    """Queue a reset for ``email``. The request does the same work whether or
+    not an account owns the address (one outbox row), so neither its answer
+    nor its timing tells; the job finds out and mails (``prepare_password_reset``)."""
+    enqueue(db, PASSWORD_RESET_TOPIC, {"email": email})
+
+
+def prepare_password_reset(db: Session, settings: Settings, email: str) -> bool:
+    """In the job: mail a reset link if a local account with a password owns
+    ``email`` (the mail goes out as its own job, outside this transaction)."""
     user = repository.local_user_by_email(db, email)
     if user is None or user.password_hash is None or not user.email:
         return False

@@ -9,7 +9,8 @@ from __future__ import annotations
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from rostra.jobs.runner import JobContext, handles
+from rostra.accounts import service
+from rostra.jobs.runner import JobContext, handles, job_session
 from rostra.models import OutboxEvent
 
 
@@ -31,3 +32,8 @@ def build_message(payload: dict[str, str], sender: str) -> EmailMessage:
 def send_mail(event: OutboxEvent, ctx: JobContext) -> None:
     # A failure raises, and the runner retries the row with back-off.
     ctx.backends.mailer.send(build_message(event.payload, ctx.settings.mail_from))
+
+
+@handles(service.PASSWORD_RESET_TOPIC, writes=True)
+def password_reset(event: OutboxEvent, ctx: JobContext) -> None:
+    service.prepare_password_reset(job_session(event), ctx.settings, event.payload["email"])

@@ -13,10 +13,6 @@ def by_name(db: Session, name: str) -> Site | None:
     return db.scalar(select(Site).where(Site.name == name))
 
 
-def by_id(db: Session, site_id: int) -> Site | None:
-    return db.get(Site, site_id)
-
-
 def all_sites(db: Session) -> list[Site]:
     return list(db.scalars(select(Site).order_by(Site.name)))
 

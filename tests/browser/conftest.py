@@ -101,6 +101,8 @@ def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str
     sso = query.get("sso", [""])[0]
     theme = query.get("theme", [""])[0]
     explicit = query.get("explicit", [""])[0]
+    # ?tall=1: a long article, so the thread starts well below the fold.
+    spacer = '<div id="spacer" style="height: 3000px"></div>' if query.get("tall") else ""
     # ?explicit=SLUG: no id, the thread is named by data-rostra-url instead.
     box = [f'data-rostra-url="{origin}/articles/{html.escape(explicit)}"'] if explicit \
         else ['id="rostra-thread"']
@@ -115,7 +117,7 @@ def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str
 <link rel="canonical" href="{origin}/articles/{slug}">
 <meta property="og:title" content="The {slug.replace('-', ' ')} story">
 </head><body style="font-family: sans-serif; max-width: 720px; margin: 0 auto; padding: 8px">
-<h1>The {slug.replace('-', ' ')} story</h1><p>Some article text.</p>
+<h1>The {slug.replace('-', ' ')} story</h1><p>Some article text.</p>{spacer}
 <div {' '.join(box)}></div>
 <script src="{rostra}/embed.js" data-rostra async></script>
 <noscript><a href="{rostra}/thread?url={origin}/articles/{slug}">Read the comments</a></noscript>
@@ -146,6 +148,11 @@ def publisher(rostra: Rostra) -> Iterator[str]:
                 body = _article_html(rostra.url, here, parts.path, parse_qs(parts.query))
             elif parts.path in ("/", "/index.html"):
                 body = _listing_html(rostra.url, origin)
+            elif parts.path == "/foreign":
+                # A page on neither Rostra's nor the publisher's origin (when
+                # reached as 127.0.0.1) that posts a resize to its parent.
+                body = ("<!doctype html><script>parent.postMessage("
+                        "{rostra: 'resize', height: 7}, '*'); window.sent = true</script>")
             else:
                 self.send_error(404)
                 return

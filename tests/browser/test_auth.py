@@ -99,8 +99,65 @@ def test_sso_by_script_call(page: Any, rostra: Rostra, article: Any) -> None:
 
 def test_sso_forged_token_is_refused(page: Any, article: Any) -> None:
     forged = _sso("a-secret-that-is-not-the-sites-secret-x", "mallory", "Mallory")
+    warnings: list[str] = []
+    page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
     page.goto(article(sso=forged)[0])
     t = thread(page)
-    expect(t.locator("#alert")).to_contain_text("signature")
+    # The reader gets a plain message; the server's reason goes to the console.
+    expect(t.locator("#alert")).to_have_text("Could not sign you in automatically.")
     expect(t.locator("#signin")).to_be_visible()
     expect(t.locator("#authbar")).not_to_contain_text("Mallory")
+    assert any("Rostra SSO" in w and "signature" in w for w in warnings), warnings
+
+
+def test_host_sign_in_and_out_leave_focus_and_scroll_alone(page: Any, rostra: Rostra,
+                                                            article: Any) -> None:
+    token = _sso(rostra.sso_secret, f"sub{time.monotonic_ns()}", "Quiet Subscriber")
+    page.goto(article(sso=token, tall="1")[0])  # the thread starts 3000px down
+    t = thread(page)
+    expect(t.locator("#authbar")).to_contain_text("Signed in as Quiet Subscriber")
+    expect(t.locator("#status")).to_have_text("Signed in as Quiet Subscriber.")
+    assert page.evaluate("window.scrollY") == 0
+    assert page.evaluate("document.activeElement.tagName") != "IFRAME"
+    page.evaluate("window.Rostra.logout()")
+    expect(t.locator("#signin")).to_be_visible()
+    expect(t.locator("#status")).to_have_text("Signed out.")
+    assert page.evaluate("window.scrollY") == 0
+    assert page.evaluate("document.activeElement.tagName") != "IFRAME"
+    # A second logout, with nobody signed in, does nothing: no reload, no
+    # announcement. (The forged login after it is processed after it.)
+    seen: list[str] = []
+    page.on("request", lambda r: seen.append(r.url) if "/api/v1/" in r.url else None)
+    page.evaluate("window.Rostra.logout()")
+    page.evaluate("t => window.Rostra.login(t)", _sso("not-the-secret-not-the-secret-xx", "x", "X"))
+    expect(t.locator("#alert")).to_be_visible()
+    assert [u for u in seen if "/auth/sso" not in u] == [], seen
+    expect(t.locator("#status")).to_have_text("Signed out.")
+
+
+def test_reader_sign_in_moves_focus(page: Any, rostra: Rostra, article: Any) -> None:
+    page.goto(article()[0])
+    sign_in(page, rostra.reader())
+    expect(thread(page).locator("#signout")).to_be_focused()
+    thread(page).locator("#signout").click()
+    expect(thread(page).locator("#signin")).to_be_focused()
+
+
+def test_blocked_storage_keeps_the_token_for_the_page(browser: Any, rostra: Rostra,
+                                                       article: Any) -> None:
+    ctx = browser.new_context()
+    try:
+        # Storage that reads but refuses every write, as when it is full or blocked.
+        ctx.add_init_script("Storage.prototype.setItem = function () {"
+                            " throw new DOMException('refused', 'QuotaExceededError'); }")
+        page = ctx.new_page()
+        page.goto(article()[0])
+        sign_in(page, rostra.reader("Private"))
+        t = thread(page)
+        expect(t.locator("#authbar .notice")).to_have_text(
+            "You will stay signed in on this page only.")
+        t.get_by_label("Write a comment").fill("Posted without storage")
+        t.get_by_role("button", name="Post comment").click()
+        expect(t.locator("#list .author")).to_have_text("Private")
+    finally:
+        ctx.close()

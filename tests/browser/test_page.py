@@ -3,6 +3,7 @@ and screenshots for people to look at."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -36,8 +37,8 @@ def test_counts_on_the_listing_page(page: Any, rostra: Rostra, publisher: str) -
 def test_counts_in_ukrainian(page: Any, rostra: Rostra, publisher: str) -> None:
     page.goto(publisher + "/")
     page.evaluate("""() => {
-        document.documentElement.lang = 'uk';
         const a = document.querySelector('a[data-rostra-count]');
+        a.setAttribute('data-rostra-lang', 'uk-UA');  // a region is dropped
         a.textContent = '';
     }""")
     # A count element added after load is filled on Rostra.refresh().
@@ -91,7 +92,10 @@ def test_hostile_comments_render_inert(page: Any, rostra: Rostra, article: Any) 
     t = thread(page)
     expect(t.locator("#list > li.comment")).to_have_count(len(PAYLOADS))
     # The link is there but not as a javascript: URL; everything else is text.
-    page.wait_for_timeout(500)
+    # Wait until every image has loaded or failed, so an onerror would have run.
+    embed = next(f for f in page.frames if "/embed/thread" in f.url)
+    embed.wait_for_function("() => [...document.images].every(i => i.complete)")
+    expect(t.locator("#status")).to_have_text(f"{len(PAYLOADS)} comments")
     frame = page.frame_locator("iframe.rostra-frame").locator("body")
     found = frame.evaluate("""b => ({
         scripts: b.querySelectorAll('#list script').length,
@@ -134,7 +138,7 @@ def test_screenshots(browser: Any, rostra: Rostra, article: Any, mode: str) -> N
         sign_in(page, rostra.reader("Screenshot Reader"))
         t = thread(page)
         expect(t.locator("#list > li.comment")).to_have_count(2)
-        page.wait_for_timeout(300)  # the iframe's height settles
+        _wait_fitted(page)  # the iframe's height settles
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"article-{mode}.png"), full_page=True)
         width = page.frame_locator("iframe.rostra-frame").locator("html").evaluate(
@@ -145,7 +149,7 @@ def test_screenshots(browser: Any, rostra: Rostra, article: Any, mode: str) -> N
 
 
 def test_iframe_fits_its_content_and_ignores_foreign_messages(page: Any, rostra: Rostra,
-                                                              article: Any) -> None:
+                                                              article: Any, publisher: str) -> None:
     where, url = article()
     a = rostra.reader()
     for i in range(6):
@@ -154,19 +158,30 @@ def test_iframe_fits_its_content_and_ignores_foreign_messages(page: Any, rostra:
     t = thread(page)
     expect(t.locator("#list > li.comment")).to_have_count(6)
     frame = page.locator("iframe.rostra-frame")
-
-    def fitted() -> bool:
-        inner = t.locator("body").evaluate("b => Math.ceil(b.getBoundingClientRect().height)")
-        outer = frame.evaluate("f => f.getBoundingClientRect().height")
-        return bool(abs(inner - outer) <= 2)
-
     page.wait_for_function("() => document.querySelector('iframe.rostra-frame').offsetHeight > 400")
-    assert fitted()
+    _wait_fitted(page)
     before = frame.evaluate("f => f.style.height")
-    # Messages that do not come from the iframe (here: the page itself) are ignored.
-    page.evaluate("() => window.postMessage({rostra: 'resize', height: 7}, '*')")
-    page.wait_for_timeout(200)
+    # The iframe itself navigates to a page of another origin, which posts a
+    # resize: the source is right, so only the origin check can refuse it.
+    foreign = publisher.replace("localhost", "127.0.0.1") + "/foreign"
+    page.evaluate("""url => new Promise((done) => {
+        window.addEventListener('message', (e) => {  // runs after the loader's listener
+            if (e.data && e.data.height === 7) { window.__foreign = e.origin; done(); }
+        });
+        document.querySelector('iframe.rostra-frame').src = url;
+    })""", foreign)
+    assert page.evaluate("window.__foreign") == foreign.rsplit("/", 1)[0]
     assert frame.evaluate("f => f.style.height") == before
+
+
+def _wait_fitted(page: Any) -> None:
+    """Until the iframe is as tall as the thread inside it."""
+    embed = next(f for f in page.frames if "/embed/thread" in f.url)
+    embed.wait_for_function("() => document.readyState === 'complete'")
+    inner = embed.evaluate("() => Math.ceil(document.body.getBoundingClientRect().height)")
+    page.wait_for_function("""inner => Math.abs(inner -
+        document.querySelector('iframe.rostra-frame').getBoundingClientRect().height) <= 2""",
+        arg=inner)
 
 
 def test_ukrainian_page_gets_ukrainian_thread_and_theme_override(page: Any, rostra: Rostra,
@@ -191,3 +206,38 @@ def test_thread_named_by_data_attribute(page: Any, rostra: Rostra, article: Any)
     where, _ = article(explicit=slug)  # another page, whose div names the target article
     page.goto(where)
     expect(thread(page).locator(".body")).to_have_text("Found through data-rostra-url")
+
+
+def test_refresh_mounts_a_new_thread_that_still_gets_sso(page: Any, rostra: Rostra,
+                                                         article: Any) -> None:
+    from tests.browser.test_auth import _sso
+
+    page.goto(article()[0])
+    expect(thread(page).locator("#signin")).to_be_visible()  # the first iframe is ready
+    # A single-page site swaps in the next article's thread box, in Ukrainian.
+    page.evaluate("""token => {
+        document.getElementById('rostra-thread').remove();
+        const box = document.createElement('div');
+        box.id = 'rostra-thread';
+        box.setAttribute('data-rostra-lang', 'uk-UA');
+        document.body.append(box);
+        window.Rostra.refresh();
+        window.Rostra.login(token);
+    }""", _sso(rostra.sso_secret, "spa", "Single Page"))
+    expect(page.locator("iframe.rostra-frame")).to_have_count(1)
+    expect(page.locator("iframe.rostra-frame")).to_have_attribute("src", re.compile("lang=uk&"))
+    # The token waited for the new iframe's "ready" instead of being lost.
+    expect(thread(page).locator("#authbar")).to_contain_text("Single Page")
+
+
+def test_every_embed_module_is_versioned(page: Any, rostra: Rostra, article: Any) -> None:
+    """Modules, imports included, load by versioned URL: an upgrade never mixes releases."""
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(r.url) if "/static/embed/" in r.url else None)
+    page.goto(article()[0])
+    sign_in(page, rostra.reader())  # brings in auth.js, imported on demand
+    modules = [u for u in loaded if ".js" in u]
+    names = {u.split("/static/embed/")[1].split("?")[0] for u in modules}
+    assert {"thread.js", "api.js", "dom.js", "i18n.js", "auth.js"} <= names, modules
+    assert all("?v=" in u for u in loaded), loaded
+    assert len(modules) == len(set(modules))  # preloads and imports share one URL each

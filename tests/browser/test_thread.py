@@ -3,6 +3,7 @@ liking, sorting and paging, in real Chromium on a publisher's page."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -56,16 +57,30 @@ def test_edit_own_comment(page: Any, rostra: Rostra, article: Any) -> None:
 
 
 def test_edit_is_offered_only_within_the_window(page: Any, rostra: Rostra, article: Any) -> None:
+    from rostra.models import Comment
+
     where, url = article()
     reader = rostra.reader()
     other = rostra.reader()
     rostra.post(other["token"], url, "Someone else's comment")
+    old = rostra.post(reader["token"], url, "Written long ago")
+    fresh = rostra.post(reader["token"], url, "Written just now")
+    window = rostra.app.state.settings.edit_window_seconds
+    with rostra.app.state.sessionmaker() as db:
+        db.get(Comment, old["id"]).created_at = (
+            datetime.now(UTC) - timedelta(seconds=window + 120))
+        db.commit()
     page.goto(where)
     sign_in(page, reader)
     t = thread(page)
-    expect(t.locator(".body")).to_have_text("Someone else's comment")
-    expect(t.get_by_role("button", name="Edit")).to_have_count(0)
-    expect(t.get_by_role("button", name="Delete")).to_have_count(0)
+    theirs = t.locator("li.comment", has_text="Someone else's comment")
+    expect(theirs.locator(".body")).to_be_visible()
+    expect(theirs.get_by_role("button", name="Edit")).to_have_count(0)
+    expect(theirs.get_by_role("button", name="Delete")).to_have_count(0)
+    # The author may still delete an old comment, but no longer edit it.
+    expect(t.locator(f"#c{old['id']}").get_by_role("button", name="Delete")).to_have_count(1)
+    expect(t.locator(f"#c{old['id']}").get_by_role("button", name="Edit")).to_have_count(0)
+    expect(t.locator(f"#c{fresh['id']}").get_by_role("button", name="Edit")).to_have_count(1)
 
 
 def test_delete_own_comment(page: Any, rostra: Rostra, article: Any) -> None:
@@ -110,11 +125,50 @@ def test_like_and_unlike(page: Any, rostra: Rostra, article: Any) -> None:
     expect(like.locator(".n")).to_have_text(" 0")
 
 
+def test_action_error_clears_on_the_next_success(page: Any, rostra: Rostra,
+                                                 article: Any) -> None:
+    where, url = article()
+    rostra.post(rostra.reader()["token"], url, "Like me twice")
+    page.goto(where)
+    sign_in(page, rostra.reader())
+    t = thread(page)
+    failures = [1]
+
+    def once(route: Any) -> None:
+        if failures:
+            failures.pop()
+            route.fulfill(status=503, json={"error": "unavailable", "detail": "Try later."})
+        else:
+            route.continue_()
+
+    page.route("**/reactions/like", once)
+    t.locator("button.like").click()
+    expect(t.locator("#alert")).to_have_text("Try later.")
+    t.locator("button.like").click()
+    expect(t.locator("button.like")).to_have_attribute("aria-pressed", "true")
+    expect(t.locator("#alert")).to_be_hidden()
+
+
 def _like(rostra: Rostra, token: str, comment_id: int) -> None:
     with rostra.api() as c:
         r = c.put(f"/api/v1/comments/{comment_id}/reactions/like",
                   headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200, r.text
+
+
+def test_same_text_twice_makes_two_comments(page: Any, rostra: Rostra, article: Any) -> None:
+    where, url = article()
+    page.goto(where)
+    sign_in(page, rostra.reader())
+    t = thread(page)
+    for n in (1, 2):
+        t.get_by_label("Write a comment").fill("Thanks!")
+        t.get_by_role("button", name="Post comment").click()
+        expect(t.locator("#list > li.comment")).to_have_count(n)
+        expect(t.get_by_label("Write a comment")).to_have_value("")
+    with rostra.api() as c:
+        comments = c.get("/api/v1/comments", params={"url": url}).json()["comments"]
+    assert len(comments) == 2 and all("Thanks!" in x["html"] for x in comments)
 
 
 def test_sort(page: Any, rostra: Rostra, article: Any) -> None:
@@ -154,6 +208,31 @@ def test_load_more_comments_and_replies(page: Any, rostra: Rostra, article: Any)
     rooted.get_by_role("button", name="Show more replies").click()
     expect(rooted.locator("ol.replies > li.comment")).to_have_count(55)
     expect(rooted.locator("ol.replies > li.comment").last).to_contain_text("reply 54")
+
+
+def test_more_replies_skip_the_readers_own_new_reply(page: Any, rostra: Rostra,
+                                                     article: Any) -> None:
+    where, url = article()
+    a = rostra.reader()
+    root = rostra.post(a["token"], url, "root")
+    for i in range(52):
+        rostra.post(a["token"], url, f"reply {i}", root["id"])
+    page.goto(where)
+    sign_in(page, rostra.reader("Late"))
+    t = thread(page)
+    rooted = t.locator("#list > li.comment", has_text="root")
+    replies = rooted.locator("ol.replies > li.comment")
+    expect(replies).to_have_count(50)
+    rooted.locator("article").first.get_by_role("button", name="Reply").click()
+    t.get_by_label("Reply to").fill("My late reply")
+    t.get_by_role("button", name="Post reply").click()
+    expect(replies).to_have_count(51)
+    # The next page of replies holds replies 50, 51 and this reader's own: shown once.
+    rooted.get_by_role("button", name="Show more replies").click()
+    expect(replies).to_have_count(53)
+    expect(rooted.get_by_role("button", name="Show more replies")).to_have_count(0)
+    expect(replies.filter(has_text="My late reply")).to_have_count(1)
+    expect(replies.filter(has_text="reply 51")).to_have_count(1)
 
 
 def test_comment_too_long_and_api_errors_are_shown(page: Any, rostra: Rostra, article: Any) -> None:

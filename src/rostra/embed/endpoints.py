@@ -8,6 +8,7 @@ serve readers and crawlers without JavaScript.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -15,11 +16,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, Response
 
 from rostra.db.session import get_db
 from rostra.embed import i18n
-from rostra.embed.assets import loader_etag, loader_source
+from rostra.embed.assets import STATIC, loader_etag, loader_source, module_source
 from rostra.embed.pages import render
 from rostra.errors import RostraError
 from rostra.http.security import content_security_policy
@@ -46,6 +47,27 @@ def embed_js(request: Request) -> Response:
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return Response(loader_source(), media_type="text/javascript; charset=utf-8", headers=headers)
+
+
+@router.get("/static/embed/{name}.js", include_in_schema=False)
+def embed_module(request: Request, name: str) -> Response:
+    """The iframe's ES modules, with versioned imports (see assets.module_source).
+    Other files under /static/embed are left to the static files mount."""
+    source = module_source(name + ".js")
+    if source is None:
+        file = STATIC / "embed" / (name + ".js")
+        if name == "loader" and file.is_file():
+            return FileResponse(file, media_type="text/javascript; charset=utf-8")
+        return Response(status_code=404)
+    digest = hashlib.sha256(source).hexdigest()
+    etag = f'"{digest[:16]}"'
+    # The current version's URL never changes content; any other is revalidated.
+    current = request.query_params.get("v") == digest[:10]
+    cache = "public, max-age=31536000, immutable" if current else "no-cache"
+    headers = {"ETag": etag, "Cache-Control": cache}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(source, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 @router.get("/embed/thread", include_in_schema=False)

@@ -4,7 +4,7 @@
 const KEY = "rostra.token";
 const SSO_KEY = "rostra.sso";
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("rostra-auth") : null;
-let memory = null; // used when storage is blocked (some privacy modes)
+const memory = {}; // what storage refused (blocked, full); wins over storage
 
 export class ApiError extends Error {
   constructor(status, code, detail, field) {
@@ -14,13 +14,16 @@ export class ApiError extends Error {
 }
 
 function read(key) {
-  try { return localStorage.getItem(key); } catch (e) { return key === KEY ? memory : null; }
+  if (key in memory) return memory[key];
+  try { return localStorage.getItem(key); } catch (e) { return null; }
 }
 function write(key, value) {
   try {
     if (value === null) localStorage.removeItem(key); else localStorage.setItem(key, value);
-  } catch (e) { if (key === KEY) memory = value; }
+    delete memory[key];
+  } catch (e) { memory[key] = value; }
 }
+export const persisted = () => !(KEY in memory);
 
 export function token() { return read(KEY); }
 export function ssoSubject() { return read(SSO_KEY); }

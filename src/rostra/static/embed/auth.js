@@ -84,3 +84,8 @@ export function open(panel, mode, done) {
   panel.append(section);
   spec.fields[0].input.focus();
 }
+
+// After sign-in, where the iframe may not keep the token (storage blocked).
+export function pageOnly(bar) {
+  bar.append(h("p", { class: "notice" }, t("page_only")));
+}

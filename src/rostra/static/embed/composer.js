@@ -44,6 +44,7 @@ export function composer({ label, submitText, initial = "", onSubmit, onCancel }
     button.disabled = true;
     try {
       await onSubmit(body, key);
+      key = keyFor = null; // posted: the same text again is a new comment
     } catch (err) {
       showError(error, err, t("network_error"));
       area.focus();

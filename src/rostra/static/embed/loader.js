@@ -21,8 +21,10 @@
     var el = document.querySelector(sel);
     return el ? (el.getAttribute("content") || el.getAttribute("href") || "") : "";
   }
-  function lang() {
-    var l = attr(script, "data-rostra-lang") || document.documentElement.lang || "en";
+  // "uk-UA" -> "uk": the catalogue is keyed by language only.
+  function lang(el) {
+    var l = attr(el, "data-rostra-lang") || attr(script, "data-rostra-lang") ||
+      document.documentElement.lang || "en";
     return l.toLowerCase().split("-")[0];
   }
   function countText(n, language) {
@@ -51,7 +53,7 @@
       meta('link[rel="canonical"]') || location.href.split("#")[0];
     var title = attr(box, "data-rostra-title") || attr(script, "data-rostra-title") ||
       meta('meta[property="og:title"]') || document.title;
-    var language = attr(box, "data-rostra-lang") || lang();
+    var language = lang(box);
     var theme = attr(box, "data-rostra-theme") || attr(script, "data-rostra-theme");
     var q = "url=" + encodeURIComponent(new URL(url, location.href).href) +
       "&title=" + encodeURIComponent(title) +
@@ -64,6 +66,10 @@
     frame.title = (COUNTS[language] && COUNTS[language].frame_title) || "Comments";
     frame.setAttribute("scrolling", "no");
     frame.style.cssText = "width:100%;min-width:100%;border:0;height:240px;overflow:hidden";
+    // A new iframe (refresh() after the page swapped its thread box) starts
+    // unready: messages wait for its own "ready", not the old frame's.
+    ready = false;
+    queue = [];
     box.appendChild(frame);
     var sso = attr(box, "data-rostra-sso") || attr(script, "data-rostra-sso");
     if (sso) send({ rostra: "sso", token: sso });
@@ -105,7 +111,7 @@
     for (var i = 0; i < links.length; i++) {
       var el = links[i];
       if ((attr(el, "data-rostra-count") || el.href) !== url) continue;
-      el.textContent = countText(n, attr(el, "data-rostra-lang") || lang());
+      el.textContent = countText(n, lang(el));
       el.setAttribute("data-rostra-counted", String(n));
     }
   }

@@ -2,7 +2,7 @@
 // replying, editing, deleting, liking, and reacting to sign-in elsewhere.
 import { h } from "./dom.js";
 import { t, plural, ago, config } from "./i18n.js";
-import { api, token, setToken, ssoSubject, onAuthChange } from "./api.js";
+import { api, token, setToken, ssoSubject, onAuthChange, persisted } from "./api.js";
 import { composer } from "./composer.js";
 import { renderComment, renderArticle, moreRepliesButton } from "./comment.js";
 import { toHost, onHostMessage, fitHeight, jwtSubject } from "./frame.js";
@@ -19,7 +19,7 @@ function announce(text) {
 }
 // `source` lets a successful reload clear its own error without hiding, say,
 // an SSO refusal that arrived meanwhile.
-function alertBox(err, source = "other") {
+function alertBox(err, source) {
   const box = $("alert");
   if (!err && box.dataset.source !== source) return;
   box.textContent = err ? (err.detail || t("network_error")) : "";
@@ -77,7 +77,7 @@ function renderAuthBar() {
   bar.textContent = "";
   if (state.me) {
     bar.append(h("span", null, t("signed_in_as", { name: state.me.display_name })), " ",
-      h("button", { type: "button", class: "link", id: "signout", onclick: signOut }, t("sign_out")));
+      h("button", { type: "button", class: "link", id: "signout", onclick: () => signOut(1) }, t("sign_out")));
   } else {
     bar.append(h("button", { type: "button", class: "link", id: "signin", onclick: () => openAuth("signin") }, t("sign_in")), " ",
       h("button", { type: "button", class: "link", id: "register", onclick: () => openAuth("register") }, t("register")));
@@ -100,30 +100,33 @@ function renderCompose() {
 
 async function openAuth(mode) {
   const auth = await import("./auth.js");
-  auth.open($("authpanel"), mode, async (user) => { await signedIn(user); });
+  auth.open($("authpanel"), mode, (user) => signedIn(user, 1));
 }
 
 // The thread is re-read first (is_mine, liked change) and the bar switched
 // after, so nothing the reader opens meanwhile is wiped by the re-render.
-async function signedIn(user) {
+// Focus moves only if the reader acted in here (`mine`), never for the host.
+async function signedIn(user, mine) {
   $("authpanel").textContent = "";
   state.me = user;
   await load(false);
   renderAuthBar();
   announce(t("now_signed_in", { name: user.display_name }));
-  $("signout").focus();
+  if (!persisted()) (await import("./auth.js")).pageOnly($("authbar"));
+  if (mine) $("signout").focus();
 }
 
-async function signOut() {
+async function signOut(mine) {
   // Forget the token here (and in every tab) first, then revoke it on the server.
   const tok = token();
+  if (!tok && !state.me) return; // nobody to sign out
   setToken(null);
   if (tok) api("POST", "/api/v1/auth/logout", undefined, { Authorization: "Bearer " + tok }).catch(() => null);
   state.me = null;
   await load(false);
   renderAuthBar();
   announce(t("now_signed_out"));
-  $("signin").focus();
+  if (mine) $("signin").focus();
 }
 
 async function refreshAuth() {
@@ -236,7 +239,8 @@ async function toggleLike(entry, button) {
     button.setAttribute("aria-pressed", data.liked ? "true" : "false");
     button.setAttribute("aria-label", t("like") + ", " + plural("likes", data.like_count));
     button.querySelector(".n").textContent = " " + data.like_count;
-  } catch (err) { alertBox(err); }
+    alertBox(null, "act");
+  } catch (err) { alertBox(err, "act"); }
 }
 
 async function moreReplies(entry, button) {
@@ -246,6 +250,7 @@ async function moreReplies(entry, button) {
     const { data } = await api("GET", "/api/v1/comments/" + entry.data.id + "/replies?" + q);
     let first = null;
     for (const r of data.replies) {
+      if (index.has(r.id)) continue; // the reader's own reply, posted on this page
       const li = renderComment(Object.assign({}, r, { replies: [] }), closed(), index);
       const parent = index.get(r.parent_id) || entry;
       parent.li.querySelector(":scope > ol.replies").append(li);
@@ -254,7 +259,8 @@ async function moreReplies(entry, button) {
     if (data.next_cursor) { button.replaceWith(moreRepliesButton(data.next_cursor)); }
     else button.remove();
     if (first) first.querySelector("article").focus();
-  } catch (err) { button.disabled = false; alertBox(err); }
+    alertBox(null, "act");
+  } catch (err) { button.disabled = false; alertBox(err, "act"); }
 }
 
 list.addEventListener("click", (e) => {
@@ -281,7 +287,10 @@ async function sso(jwt) {
     setToken(data.token, sub);
     await signedIn(data.user);
     alertBox(null, "sso");
-  } catch (err) { alertBox(err, "sso"); }
+  } catch (err) {
+    console.warn("Rostra SSO:", err.detail || err.code);
+    alertBox({ detail: t("sso_failed") }, "sso");
+  }
 }
 
 onHostMessage((msg) => {

@@ -19,7 +19,7 @@ from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
 from rostra.db.session import make_sessionmaker
-from rostra.errors import install_error_handlers
+from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
 from rostra.http.security import install_security
 from rostra.jobs.runner import JobContext, Runner
@@ -89,6 +89,7 @@ def create_app(settings: Settings, *, migrate_on_start: bool = True,
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     # Added last, so outermost: every answer, BodyGuard's refusals included,
     # carries the security and CORS headers, and all of it is compressed.
+    app.add_middleware(CatchUnexpected)
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
     install_security(app, settings)
     app.add_middleware(GZipMiddleware, minimum_size=512)

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
@@ -161,10 +162,38 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(err.body(), status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return JSONResponse(
-            {"error": "internal_error", "detail": "Something went wrong on our side."},
-            status_code=500,
-        )
+
+
+class CatchUnexpected:
+    """Turns an unexpected exception into the JSON 500.
+
+    A pure ASGI middleware added innermost, rather than an exception handler
+    for ``Exception``: Starlette runs that handler outside every middleware,
+    so its 500 would leave without the security, CORS and gzip layers.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if started:  # too late for a clean answer; the server closes the connection
+                raise
+            response = JSONResponse(
+                {"error": "internal_error", "detail": "Something went wrong on our side."},
+                status_code=500,
+            )
+            await response(scope, receive, send)

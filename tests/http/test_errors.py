@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
@@ -62,3 +63,15 @@ def test_missing_field_is_named(client: TestClient) -> None:
     r = client.post("/api/v1/auth/login", json={"email": "a@example.org"})
     body = _is_error(r, 422, "validation_error")
     assert body["field"] == "password"
+
+
+def test_unexpected_error_is_json_and_keeps_the_security_headers(app: FastAPI) -> None:
+    @app.get("/api/v1/test-boom")
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/api/v1/test-boom")
+    _is_error(r, 500, "internal_error")
+    assert "a bug" not in r.text
+    assert r.headers["x-content-type-options"] == "nosniff"

@@ -135,6 +135,9 @@ def worker(ctx: click.Context) -> None:
     m.upgrade(engine)
     runner = Runner(make_sessionmaker(engine), JobContext(settings, build_backends(settings)),
                     settings.job_poll_seconds)
+    if not settings.redis_url:
+        click.echo("note: without ROSTRA_REDIS_URL, live events published by this worker "
+                   "reach no other process (mail is unaffected)", err=True)
     click.echo("worker running; Ctrl-C stops it")
     with contextlib.suppress(KeyboardInterrupt):
         runner.run_forever()

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rostra.comments.cursors import Cursor
-from rostra.db.base import rowcount, utcnow
+from rostra.db.base import rowcount, utcnow, valid_id
 from rostra.models import Comment, CommentStatus, IdempotencyKey, Reaction, User
 
 LIKE = "like"
@@ -38,6 +38,8 @@ def is_visible(row: Comment, viewer_id: int | None) -> bool:
 def get(db: Session, comment_id: int, *, lock: bool = False) -> Comment | None:
     """One comment; ``lock`` takes a row lock (PostgreSQL) so that a reply and
     the deletion of its parent serialise instead of racing."""
+    if not valid_id(comment_id):
+        return None
     query = select(Comment).where(Comment.id == comment_id)
     if lock:
         query = query.with_for_update()

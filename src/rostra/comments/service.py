@@ -21,7 +21,7 @@ from rostra.errors import Forbidden, Invalid, NotFound
 from rostra.jobs import outbox
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories import repository as stories
-from rostra.stories.service import MAX_ID, clean_title, resolve
+from rostra.stories.service import clean_title, resolve
 from rostra.text import check_text
 
 # Characters that render as nothing; a body of only these is empty.
@@ -99,7 +99,7 @@ def _parent(db: Session, user: User, parent_id: int | None,
     if parent_id is None:
         return None
     # Locked, so that deleting the parent cannot interleave with this reply.
-    parent = repository.get(db, parent_id, lock=True) if 1 <= parent_id <= MAX_ID else None
+    parent = repository.get(db, parent_id, lock=True)
     if parent is None or not repository.is_visible(parent, user.id):
         raise Invalid("'parent_id' names no comment.", field="parent_id",
                       code="parent_not_found")
@@ -119,7 +119,7 @@ def _parent(db: Session, user: User, parent_id: int | None,
 def _own(db: Session, user: User, comment_id: int) -> Comment:
     """The viewer's own live comment (404 if it is not there for them, 403
     if it is somebody else's)."""
-    comment = repository.get(db, comment_id, lock=True) if 1 <= comment_id <= MAX_ID else None
+    comment = repository.get(db, comment_id, lock=True)
     if (comment is None or comment.status == CommentStatus.DELETED
             or not repository.is_visible(comment, user.id)):
         raise NotFound("No such comment.")
@@ -187,7 +187,7 @@ def _prune(db: Session, parent_id: int | None) -> None:
 def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int, int]:
     """Like or unlike, idempotently; returns (like_count, story id)."""
     # Locked so a like cannot race the comment's deletion into a dangling row.
-    comment = repository.get(db, comment_id, lock=True) if 1 <= comment_id <= MAX_ID else None
+    comment = repository.get(db, comment_id, lock=True)
     if comment is None or comment.status != CommentStatus.PUBLISHED:
         raise NotFound("No such comment.")
     if comment.author_id == user.id:

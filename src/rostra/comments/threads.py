@@ -19,7 +19,7 @@ from rostra.db.base import utcnow
 from rostra.errors import NotFound
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories import repository as stories
-from rostra.stories.service import MAX_ID, resolve
+from rostra.stories.service import resolve
 from rostra.stories.urls import normalise
 
 REPLIES_PER_THREAD = 50
@@ -87,7 +87,7 @@ def replies(db: Session, settings: Settings, comment_id: int, cursor: str | None
     """``GET /comments/{id}/replies``: more of one thread, flat, oldest first."""
     after = cursors.decode(cursor, "replies") if cursor else None
     viewer_id = viewer.id if viewer else None
-    root = repository.get(db, comment_id) if 1 <= comment_id <= MAX_ID else None
+    root = repository.get(db, comment_id)
     if root is None or root.depth != 0 or not repository.is_visible(root, viewer_id):
         raise NotFound("No such top-level comment.")
     rows = repository.replies_after(db, root.id, after, limit + 1, viewer_id)

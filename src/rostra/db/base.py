@@ -45,6 +45,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# Ids are 32-bit integers on PostgreSQL; a larger one in a path or a body
+# names no row (and must not reach the database, which would refuse it).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: int) -> bool:
+    return 1 <= value <= MAX_ID
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -8,12 +8,12 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rostra.db.base import utcnow
+from rostra.db.base import utcnow, valid_id
 from rostra.models import Story
 
 
 def by_id(db: Session, story_id: int) -> Story | None:
-    return db.get(Story, story_id)
+    return db.get(Story, story_id) if valid_id(story_id) else None
 
 
 def site_id_of(db: Session, story_id: int) -> int:

@@ -13,10 +13,6 @@ from rostra.stories.schemas import StoryPatchIn
 from rostra.stories.urls import normalise
 from rostra.text import check_text
 
-# Ids are 32-bit integers in the database; a larger one names nothing, and
-# must not reach PostgreSQL, which would refuse the comparison.
-MAX_ID = 2**31 - 1
-
 
 def resolve(db: Session, url: str) -> tuple[Site, str]:
     """The site of an article URL and the URL's normalised form.
@@ -43,7 +39,7 @@ def clean_title(value: str | None) -> str:
 
 
 def get(db: Session, story_id: int) -> Story:
-    story = repository.by_id(db, story_id) if 1 <= story_id <= MAX_ID else None
+    story = repository.by_id(db, story_id)
     if story is None:
         raise NotFound("No such story.")
     return story

@@ -23,6 +23,9 @@ def test_sign_in_and_out_reach_every_tab_without_reload(context: Any, rostra: Ro
     expect(thread(two).locator("#signin")).to_be_visible()
     loads = []
     two.on("framenavigated", lambda f: loads.append(f.url))
+    # Signing in on a background tab (the last opened is in front) can stall
+    # in headless Chromium: act on the tab in front, as a reader would.
+    one.bring_to_front()
     sign_in(one, reader)
     expect(thread(two).locator("#authbar")).to_contain_text("Signed in as Ivo")
     expect(thread(two).get_by_label("Write a comment")).to_be_visible()
@@ -161,3 +164,63 @@ def test_blocked_storage_keeps_the_token_for_the_page(browser: Any, rostra: Rost
         expect(t.locator("#list .author")).to_have_text("Private")
     finally:
         ctx.close()
+
+
+def test_half_written_comment_survives_sign_in_elsewhere(context: Any, rostra: Rostra,
+                                                          article: Any) -> None:
+    where, url = article()
+    author = rostra.reader("Opener")
+    rostra.post(author["token"], url, "First comment")
+    one = context.new_page()
+    one.goto(where)
+    sign_in(one, rostra.reader("Drafter"))
+    t = thread(one)
+    two = context.new_page()
+    two.goto(article()[0])  # another article of the same site
+    expect(thread(two).locator("#authbar")).to_contain_text("Signed in as Drafter")
+    t.get_by_label("Write a comment").fill("Half a thought")
+    t.get_by_role("button", name="Reply").first.click()
+    t.get_by_label("Reply to Opener").fill("Half a reply")
+    # Another account signs in from the second tab: the first tab re-renders.
+    two.evaluate("t => window.Rostra.login(t)",
+                 _sso(rostra.sso_secret, f"sub{time.monotonic_ns()}", "Switcher"))
+    expect(t.locator("#authbar")).to_contain_text("Signed in as Switcher")
+    expect(t.get_by_label("Write a comment")).to_have_value("Half a thought")
+    expect(t.get_by_label("Reply to Opener")).to_have_value("Half a reply")
+    # Signed out and in again elsewhere: the text waits for the next sign-in.
+    thread(two).locator("#signout").click()
+    expect(t.locator("#signin")).to_be_visible()
+    expect(t.get_by_label("Write a comment")).to_have_count(0)
+    sign_in(two, rostra.reader("Returner"))
+    expect(t.locator("#authbar")).to_contain_text("Signed in as Returner")
+    expect(t.get_by_label("Write a comment")).to_have_value("Half a thought")
+    expect(t.get_by_label("Reply to Opener")).to_have_value("Half a reply")
+    # A posted draft is gone for good.
+    t.get_by_role("button", name="Post comment").click()
+    expect(t.locator("#list .body", has_text="Half a thought")).to_have_count(1)
+    expect(t.get_by_label("Write a comment")).to_have_value("")
+
+
+def test_sso_profile_change_reaches_the_embed(page: Any, rostra: Rostra, article: Any) -> None:
+    sub = f"sub{time.monotonic_ns()}"
+    page.goto(article(sso=_sso(rostra.sso_secret, sub, "Ann"))[0])
+    t = thread(page)
+    expect(t.locator("#authbar")).to_contain_text("Signed in as Ann")
+    expect(t.locator("#status")).to_have_text("Signed in as Ann.")
+    loads: list[str] = []
+    page.on("framenavigated", lambda f: loads.append(f.url))
+    exchanges: list[str] = []
+    page.on("request", lambda r: exchanges.append(r.url) if "/auth/sso" in r.url else None)
+    # The same profile again: nothing to exchange.
+    page.evaluate("t => window.Rostra.login(t)", _sso(rostra.sso_secret, sub, "Ann"))
+    page.evaluate("t => window.Rostra.login(t)", _sso(rostra.sso_secret, sub, "Ann B."))
+    expect(t.locator("#authbar")).to_contain_text("Signed in as Ann B.")
+    assert len(exchanges) == 1, exchanges
+    # Quietly: no reload, no new announcement, focus left alone.
+    expect(t.locator("#status")).to_have_text("Signed in as Ann.")
+    assert page.evaluate("document.activeElement.tagName") != "IFRAME"
+    assert loads == []
+    # The new session works.
+    t.get_by_label("Write a comment").fill("Renamed")
+    t.get_by_role("button", name="Post comment").click()
+    expect(t.locator("#list .author")).to_have_text("Ann B.")

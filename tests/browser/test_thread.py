@@ -277,3 +277,34 @@ def test_closed_story_shows_notice(page: Any, rostra: Rostra, article: Any) -> N
     expect(t.locator("#compose .notice")).to_have_text("Comments are closed on this story.")
     expect(t.get_by_label("Write a comment")).to_have_count(0)
     expect(t.locator(f"#c{first['id']}").get_by_role("button", name="Reply")).to_have_count(0)
+
+
+def test_more_replies_with_nothing_new_keeps_focus_in_the_thread(page: Any, rostra: Rostra,
+                                                                 article: Any) -> None:
+    where, url = article()
+    a = rostra.reader()
+    root = rostra.post(a["token"], url, "root")
+    for i in range(50):
+        rostra.post(a["token"], url, f"reply {i}", root["id"])
+    last = rostra.post(a["token"], url, "reply 50", root["id"])
+    page.goto(where)
+    sign_in(page, rostra.reader("Late"))
+    t = thread(page)
+    rooted = t.locator("#list > li.comment", has_text="root")
+    replies = rooted.locator("ol.replies > li.comment")
+    expect(replies).to_have_count(50)
+    rooted.locator("article").first.get_by_role("button", name="Reply").click()
+    t.get_by_label("Reply to").fill("My late reply")
+    t.get_by_role("button", name="Post reply").click()
+    expect(replies).to_have_count(51)
+    # The one reply not yet shown goes: the next page holds only the reader's own.
+    with rostra.api() as c:
+        r = c.delete(f"/api/v1/comments/{last['id']}",
+                     headers={"Authorization": f"Bearer {a['token']}"})
+        assert r.status_code in (200, 204), r.text
+    more = rooted.get_by_role("button", name="Show more replies")
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(more).to_have_count(0)
+    expect(replies).to_have_count(51)
+    expect(replies.last.locator("article")).to_be_focused()

@@ -3,6 +3,7 @@
 // browsers partition per publisher site: one sign-in covers all its articles.
 const KEY = "rostra.token";
 const SSO_KEY = "rostra.sso";
+const PROFILE_KEY = "rostra.sso.profile"; // the SSO profile claims at the last exchange
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("rostra-auth") : null;
 const memory = {}; // what storage refused (blocked, full); wins over storage
 
@@ -26,7 +27,7 @@ function write(key, value) {
 export const persisted = () => !(KEY in memory);
 
 export function token() { return read(KEY); }
-export function ssoSubject() { return read(SSO_KEY); }
+export function ssoSubject() { return [read(SSO_KEY), read(PROFILE_KEY)]; }
 
 export async function api(method, path, body, extraHeaders) {
   const headers = Object.assign({ Accept: "application/json" }, extraHeaders || {});
@@ -54,10 +55,11 @@ export async function api(method, path, body, extraHeaders) {
 // without BroadcastChannel (it fires in other documents only, like the channel).
 let known = read(KEY);
 
-export function setToken(tok, ssoSub) {
+export function setToken(tok, ssoSub, profile) {
   known = tok;
   write(KEY, tok);
   write(SSO_KEY, tok ? ssoSub || null : null);
+  write(PROFILE_KEY, tok ? profile || null : null);
   if (channel) channel.postMessage({ type: tok ? "signin" : "signout" });
 }
 

@@ -30,11 +30,12 @@ export function fitHeight() {
   send();
 }
 
-// Reads `sub` from an SSO token without verifying it (the server verifies);
-// used only to skip exchanging a token for the reader who is already signed in.
-export function jwtSubject(jwt) {
+// Reads `sub` and the profile claims from an SSO token without verifying it
+// (the server verifies); used only to skip exchanging a token for the reader
+// who is already signed in with that same profile.
+export function jwtClaims(jwt) {
   try {
-    const part = jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
-    return String(JSON.parse(atob(part)).sub);
-  } catch (e) { return null; }
+    const p = JSON.parse(atob(jwt.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
+    return [String(p.sub), JSON.stringify([p.name, p.email, p.avatar])];
+  } catch (e) { return [null, null]; }
 }

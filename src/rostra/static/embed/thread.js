@@ -5,12 +5,27 @@ import { t, plural, ago, config } from "./i18n.js";
 import { api, token, setToken, ssoSubject, onAuthChange, persisted } from "./api.js";
 import { composer } from "./composer.js";
 import { renderComment, renderArticle, moreRepliesButton } from "./comment.js";
-import { toHost, onHostMessage, fitHeight, jwtSubject } from "./frame.js";
+import { toHost, onHostMessage, fitHeight, jwtClaims } from "./frame.js";
 
 const $ = (id) => document.getElementById(id);
 const list = $("list");
 const index = new Map(); // comment id -> {data, li}
 const state = { sort: $("sort").value || "newest", story: null, next: null, me: null, loading: 0 };
+// Half-written comments outlive a re-render (sign-in or sign-out elsewhere,
+// sort change): "" is the top box, a comment id that comment's reply form.
+// Kept while signed out too, so they come back at the next sign-in.
+const drafts = {};
+let focused = null; // the draft whose box had focus
+
+function keepDrafts() {
+  focused = null;
+  for (const a of document.querySelectorAll("#compose textarea, li.comment > form.composer textarea")) {
+    const li = a.closest("li.comment");
+    const k = li ? li.dataset.id : "";
+    drafts[k] = a.value;
+    if (a === document.activeElement && document.hasFocus()) focused = k;
+  }
+}
 
 function announce(text) {
   // Clearing first makes screen readers repeat an identical message.
@@ -41,13 +56,13 @@ async function load(more) {
     alertBox(null, "load");
     state.story = data.story;
     state.next = data.next_cursor;
-    if (!more) { list.textContent = ""; index.clear(); }
+    if (!more) { keepDrafts(); list.textContent = ""; index.clear(); }
     for (const c of data.comments) {
       // A comment posted here since the first page may come round again.
       if (!index.has(c.id)) list.append(renderComment(c, closed(), index));
     }
     renderCount();
-    if (!more) renderCompose(); // a later page must not wipe a half-written comment
+    if (!more) { renderCompose(); restoreReplies(); } // a later page must not wipe a half-written comment
     $("more").hidden = !state.next;
     $("empty").hidden = list.children.length > 0;
     if (!more) announce(plural("count", state.story.comment_count));
@@ -93,9 +108,24 @@ function renderCompose() {
       h("button", { type: "button", class: "link", onclick: () => openAuth("signin") }, t("sign_in"))));
     return;
   }
-  const form = composer({ label: t("compose_label"), submitText: t("post"),
+  const form = composer({ label: t("compose_label"), submitText: t("post"), initial: drafts[""],
     onSubmit: async (body, key) => { await post(body, null, key); form.clear(); } });
   box.append(form);
+  if (focused === "") form.focusInput();
+}
+
+function restoreReplies() {
+  if (!state.me || closed()) return;
+  for (const k in drafts) {
+    if (!k) continue;
+    const entry = index.get(Number(k));
+    if (entry && drafts[k]) openReply(entry, drafts[k], focused === k);
+    delete drafts[k]; // the form holds it now; keepDrafts reads it back
+  }
+}
+
+async function pageOnly() {
+  if (!persisted()) (await import("./auth.js")).pageOnly($("authbar"));
 }
 
 async function openAuth(mode) {
@@ -112,7 +142,7 @@ async function signedIn(user, mine) {
   await load(false);
   renderAuthBar();
   announce(t("now_signed_in", { name: user.display_name }));
-  if (!persisted()) (await import("./auth.js")).pageOnly($("authbar"));
+  await pageOnly();
   if (mine) $("signout").focus();
 }
 
@@ -156,18 +186,18 @@ async function post(body, parentId, key) {
   announce(status === 202 || data.status === "pending" ? t("posted_pending") : t("posted"));
 }
 
-function openReply(entry) {
+function openReply(entry, text, focus = true) {
   const art = entry.li.querySelector(":scope > article");
   const open = entry.li.querySelector(":scope > form.composer");
   if (open) { open.focusInput(); return; }
   const name = entry.data.author ? entry.data.author.display_name : t("unknown_author");
   const form = composer({
-    label: t("reply_label", { name }), submitText: t("post_reply"),
+    label: t("reply_label", { name }), submitText: t("post_reply"), initial: text,
     onCancel: () => { form.remove(); art.querySelector('[data-action="reply"]').focus(); },
     onSubmit: async (body, key) => { await post(body, entry.data.id, key); form.remove(); },
   });
   art.after(form);
-  form.focusInput();
+  if (focus) form.focusInput();
 }
 
 function openEdit(entry) {
@@ -256,9 +286,12 @@ async function moreReplies(entry, button) {
       parent.li.querySelector(":scope > ol.replies").append(li);
       first = first || li;
     }
-    if (data.next_cursor) { button.replaceWith(moreRepliesButton(data.next_cursor)); }
-    else button.remove();
-    if (first) first.querySelector("article").focus();
+    const next = data.next_cursor && moreRepliesButton(data.next_cursor);
+    if (next) button.replaceWith(next); else button.remove();
+    // Nothing new (only replies already shown): focus stays in this thread,
+    // on the next button or else its last reply, not lost with the button.
+    const arts = entry.li.querySelectorAll("article");
+    (first ? first.querySelector("article") : next || arts[arts.length - 1]).focus();
     alertBox(null, "act");
   } catch (err) { button.disabled = false; alertBox(err, "act"); }
 }
@@ -279,13 +312,21 @@ list.addEventListener("click", (e) => {
 
 // --- host page messages (SSO) --------------------------------------------
 
+// A token for the reader already signed in is exchanged again only if the
+// publisher changed their profile (name, email, avatar); that updates the
+// bar quietly, with no reload, announcement or focus move.
 async function sso(jwt) {
-  const sub = jwtSubject(jwt);
-  if (token() && sub && ssoSubject() === sub && state.me) return; // already this reader
+  const [sub, profile] = jwtClaims(jwt);
+  const [oldSub, oldProfile] = ssoSubject();
+  const same = token() && sub && oldSub === sub && state.me;
+  if (same && oldProfile === profile) return; // already this reader
   try {
     const { data } = await api("POST", "/api/v1/auth/sso", { url: config.url, token: jwt });
-    setToken(data.token, sub);
-    await signedIn(data.user);
+    // Revoke the old session (api() sends the token stored now, the old one).
+    if (same && data.token !== token()) api("POST", "/api/v1/auth/logout").catch(() => null);
+    setToken(data.token, sub, profile);
+    if (same) { state.me = data.user; renderAuthBar(); pageOnly(); }
+    else await signedIn(data.user);
     alertBox(null, "sso");
   } catch (err) {
     console.warn("Rostra SSO:", err.detail || err.code);

@@ -210,13 +210,15 @@ def test_load_more_comments_and_replies(page: Any, rostra: Rostra, article: Any)
     expect(rooted.locator("ol.replies > li.comment").last).to_contain_text("reply 54")
 
 
-def test_more_replies_skip_the_readers_own_new_reply(page: Any, rostra: Rostra,
-                                                     article: Any) -> None:
+def _own_reply_under_long_thread(page: Any, rostra: Rostra, article: Any,
+                                 n_replies: int) -> tuple[Any, Any, dict[str, Any], list[Any]]:
+    """A root with ``n_replies`` replies (50 shown), then a new reader's own reply
+    posted on the page. Returns the root's item, its reply items, the author
+    and the replies as posted."""
     where, url = article()
     a = rostra.reader()
     root = rostra.post(a["token"], url, "root")
-    for i in range(52):
-        rostra.post(a["token"], url, f"reply {i}", root["id"])
+    posted = [rostra.post(a["token"], url, f"reply {i}", root["id"]) for i in range(n_replies)]
     page.goto(where)
     sign_in(page, rostra.reader("Late"))
     t = thread(page)
@@ -227,6 +229,12 @@ def test_more_replies_skip_the_readers_own_new_reply(page: Any, rostra: Rostra,
     t.get_by_label("Reply to").fill("My late reply")
     t.get_by_role("button", name="Post reply").click()
     expect(replies).to_have_count(51)
+    return rooted, replies, a, posted
+
+
+def test_more_replies_skip_the_readers_own_new_reply(page: Any, rostra: Rostra,
+                                                     article: Any) -> None:
+    rooted, replies, _, _ = _own_reply_under_long_thread(page, rostra, article, 52)
     # The next page of replies holds replies 50, 51 and this reader's own: shown once.
     rooted.get_by_role("button", name="Show more replies").click()
     expect(replies).to_have_count(53)
@@ -281,22 +289,8 @@ def test_closed_story_shows_notice(page: Any, rostra: Rostra, article: Any) -> N
 
 def test_more_replies_with_nothing_new_keeps_focus_in_the_thread(page: Any, rostra: Rostra,
                                                                  article: Any) -> None:
-    where, url = article()
-    a = rostra.reader()
-    root = rostra.post(a["token"], url, "root")
-    for i in range(50):
-        rostra.post(a["token"], url, f"reply {i}", root["id"])
-    last = rostra.post(a["token"], url, "reply 50", root["id"])
-    page.goto(where)
-    sign_in(page, rostra.reader("Late"))
-    t = thread(page)
-    rooted = t.locator("#list > li.comment", has_text="root")
-    replies = rooted.locator("ol.replies > li.comment")
-    expect(replies).to_have_count(50)
-    rooted.locator("article").first.get_by_role("button", name="Reply").click()
-    t.get_by_label("Reply to").fill("My late reply")
-    t.get_by_role("button", name="Post reply").click()
-    expect(replies).to_have_count(51)
+    rooted, replies, a, posted = _own_reply_under_long_thread(page, rostra, article, 51)
+    last = posted[-1]
     # The one reply not yet shown goes: the next page holds only the reader's own.
     with rostra.api() as c:
         r = c.delete(f"/api/v1/comments/{last['id']}",

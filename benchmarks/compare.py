@@ -73,31 +73,62 @@ class Server:
 def start_rostra(tmp: Path) -> tuple[Server, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
-    env |= {"ROSTRA_DATA_DIR": str(tmp / "rostra"), "ROSTRA_RATE_LIMIT_ENABLED": "false",
-            "ROSTRA_DEMO": "false"}
+    env |= {
+        "ROSTRA_DATA_DIR": str(tmp / "rostra"),
+        "ROSTRA_RATE_LIMIT_ENABLED": "false",
+        "ROSTRA_DEMO": "false",
+    }
     rostra = str(ROOT / ".venv" / "bin" / "rostra")
-    subprocess.run([rostra, "site", "add", "bench", "--origin", HOST], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    proc = subprocess.Popen([rostra, "serve", "--port", str(port), "--no-access-log"],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [rostra, "site", "add", "bench", "--origin", HOST],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    proc = subprocess.Popen(
+        [rostra, "serve", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{port}"
     wait_up(base + "/healthz", proc)
     api = base + "/api/v1"
-    httpx.post(api + "/auth/register", json={
-        "email": "bench@example.org", "password": "benchmark password", "display_name": "Bench"})
-    token = httpx.post(api + "/auth/login", json={
-        "email": "bench@example.org", "password": "benchmark password"}).json()["token"]
+    httpx.post(
+        api + "/auth/register",
+        json={
+            "email": "bench@example.org",
+            "password": "benchmark password",
+            "display_name": "Bench",
+        },
+    )
+    token = httpx.post(
+        api + "/auth/login", json={"email": "bench@example.org", "password": "benchmark password"}
+    ).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=api, headers=auth, timeout=30) as c:
         for i in range(TOP_LEVEL):
-            top = c.post("/comments", json={"url": HOST + ARTICLE, "title": "Bench",
-                                            "body": f"Comment {i} with *some* text."})
+            top = c.post(
+                "/comments",
+                json={
+                    "url": HOST + ARTICLE,
+                    "title": "Bench",
+                    "body": f"Comment {i} with *some* text.",
+                },
+            )
             top.raise_for_status()
-            c.post("/comments", json={"url": HOST + ARTICLE, "parent_id": top.json()["id"],
-                                      "body": f"Reply to {i}."}).raise_for_status()
+            c.post(
+                "/comments",
+                json={
+                    "url": HOST + ARTICLE,
+                    "parent_id": top.json()["id"],
+                    "body": f"Reply to {i}.",
+                },
+            ).raise_for_status()
         for path in COUNT_PATHS:
-            c.post("/comments", json={"url": HOST + path, "title": path,
-                                      "body": "First."}).raise_for_status()
+            c.post(
+                "/comments", json={"url": HOST + path, "title": path, "body": "First."}
+            ).raise_for_status()
     return Server("Rostra", base, proc), token
 
 
@@ -111,9 +142,19 @@ def start_isso(tmp: Path) -> Server:
     )
     env = dict(os.environ, ISSO_SETTINGS=str(conf))
     proc = subprocess.Popen(
-        [str(ISSO_VENV / "bin" / "gunicorn"), "-b", f"127.0.0.1:{port}", "-w", "1",
-         "--threads", "8", "isso.run"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(ISSO_VENV / "bin" / "gunicorn"),
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--threads",
+            "8",
+            "isso.run",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     wait_up(base + "/info", proc)
@@ -123,17 +164,29 @@ def start_isso(tmp: Path) -> Server:
             # Isso answers every post with an edit-rights cookie; sending them
             # all back would outgrow the server's header limit.
             c.cookies.clear()
-            top = c.post("/new", params={"uri": ARTICLE}, json={
-                "text": f"Comment {i} with *some* text.", "author": "Bench", "title": "Bench"})
+            top = c.post(
+                "/new",
+                params={"uri": ARTICLE},
+                json={
+                    "text": f"Comment {i} with *some* text.",
+                    "author": "Bench",
+                    "title": "Bench",
+                },
+            )
             top.raise_for_status()
             c.cookies.clear()
-            c.post("/new", params={"uri": ARTICLE}, json={
-                "text": f"Reply to {i}.", "author": "Bench", "parent": top.json()["id"]}
+            c.post(
+                "/new",
+                params={"uri": ARTICLE},
+                json={"text": f"Reply to {i}.", "author": "Bench", "parent": top.json()["id"]},
             ).raise_for_status()
         for path in COUNT_PATHS:
             c.cookies.clear()
-            c.post("/new", params={"uri": path}, json={
-                "text": "First.", "author": "Bench", "title": path}).raise_for_status()
+            c.post(
+                "/new",
+                params={"uri": path},
+                json={"text": "First.", "author": "Bench", "title": path},
+            ).raise_for_status()
     return Server("Isso", base, proc)
 
 
@@ -211,23 +264,37 @@ def main() -> None:
             (f"{isso.base}/?uri={ARTICLE}&sort=oldest", None),
         ),
         "read it signed in (Rostra's cache bypassed)": (
-            (f"{rostra.base}/api/v1/comments?url={HOST}{ARTICLE}&limit=100&sort=oldest",
-             lua_get(tmp, "rostra-read-auth", {"Authorization": f"Bearer {token}"})),
+            (
+                f"{rostra.base}/api/v1/comments?url={HOST}{ARTICLE}&limit=100&sort=oldest",
+                lua_get(tmp, "rostra-read-auth", {"Authorization": f"Bearer {token}"}),
+            ),
             (f"{isso.base}/?uri={ARTICLE}&sort=oldest", None),
         ),
         "counts for 10 articles": (
             (f"{rostra.base}/api/v1/counts?{counts_q}", None),
-            (f"{isso.base}/count",
-             lua_post(tmp, "isso-count", json.dumps(COUNT_PATHS), json_ct)),
+            (f"{isso.base}/count", lua_post(tmp, "isso-count", json.dumps(COUNT_PATHS), json_ct)),
         ),
         "post a comment": (
-            (f"{rostra.base}/api/v1/comments",
-             lua_post(tmp, "rostra-post", json.dumps(
-                 {"url": HOST + "/news/2026/write-bench", "title": "W", "body": "Posted."}),
-                 json_ct | {"Authorization": f"Bearer {token}"})),
-            (f"{isso.base}/new?uri=/news/2026/write-bench",
-             lua_post(tmp, "isso-post", json.dumps(
-                 {"text": "Posted.", "author": "Bench", "title": "W"}), json_ct)),
+            (
+                f"{rostra.base}/api/v1/comments",
+                lua_post(
+                    tmp,
+                    "rostra-post",
+                    json.dumps(
+                        {"url": HOST + "/news/2026/write-bench", "title": "W", "body": "Posted."}
+                    ),
+                    json_ct | {"Authorization": f"Bearer {token}"},
+                ),
+            ),
+            (
+                f"{isso.base}/new?uri=/news/2026/write-bench",
+                lua_post(
+                    tmp,
+                    "isso-post",
+                    json.dumps({"text": "Posted.", "author": "Bench", "title": "W"}),
+                    json_ct,
+                ),
+            ),
         ),
     }
     rows = []
@@ -254,10 +321,15 @@ def main() -> None:
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r, i in rows:
-        ratio = ("invalid (errors)" if r.errors or i.errors
-                 else f"{r.rps / i.rps:.2f}\N{MULTIPLICATION SIGN}")
-        lines.append(f"| {name} | {r.rps:,.0f} | {i.rps:,.0f} | {ratio} | "
-                     f"{r.p50_ms:.1f} / {r.p99_ms:.1f} | {i.p50_ms:.1f} / {i.p99_ms:.1f} |")
+        ratio = (
+            "invalid (errors)"
+            if r.errors or i.errors
+            else f"{r.rps / i.rps:.2f}\N{MULTIPLICATION SIGN}"
+        )
+        lines.append(
+            f"| {name} | {r.rps:,.0f} | {i.rps:,.0f} | {ratio} | "
+            f"{r.p50_ms:.1f} / {r.p99_ms:.1f} | {i.p50_ms:.1f} / {i.p99_ms:.1f} |"
+        )
     report = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(report)

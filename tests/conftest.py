@@ -27,8 +27,11 @@ from rostra.db.engine import make_engine, normalise_url
 from rostra.jobs.runner import JobContext, run_once
 
 PG_ADMIN_URL = os.environ.get("ROSTRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-BACKENDS = [b.strip() for b in os.environ.get("ROSTRA_TEST_BACKENDS", "sqlite,postgres").split(",")
-            if b.strip()]
+BACKENDS = [
+    b.strip()
+    for b in os.environ.get("ROSTRA_TEST_BACKENDS", "sqlite,postgres").split(",")
+    if b.strip()
+]
 
 
 def _worker() -> str:
@@ -52,8 +55,9 @@ def pg_database() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest,
-                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "rostra.db"
         url = f"sqlite:///{path}"
@@ -80,15 +84,17 @@ def empty_tables(engine: Engine) -> None:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings for one test; tests may ``settings.model_copy(update=…)`` before ``app``."""
-    return finish(Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        secret_key="test-secret-key",
-        public_url="http://rostra.test",
-        demo=False,
-        rate_limit_enabled=False,
-        run_jobs_in_process=False,
-    ))
+    return finish(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=database_url,
+            secret_key="test-secret-key",
+            public_url="http://rostra.test",
+            demo=False,
+            rate_limit_enabled=False,
+            run_jobs_in_process=False,
+        )
+    )
 
 
 @pytest.fixture

@@ -16,20 +16,25 @@ OTHER_ARTICLE = "https://news.example/politics/budget-vote"
 _seq = itertools.count(1)
 
 
-def add_site(app: FastAPI, name: str = "news", origins: list[str] | None = None,
-             **kw: Any) -> Site:
+def add_site(app: FastAPI, name: str = "news", origins: list[str] | None = None, **kw: Any) -> Site:
     with app.state.sessionmaker() as db:
         site = sites.add_site(db, name, origins or ["https://news.example"], **kw)
         db.commit()
         return site
 
 
-def register(client: TestClient, email: str | None = None, password: str = "correct horse 1",
-             display_name: str | None = None) -> dict[str, Any]:
+def register(
+    client: TestClient,
+    email: str | None = None,
+    password: str = "correct horse 1",
+    display_name: str | None = None,
+) -> dict[str, Any]:
     n = next(_seq)
     email = email or f"reader{n}@example.org"
-    r = client.post("/api/v1/auth/register", json={
-        "email": email, "password": password, "display_name": display_name or f"Reader {n}"})
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"email": email, "password": password, "display_name": display_name or f"Reader {n}"},
+    )
     assert r.status_code == 202, r.text
     return {"email": email, "password": password}
 

@@ -22,8 +22,7 @@ def free_port() -> int:
 @contextmanager
 def live_server(app: FastAPI, port: int | None = None) -> Iterator[str]:
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            access_log=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

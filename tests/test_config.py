@@ -46,16 +46,23 @@ def test_environment_beats_toml(clean_env: Path, monkeypatch: pytest.MonkeyPatch
     assert load_settings().max_comment_length == 300
 
 
-@pytest.mark.parametrize(("name", "value", "says"), [
-    ("ROSTRA_MAX_COMMENT_LENGTH", "lots", "max_comment_length"),
-    ("ROSTRA_PUBLIC_URL", "talk.example", "public_url"),
-    ("ROSTRA_RATE_LOGIN", "ten a minute", "rate_login"),
-    ("ROSTRA_RATE_LIKE", "60/0", "rate_like"),
-    ("ROSTRA_HOUSEKEEPING_INTERVAL_SECONDS", "5", "housekeeping_interval_seconds"),
-    ("ROSTRA_NO_SUCH_SETTING", "1", "ROSTRA_NO_SUCH_SETTING"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("ROSTRA_MAX_COMMENT_LENGTH", "lots", "max_comment_length"),
+        ("ROSTRA_PUBLIC_URL", "talk.example", "public_url"),
+        ("ROSTRA_RATE_LOGIN", "ten a minute", "rate_login"),
+        ("ROSTRA_RATE_LIKE", "60/0", "rate_like"),
+        ("ROSTRA_HOUSEKEEPING_INTERVAL_SECONDS", "5", "housekeeping_interval_seconds"),
+        ("ROSTRA_NO_SUCH_SETTING", "1", "ROSTRA_NO_SUCH_SETTING"),
+    ],
+)
 def test_bad_settings_fail_fast_naming_the_setting(
-    clean_env: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str,
+    clean_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    value: str,
+    says: str,
 ) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=says):
@@ -68,8 +75,9 @@ def test_missing_config_file_is_named(clean_env: Path, monkeypatch: pytest.Monke
         load_settings()
 
 
-RATE_SETTINGS = [n for n in Settings.model_fields
-                 if n.startswith("rate_") and n != "rate_limit_enabled"]
+RATE_SETTINGS = [
+    n for n in Settings.model_fields if n.startswith("rate_") and n != "rate_limit_enabled"
+]
 
 
 @pytest.mark.parametrize("name", RATE_SETTINGS)

@@ -16,8 +16,11 @@ API_DOC = (ROOT / "docs" / "api.md").read_text()
 
 
 def test_every_setting_is_in_the_readme_table() -> None:
-    missing = [f"ROSTRA_{name.upper()}" for name in Settings.model_fields
-               if f"| `ROSTRA_{name.upper()}` |" not in README]
+    missing = [
+        f"ROSTRA_{name.upper()}"
+        for name in Settings.model_fields
+        if f"| `ROSTRA_{name.upper()}` |" not in README
+    ]
     assert missing == []
 
 

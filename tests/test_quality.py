@@ -14,8 +14,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_ruff_finds_nothing() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--output-format", "concise",
-         "src", "tests", "benchmarks"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--output-format",
+            "concise",
+            "src",
+            "tests",
+            "benchmarks",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

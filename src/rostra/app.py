@@ -33,8 +33,9 @@ third parties alike. Errors always have the shape
 Signed-in calls send `Authorization: Bearer TOKEN` from `POST /api/v1/auth/login`."""
 
 
-def create_app(settings: Settings, *, migrate_on_start: bool = True,
-               run_jobs: bool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, migrate_on_start: bool = True, run_jobs: bool | None = None
+) -> FastAPI:
     engine = make_engine(settings.database_url)
     factory = make_sessionmaker(engine)
     read_factory = make_sessionmaker(engine, write=False)
@@ -107,7 +108,8 @@ def _api_docs(app: FastAPI) -> None:
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> Response:
         return app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-            request, "api_docs.html", {"assets": "/static/apidocs-assets"})
+            request, "api_docs.html", {"assets": "/static/apidocs-assets"}
+        )
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -83,24 +83,35 @@ class Settings(BaseSettings):
         "Empty: mail is written to DATA_DIR/mail-outbox.",
     )
     mail_from: str = Field(default="Rostra <noreply@localhost>", description="Sender of mails.")
-    max_comment_length: int = Field(default=5000, ge=1, le=100_000,
-                                    description="Longest comment body, in characters.")
-    edit_window_seconds: int = Field(default=900, ge=0,
-                                     description="How long an author may edit a comment.")
+    max_comment_length: int = Field(
+        default=5000, ge=1, le=100_000, description="Longest comment body, in characters."
+    )
+    edit_window_seconds: int = Field(
+        default=900, ge=0, description="How long an author may edit a comment."
+    )
     session_days: int = Field(default=90, ge=1, description="Lifetime of a sign-in token.")
-    max_request_bytes: int = Field(default=65536, ge=1024,
-                                   description="Largest request body accepted.")
+    max_request_bytes: int = Field(
+        default=65536, ge=1024, description="Largest request body accepted."
+    )
     rate_limit_enabled: bool = Field(default=True, description="Switch all rate limits.")
-    rate_login: str = Field(default="10/300", description="Login attempts per address "
-                            "and per account (COUNT/SECONDS).")
-    rate_register: str = Field(default="5/3600", description="Registrations per client "
-                               "address (COUNT/SECONDS).")
-    rate_post: str = Field(default="10/60", description="Comments and edits per account "
-                           "and per client address (COUNT/SECONDS).")
-    rate_mail: str = Field(default="3/3600", description="Password-reset and verification "
-                           "mails per address (COUNT/SECONDS).")
-    rate_like: str = Field(default="60/60", description="Likes and unlikes per account "
-                           "and per client address (COUNT/SECONDS).")
+    rate_login: str = Field(
+        default="10/300", description="Login attempts per address and per account (COUNT/SECONDS)."
+    )
+    rate_register: str = Field(
+        default="5/3600", description="Registrations per client address (COUNT/SECONDS)."
+    )
+    rate_post: str = Field(
+        default="10/60",
+        description="Comments and edits per account and per client address (COUNT/SECONDS).",
+    )
+    rate_mail: str = Field(
+        default="3/3600",
+        description="Password-reset and verification mails per address (COUNT/SECONDS).",
+    )
+    rate_like: str = Field(
+        default="60/60",
+        description="Likes and unlikes per account and per client address (COUNT/SECONDS).",
+    )
     redis_url: str = Field(
         default="",
         description="`redis://host:6379/0`: share caches, rate limits and live events "
@@ -111,15 +122,17 @@ class Settings(BaseSettings):
         default="",
         description="Comma-separated proxy addresses whose X-Forwarded-For is believed.",
     )
-    job_poll_seconds: float = Field(default=1.0, gt=0,
-                                    description="How often the in-process job runner polls.")
+    job_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the in-process job runner polls."
+    )
     run_jobs_in_process: bool = Field(
         default=True,
         description="Run background jobs (mail) inside `rostra serve`; set false when "
         "`rostra worker` processes run them.",
     )
     housekeeping_interval_seconds: int = Field(
-        default=3600, ge=60,
+        default=3600,
+        ge=60,
         description="How often old rows (expired sessions and tokens, idempotency keys, "
         "finished jobs) are deleted; one job runner does it per interval.",
     )
@@ -173,11 +186,15 @@ def load_settings(**overrides: Any) -> Settings:
     if config_file and not Path(config_file).is_file():
         raise ConfigError(f"ROSTRA_CONFIG names {config_file!r}, which is not a file")
     known = {f"ROSTRA_{name.upper()}" for name in Settings.model_fields} | _NOT_SETTINGS
-    unknown = sorted(n for n in os.environ if n.startswith("ROSTRA_") and n not in known
-                     and not n.startswith("ROSTRA_TEST_"))
+    unknown = sorted(
+        n
+        for n in os.environ
+        if n.startswith("ROSTRA_") and n not in known and not n.startswith("ROSTRA_TEST_")
+    )
     if unknown:
-        raise ConfigError(f"unknown setting {', '.join(unknown)}: see the README's "
-                          "configuration table (a typo?)")
+        raise ConfigError(
+            f"unknown setting {', '.join(unknown)}: see the README's configuration table (a typo?)"
+        )
     try:
         settings = Settings(**overrides)
     except ValueError as exc:

@@ -53,8 +53,9 @@ class NotAuthenticated(RostraError):
     status = 401
     code = "not_authenticated"
 
-    def __init__(self, detail: str = "Sign in first: send Authorization: Bearer TOKEN.",
-                 **kw: Any) -> None:
+    def __init__(
+        self, detail: str = "Sign in first: send Authorization: Bearer TOKEN.", **kw: Any
+    ) -> None:
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"}, **kw)
 
 
@@ -130,8 +131,11 @@ def _validation_error(exc: RequestValidationError) -> RostraError:
     field = _field_of(tuple(first.get("loc", ())))
     message = first.get("msg", "invalid value")
     if kind == "string_unicode":  # a lone surrogate escape such as "\ud800"
-        return Invalid(f"'{field}' contains characters that are not allowed.",
-                       field=field, code="invalid_characters")
+        return Invalid(
+            f"'{field}' contains characters that are not allowed.",
+            field=field,
+            code="invalid_characters",
+        )
     if kind == "missing":
         detail = f"'{field}' is required." if field else "A required value is missing."
     elif kind == "model_attributes_type" or kind == "dict_type":
@@ -159,9 +163,9 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "No such resource."
         err = RostraError(detail, code=code)
         err.status = exc.status_code
-        return JSONResponse(err.body(), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-
+        return JSONResponse(
+            err.body(), status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
 
 class CatchUnexpected:

@@ -32,8 +32,9 @@ def mails(app: FastAPI, to: str | None = None) -> list[dict[str, Any]]:
     address), after the jobs that write mails (password resets) have run."""
     run_jobs(app)
     with app.state.read_sessionmaker() as db:
-        rows = db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "mail.send")
-                          .order_by(OutboxEvent.id))
+        rows = db.scalars(
+            select(OutboxEvent).where(OutboxEvent.topic == "mail.send").order_by(OutboxEvent.id)
+        )
         found = [dict(r.payload) for r in rows]
     return [m for m in found if to is None or m["to"] == to]
 
@@ -47,9 +48,11 @@ def token_in(mail: dict[str, Any]) -> str:
 @pytest.fixture
 def limited(settings: Settings) -> Settings:
     """Settings with rate limits on and small: 3 logins, 2 registrations, 2 mails."""
-    return settings.model_copy(update={
-        "rate_limit_enabled": True,
-        "rate_login": "3/60",
-        "rate_register": "2/60",
-        "rate_mail": "2/60",
-    })
+    return settings.model_copy(
+        update={
+            "rate_limit_enabled": True,
+            "rate_login": "3/60",
+            "rate_register": "2/60",
+            "rate_mail": "2/60",
+        }
+    )

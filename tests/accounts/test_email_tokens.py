@@ -34,8 +34,9 @@ def test_verification_end_to_end(client: TestClient, app: FastAPI) -> None:
     assert again.json()["error"] == "invalid_token" and again.json()["field"] == "token"
 
 
-def test_unknown_and_expired_verification_tokens(client: TestClient, app: FastAPI,
-                                                 db: Session) -> None:
+def test_unknown_and_expired_verification_tokens(
+    client: TestClient, app: FastAPI, db: Session
+) -> None:
     assert client.post(VERIFY, json={"token": "made-up"}).json()["error"] == "invalid_token"
     register(client, email="late@example.org")
     token = token_in(mails(app)[-1])
@@ -71,8 +72,9 @@ def test_resend_needs_sign_in(client: TestClient) -> None:
     assert r.status_code == 401 and r.json()["error"] == "not_authenticated"
 
 
-def test_password_reset_end_to_end_signs_out_everywhere(client: TestClient, app: FastAPI,
-                                                       db: Session) -> None:
+def test_password_reset_end_to_end_signs_out_everywhere(
+    client: TestClient, app: FastAPI, db: Session
+) -> None:
     creds = register(client, email="reset@example.org")
     sessions = [bearer(login(client, creds["email"], creds["password"])) for _ in range(2)]
     r = client.post(RESET, json={"email": "Reset@Example.org"})
@@ -88,8 +90,10 @@ def test_password_reset_end_to_end_signs_out_everywhere(client: TestClient, app:
     assert old.status_code == 401
     login(client, creds["email"], "a brand new password")
     # Single use, and following the mailed link proves the address.
-    assert client.post(CONFIRM, json={"token": token, "password": "another new one"}
-                       ).json()["error"] == "invalid_token"
+    assert (
+        client.post(CONFIRM, json={"token": token, "password": "another new one"}).json()["error"]
+        == "invalid_token"
+    )
     db.expire_all()
     user = db.scalar(select(User).where(User.email == "reset@example.org"))
     assert user is not None and user.email_verified
@@ -102,8 +106,10 @@ def test_reset_with_weak_password_keeps_the_token(client: TestClient, app: FastA
     for password in ("short", "weak@example.org"):
         r = client.post(CONFIRM, json={"token": token, "password": password})
         assert r.status_code == 422 and r.json()["error"] == "weak_password"
-    assert client.post(CONFIRM, json={"token": token,
-                                       "password": "long enough now"}).status_code == 200
+    assert (
+        client.post(CONFIRM, json={"token": token, "password": "long enough now"}).status_code
+        == 200
+    )
 
 
 def test_newer_reset_kills_older_links(client: TestClient, app: FastAPI) -> None:
@@ -111,25 +117,32 @@ def test_newer_reset_kills_older_links(client: TestClient, app: FastAPI) -> None
     client.post(RESET, json={"email": creds["email"]})
     client.post(RESET, json={"email": creds["email"]})
     older, newer = (token_in(m) for m in mails(app)[-2:])
-    assert client.post(CONFIRM, json={"token": newer, "password": "new password 1"}
-                       ).status_code == 200
-    assert client.post(CONFIRM, json={"token": older, "password": "new password 2"}
-                       ).json()["error"] == "invalid_token"
+    assert (
+        client.post(CONFIRM, json={"token": newer, "password": "new password 1"}).status_code == 200
+    )
+    assert (
+        client.post(CONFIRM, json={"token": older, "password": "new password 2"}).json()["error"]
+        == "invalid_token"
+    )
 
 
 def test_expired_reset_token(client: TestClient, app: FastAPI, db: Session) -> None:
     creds = register(client)
     client.post(RESET, json={"email": creds["email"]})
     token = token_in(mails(app)[-1])
-    db.execute(update(EmailToken).where(EmailToken.purpose == "password-reset")
-               .values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.execute(
+        update(EmailToken)
+        .where(EmailToken.purpose == "password-reset")
+        .values(expires_at=utcnow() - timedelta(seconds=1))
+    )
     db.commit()
     r = client.post(CONFIRM, json={"token": token, "password": "new password 1"})
     assert r.json()["error"] == "invalid_token"
 
 
 def test_reset_for_unknown_or_passwordless_address_says_the_same(
-        client: TestClient, app: FastAPI, db: Session) -> None:
+    client: TestClient, app: FastAPI, db: Session
+) -> None:
     creds = register(client)
     db.add(User(email="sso-only@example.org", display_name="SSO"))
     db.commit()
@@ -142,8 +155,7 @@ def test_reset_for_unknown_or_passwordless_address_says_the_same(
     assert [m["to"] for m in mails(app)[before:]] == [creds["email"]]
 
 
-def test_reset_request_does_the_same_work_for_any_address(client: TestClient,
-                                                          app: FastAPI) -> None:
+def test_reset_request_does_the_same_work_for_any_address(client: TestClient, app: FastAPI) -> None:
     """Known or unknown, the request writes one job and nothing else; only the
     job, later, finds out whether there is an account to mail."""
     from rostra.models import EmailToken, OutboxEvent
@@ -152,8 +164,10 @@ def test_reset_request_does_the_same_work_for_any_address(client: TestClient,
 
     def written() -> tuple[int, int]:
         with app.state.read_sessionmaker() as db:
-            return (len(db.scalars(select(OutboxEvent.id)).all()),
-                    len(db.scalars(select(EmailToken.id)).all()))
+            return (
+                len(db.scalars(select(OutboxEvent.id)).all()),
+                len(db.scalars(select(EmailToken.id)).all()),
+            )
 
     for address in (creds["email"], "stranger@example.org"):
         jobs, tokens = written()

@@ -28,12 +28,22 @@ def bearer(token: str) -> dict[str, str]:
 
 def test_login_answers_token_and_me(client: TestClient, db: Session) -> None:
     creds = register(client, email="ivan@example.org", display_name="Ivan")
-    r = client.post(LOGIN, json={"email": " IVAN@example.org", "password": creds["password"]},
-                    headers={"User-Agent": "Browser/1.0"})
+    r = client.post(
+        LOGIN,
+        json={"email": " IVAN@example.org", "password": creds["password"]},
+        headers={"User-Agent": "Browser/1.0"},
+    )
     assert r.status_code == 200
     data = r.json()
-    assert set(data["user"]) == {"id", "email", "display_name", "avatar_url",
-                                 "email_verified", "is_admin", "created_at"}
+    assert set(data["user"]) == {
+        "id",
+        "email",
+        "display_name",
+        "avatar_url",
+        "email_verified",
+        "is_admin",
+        "created_at",
+    }
     assert data["user"]["email"] == "ivan@example.org"
     assert data["user"]["display_name"] == "Ivan"
     assert data["user"]["is_admin"] is False
@@ -45,8 +55,7 @@ def test_login_answers_token_and_me(client: TestClient, db: Session) -> None:
     assert 88 <= days <= 90  # settings.session_days (90 by default)
 
 
-def test_session_lifetime_follows_settings(client: TestClient, app: FastAPI,
-                                           db: Session) -> None:
+def test_session_lifetime_follows_settings(client: TestClient, app: FastAPI, db: Session) -> None:
     creds = register(client)
     app.state.settings = app.state.settings.model_copy(update={"session_days": 2})
     login(client, creds["email"], creds["password"])
@@ -58,8 +67,9 @@ def test_session_lifetime_follows_settings(client: TestClient, app: FastAPI,
 def test_wrong_password_and_unknown_email_look_the_same(client: TestClient) -> None:
     creds = register(client)
     wrong = client.post(LOGIN, json={"email": creds["email"], "password": "wrong password"})
-    unknown = client.post(LOGIN, json={"email": "nobody@example.org",
-                                       "password": creds["password"]})
+    unknown = client.post(
+        LOGIN, json={"email": "nobody@example.org", "password": creds["password"]}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.json()["error"] == "invalid_credentials"
@@ -73,7 +83,8 @@ def test_sso_only_user_cannot_sign_in_with_password(client: TestClient, db: Sess
 
 
 def test_suspended_user_gets_403_only_with_the_right_password(
-        client: TestClient, db: Session) -> None:
+    client: TestClient, db: Session
+) -> None:
     creds = register(client)
     db.execute(update(User).values(is_suspended=True))
     db.commit()
@@ -85,17 +96,26 @@ def test_suspended_user_gets_403_only_with_the_right_password(
 
 def test_old_hash_is_upgraded_on_sign_in(client: TestClient, db: Session) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
-    db.add(User(email="old@example.org", display_name="Old",
-                password_hash=weak.hash("old password 1")))
+    db.add(
+        User(email="old@example.org", display_name="Old", password_hash=weak.hash("old password 1"))
+    )
     db.commit()
-    assert client.post(LOGIN, json={"email": "old@example.org",
-                                    "password": "old password 1"}).status_code == 200
+    assert (
+        client.post(
+            LOGIN, json={"email": "old@example.org", "password": "old password 1"}
+        ).status_code
+        == 200
+    )
     db.expire_all()
     user = db.scalar(select(User))
     assert user is not None and user.password_hash is not None
     assert not PasswordHasher().check_needs_rehash(user.password_hash)
-    assert client.post(LOGIN, json={"email": "old@example.org",
-                                    "password": "old password 1"}).status_code == 200
+    assert (
+        client.post(
+            LOGIN, json={"email": "old@example.org", "password": "old password 1"}
+        ).status_code
+        == 200
+    )
 
 
 def test_me(client: TestClient) -> None:
@@ -106,10 +126,16 @@ def test_me(client: TestClient) -> None:
     assert r.json()["email_verified"] is False
 
 
-@pytest.mark.parametrize("headers", [
-    {}, {"Authorization": "Bearer "}, {"Authorization": "Bearer nonsense"},
-    {"Authorization": "Basic dXNlcjpwYXNz"}, {"Authorization": "Bearer caf\u00e9".encode()},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer nonsense"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer caf\u00e9".encode()},
+    ],
+)
 def test_me_needs_a_valid_token(client: TestClient, headers: dict[str, Any]) -> None:
     r = client.get("/api/v1/me", headers=headers)
     assert r.status_code == 401
@@ -140,8 +166,9 @@ def test_expired_session_is_refused(client: TestClient, db: Session) -> None:
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_create_session_for_other_callers(client: TestClient, db: Session,
-                                          settings: Settings) -> None:
+def test_create_session_for_other_callers(
+    client: TestClient, db: Session, settings: Settings
+) -> None:
     """The SSO sign-in calls create_session(db, settings, user, user_agent) directly."""
     user = User(email=None, display_name="From SSO")
     db.add(user)

@@ -65,18 +65,26 @@ def test_reset_password_page_flow(client: TestClient, app: FastAPI) -> None:
     page = client.get(link_path(mail))
     assert page.status_code == 200 and 'type="password"' in page.text
     token = token_in(mail)
-    differ = client.post("/account/reset-password", data={
-        "token": token, "password": "new password 1", "password_again": "new password 2"})
+    differ = client.post(
+        "/account/reset-password",
+        data={"token": token, "password": "new password 1", "password_again": "new password 2"},
+    )
     assert differ.status_code == 400 and "differ" in differ.text
-    weak = client.post("/account/reset-password", data={
-        "token": token, "password": "short", "password_again": "short"})
+    weak = client.post(
+        "/account/reset-password",
+        data={"token": token, "password": "short", "password_again": "short"},
+    )
     assert weak.status_code == 422 and "at least 10" in weak.text
-    done = client.post("/account/reset-password", data={
-        "token": token, "password": "new password 1", "password_again": "new password 1"})
+    done = client.post(
+        "/account/reset-password",
+        data={"token": token, "password": "new password 1", "password_again": "new password 1"},
+    )
     assert done.status_code == 200 and "Password changed" in done.text
     login(client, creds["email"], "new password 1")
-    reused = client.post("/account/reset-password", data={
-        "token": token, "password": "new password 3", "password_again": "new password 3"})
+    reused = client.post(
+        "/account/reset-password",
+        data={"token": token, "password": "new password 3", "password_again": "new password 3"},
+    )
     assert reused.status_code == 422
 
 

@@ -32,8 +32,11 @@ def test_login_limited_per_email_across_addresses(client: TestClient, app: FastA
     creds = register(client)
     app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
     for n in range(3):
-        r = client.post(LOGIN, json={**creds, "password": "wrong password"},
-                        headers={"X-Forwarded-For": f"203.0.113.{n}"})
+        r = client.post(
+            LOGIN,
+            json={**creds, "password": "wrong password"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
         assert r.status_code == 401
     # A fourth address, same account: refused even with the right password.
     assert_limited(client.post(LOGIN, json=creds, headers={"X-Forwarded-For": "203.0.113.9"}))
@@ -49,8 +52,10 @@ def test_login_limited_per_address_across_emails(client: TestClient) -> None:
 def test_register_limited_per_address(client: TestClient, app: FastAPI) -> None:
     register(client)
     register(client)
-    r = client.post("/api/v1/auth/register", json={
-        "email": "third@example.org", "password": "long password", "display_name": "Third"})
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"email": "third@example.org", "password": "long password", "display_name": "Third"},
+    )
     assert_limited(r)
     assert len(mails(app)) == 2
 
@@ -59,11 +64,13 @@ def test_reset_mail_limited_per_email(client: TestClient, app: FastAPI) -> None:
     app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
     creds = register(client)
     for n in range(2):
-        r = client.post(RESET, json={"email": creds["email"]},
-                        headers={"X-Forwarded-For": f"198.51.100.{n}"})
+        r = client.post(
+            RESET, json={"email": creds["email"]}, headers={"X-Forwarded-For": f"198.51.100.{n}"}
+        )
         assert r.status_code == 202
-    r = client.post(RESET, json={"email": creds["email"]},
-                    headers={"X-Forwarded-For": "198.51.100.7"})
+    r = client.post(
+        RESET, json={"email": creds["email"]}, headers={"X-Forwarded-For": "198.51.100.7"}
+    )
     assert_limited(r)
     assert len(mails(app, creds["email"])) == 3  # verification + two resets
 
@@ -101,14 +108,16 @@ def test_enforce_is_generic(app: FastAPI) -> None:
     assert caught.value.headers["Retry-After"]  # type: ignore[attr-defined]
 
 
-def test_register_warnings_to_an_owner_are_limited_quietly(client: TestClient,
-                                                           app: FastAPI) -> None:
+def test_register_warnings_to_an_owner_are_limited_quietly(
+    client: TestClient, app: FastAPI
+) -> None:
     app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
     body = {"email": "owner@example.org", "password": "long password", "display_name": "O"}
     answers = []
     for n in range(5):  # from five addresses, so the per-address limit never bites
-        r = client.post("/api/v1/auth/register", json=body,
-                        headers={"X-Forwarded-For": f"192.0.2.{n}"})
+        r = client.post(
+            "/api/v1/auth/register", json=body, headers={"X-Forwarded-For": f"192.0.2.{n}"}
+        )
         answers.append((r.status_code, r.json()))
     assert all(a == answers[0] for a in answers) and answers[0][0] == 202
     verify, *warnings = mails(app, "owner@example.org")

@@ -14,12 +14,17 @@ URL = "/api/v1/auth/register"
 
 
 def body(**kw: object) -> dict[str, object]:
-    return {"email": "olena@example.org", "password": "a long password",
-            "display_name": "Olena K.", **kw}
+    return {
+        "email": "olena@example.org",
+        "password": "a long password",
+        "display_name": "Olena K.",
+        **kw,
+    }
 
 
 def test_register_creates_unverified_account_with_argon2id_hash(
-        client: TestClient, db: Session) -> None:
+    client: TestClient, db: Session
+) -> None:
     r = client.post(URL, json=body(email="  Olena@Example.ORG "))
     assert r.status_code == 202
     assert r.json()["status"] == "accepted" and r.json()["detail"]
@@ -33,7 +38,8 @@ def test_register_creates_unverified_account_with_argon2id_hash(
 
 
 def test_register_enqueues_verification_mail_with_link_and_token(
-        client: TestClient, app: FastAPI, db: Session) -> None:
+    client: TestClient, app: FastAPI, db: Session
+) -> None:
     client.post(URL, json=body())
     [mail] = mails(app)
     assert mail["to"] == "olena@example.org"
@@ -48,10 +54,13 @@ def test_register_enqueues_verification_mail_with_link_and_token(
 
 
 def test_register_existing_address_same_answer_different_mail(
-        client: TestClient, app: FastAPI, db: Session) -> None:
+    client: TestClient, app: FastAPI, db: Session
+) -> None:
     first = client.post(URL, json=body())
-    again = client.post(URL, json=body(email="OLENA@example.org", password="another password",
-                                       display_name="Impostor"))
+    again = client.post(
+        URL,
+        json=body(email="OLENA@example.org", password="another password", display_name="Impostor"),
+    )
     assert (first.status_code, first.json()) == (again.status_code, again.json())
     assert db.scalar(select(func.count()).select_from(User)) == 1
     user = db.scalar(select(User))
@@ -66,8 +75,9 @@ def test_register_existing_address_same_answer_different_mail(
 
 def test_registered_reader_can_sign_in_at_once(client: TestClient) -> None:
     client.post(URL, json=body())
-    r = client.post("/api/v1/auth/login",
-                    json={"email": "olena@example.org", "password": "a long password"})
+    r = client.post(
+        "/api/v1/auth/login", json={"email": "olena@example.org", "password": "a long password"}
+    )
     assert r.status_code == 200
     assert r.json()["user"]["email_verified"] is False
 
@@ -99,9 +109,19 @@ def test_display_name_rules(client: TestClient) -> None:
 
 
 def test_invalid_emails(client: TestClient) -> None:
-    for email in ("", "plain", "a@b", "@example.org", "a@@example.org", "a b@example.org",
-                  "a,b@example.org", "a@example..org", "<a@example.org>",
-                  "x" * 65 + "@example.org", "a@" + "b" * 320 + ".org"):
+    for email in (
+        "",
+        "plain",
+        "a@b",
+        "@example.org",
+        "a@@example.org",
+        "a b@example.org",
+        "a,b@example.org",
+        "a@example..org",
+        "<a@example.org>",
+        "x" * 65 + "@example.org",
+        "a@" + "b" * 320 + ".org",
+    ):
         r = client.post(URL, json=body(email=email))
         assert r.status_code == 422, email
         assert r.json()["error"] == "validation_error", email

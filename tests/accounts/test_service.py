@@ -33,14 +33,16 @@ def test_create_admin_promotes_an_existing_reader(client: TestClient, db: Sessio
     login(client, creds["email"], "the new password")
 
 
-@pytest.mark.parametrize(("email", "password", "name", "field"), [
-    ("not an email", "long password", "A", "email"),
-    ("a@example.org", "short", "A", "password"),
-    ("a@example.org", "a@example.org", "A", "password"),
-    ("a@example.org", "long password", " ", "display_name"),
-])
-def test_create_admin_rules(db: Session, email: str, password: str, name: str,
-                            field: str) -> None:
+@pytest.mark.parametrize(
+    ("email", "password", "name", "field"),
+    [
+        ("not an email", "long password", "A", "email"),
+        ("a@example.org", "short", "A", "password"),
+        ("a@example.org", "a@example.org", "A", "password"),
+        ("a@example.org", "long password", " ", "display_name"),
+    ],
+)
+def test_create_admin_rules(db: Session, email: str, password: str, name: str, field: str) -> None:
     with pytest.raises(Invalid) as caught:
         service.create_admin(db, email, password, name)
     assert caught.value.field == field
@@ -55,14 +57,16 @@ def test_verify_password_without_hash_is_false() -> None:
 
 
 def test_sign_up_race_on_one_address_is_not_a_500(
-        client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: TestClient, app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two sign-ups for one address at once: the unique index decides, and the
     loser is answered like any repeated registration."""
     creds = register(client, email="race@example.org")
     real = repository.local_user_by_email
     calls = iter([None])  # the first lookup misses, as if the other insert was not yet seen
-    monkeypatch.setattr(repository, "local_user_by_email",
-                        lambda db, email: next(calls, real(db, email)))
+    monkeypatch.setattr(
+        repository, "local_user_by_email", lambda db, email: next(calls, real(db, email))
+    )
     r = client.post("/api/v1/auth/register", json={**creds, "display_name": "Second"})
     assert r.status_code == 202
     assert "tried to register" in mails(app, "race@example.org")[-1]["subject"]
@@ -96,20 +100,24 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> CountingHasher:
 
 
 def test_every_login_failure_costs_one_argon2_verify(
-        client: TestClient, db: Session, counting: CountingHasher) -> None:
+    client: TestClient, db: Session, counting: CountingHasher
+) -> None:
     creds = register(client)
     db.add(User(email="sso-only@example.org", display_name="S"))
     db.commit()
-    for body in ({"email": "nobody@example.org", "password": "some password"},
-                 {"email": "sso-only@example.org", "password": "some password"},
-                 {**creds, "password": "wrong password"}):
+    for body in (
+        {"email": "nobody@example.org", "password": "some password"},
+        {"email": "sso-only@example.org", "password": "some password"},
+        {**creds, "password": "wrong password"},
+    ):
         counting.calls.clear()
         assert client.post("/api/v1/auth/login", json=body).status_code == 401
         assert counting.calls == ["verify"], body
 
 
 def test_register_hashes_for_new_and_known_addresses(
-        client: TestClient, counting: CountingHasher) -> None:
+    client: TestClient, counting: CountingHasher
+) -> None:
     body = {"email": "twice@example.org", "password": "long password", "display_name": "T"}
     for _ in range(2):
         counting.calls.clear()

@@ -38,24 +38,33 @@ def _spy(monkeypatch: pytest.MonkeyPatch, gate: WriterGate, name: str) -> list[b
 
 
 def test_login_checks_the_password_outside_the_write_lock(
-    client: TestClient, gate: WriterGate, monkeypatch: pytest.MonkeyPatch,
+    client: TestClient,
+    gate: WriterGate,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     creds = register(client)
     held = _spy(monkeypatch, gate, "verify_password")
     assert client.post("/api/v1/auth/login", json=creds).status_code == 200
-    assert client.post("/api/v1/auth/login", json={**creds, "password": "wrong one!!"}
-                       ).status_code == 401
+    assert (
+        client.post("/api/v1/auth/login", json={**creds, "password": "wrong one!!"}).status_code
+        == 401
+    )
     assert held == [False, False]
 
 
 def test_reset_hashes_outside_the_write_lock(
-    client: TestClient, app: FastAPI, gate: WriterGate, monkeypatch: pytest.MonkeyPatch,
+    client: TestClient,
+    app: FastAPI,
+    gate: WriterGate,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     creds = register(client, email="lock@example.org")
     client.post("/api/v1/auth/password-reset", json={"email": creds["email"]})
     token = token_in(mails(app, "lock@example.org")[-1])
     held = _spy(monkeypatch, gate, "hash_password")
-    r = client.post("/api/v1/auth/password-reset/confirm",
-                    json={"token": token, "password": "a brand new password"})
+    r = client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": token, "password": "a brand new password"},
+    )
     assert r.status_code == 200
     assert held == [False]

@@ -52,14 +52,16 @@ def smtp_server() -> Iterator[tuple[Sink, int]]:
 class TestSMTP:
     @pytest.fixture
     def settings(self, settings: Settings, smtp_server: tuple[Sink, int]) -> Settings:
-        return settings.model_copy(update={
-            "smtp_url": f"smtp://127.0.0.1:{smtp_server[1]}",
-            "mail_from": "Courier comments <comments@courier.example>",
-        })
+        return settings.model_copy(
+            update={
+                "smtp_url": f"smtp://127.0.0.1:{smtp_server[1]}",
+                "mail_from": "Courier comments <comments@courier.example>",
+            }
+        )
 
     def test_verification_mail_reaches_the_smtp_server(
-            self, client: TestClient, app: FastAPI, jobs: Any,
-            smtp_server: tuple[Sink, int]) -> None:
+        self, client: TestClient, app: FastAPI, jobs: Any, smtp_server: tuple[Sink, int]
+    ) -> None:
         sink, _ = smtp_server
         assert isinstance(app.state.backends.mailer, SMTPMailer)
         register(client, email="smtp@example.org", display_name="Mykola")
@@ -85,7 +87,11 @@ def test_smtp_url_must_be_understood() -> None:
             SMTPMailer(url)
     mailer = SMTPMailer("smtp+starttls://us%40er:p%3Ass@mail.example")
     assert (mailer.host, mailer.port, mailer.username, mailer.password) == (
-        "mail.example", 587, "us@er", "p:ss")
+        "mail.example",
+        587,
+        "us@er",
+        "p:ss",
+    )
     assert SMTPMailer("smtps://mail.example").port == 465
 
 
@@ -104,13 +110,13 @@ def test_folder_mailer_writes_whole_eml_files(tmp_path: Path) -> None:
         mailer.send(msg)
     files = sorted((tmp_path / "outbox").iterdir())
     assert len(files) == 3 and all(f.suffix == ".eml" for f in files)
-    subjects = {email.message_from_bytes(f.read_bytes(), policy=default)["Subject"]
-                for f in files}
+    subjects = {email.message_from_bytes(f.read_bytes(), policy=default)["Subject"] for f in files}
     assert subjects == {"n0", "n1", "n2"}
 
 
-def test_register_mail_lands_in_the_outbox_folder(client: TestClient, settings: Settings,
-                                                  jobs: Any) -> None:
+def test_register_mail_lands_in_the_outbox_folder(
+    client: TestClient, settings: Settings, jobs: Any
+) -> None:
     register(client, email="folder@example.org")
     jobs()
     [path] = (settings.data_dir / "mail-outbox").glob("*.eml")

@@ -68,16 +68,16 @@ def test_broker_delivers_to_subscribers(client_: redis.Redis, prefix: str) -> No
     async def scenario() -> dict[str, object]:
         async with broker.subscribe("story:1") as queue:
             await asyncio.sleep(0.2)  # the subscription is registered
-            await asyncio.to_thread(broker.publish, "story:1", {"type": "comment.created",
-                                                                "id": 7})
+            await asyncio.to_thread(broker.publish, "story:1", {"type": "comment.created", "id": 7})
             return await asyncio.wait_for(queue.get(), timeout=5)  # type: ignore[no-any-return]
 
     assert asyncio.run(scenario()) == {"type": "comment.created", "id": 7}
 
 
 def test_settings_choose_redis(settings: Settings, prefix: str) -> None:
-    chosen = build_backends(settings.model_copy(update={"redis_url": REDIS_URL,
-                                                        "redis_prefix": prefix}))
+    chosen = build_backends(
+        settings.model_copy(update={"redis_url": REDIS_URL, "redis_prefix": prefix})
+    )
     assert isinstance(chosen.cache, RedisCache)
     assert isinstance(chosen.ratelimiter, RedisRateLimiter)
     assert isinstance(chosen.broker, RedisBroker)

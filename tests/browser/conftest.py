@@ -50,12 +50,16 @@ class Rostra:
         """Register a reader through the API; returns email, password, name and token."""
         self._seq[0] += 1
         n = f"{os.getpid()}-{self._seq[0]}"
-        creds = {"email": f"reader{n}@example.org", "password": "correct horse battery",
-                 "display_name": name or f"Reader {n}"}
+        creds = {
+            "email": f"reader{n}@example.org",
+            "password": "correct horse battery",
+            "display_name": name or f"Reader {n}",
+        }
         with self.api() as c:
             assert c.post("/api/v1/auth/register", json=creds).status_code == 202
-            r = c.post("/api/v1/auth/login",
-                       json={"email": creds["email"], "password": creds["password"]})
+            r = c.post(
+                "/api/v1/auth/login", json={"email": creds["email"], "password": creds["password"]}
+            )
             assert r.status_code == 200, r.text
         return {**creds, "token": r.json()["token"]}
 
@@ -68,15 +72,19 @@ class Rostra:
             create_admin(db, email, "correct horse battery", "Admin")
             db.commit()
         with self.api() as c:
-            r = c.post("/api/v1/auth/login",
-                       json={"email": email, "password": "correct horse battery"})
+            r = c.post(
+                "/api/v1/auth/login", json={"email": email, "password": "correct horse battery"}
+            )
             assert r.status_code == 200, r.text
             return str(r.json()["token"])
 
     def post(self, token: str, url: str, body: str, parent_id: int | None = None) -> dict[str, Any]:
         with self.api() as c:
-            r = c.post("/api/v1/comments", json={"url": url, "body": body, "parent_id": parent_id},
-                       headers={"Authorization": f"Bearer {token}"})
+            r = c.post(
+                "/api/v1/comments",
+                json={"url": url, "body": body, "parent_id": parent_id},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert r.status_code in (201, 202), r.text
             data: dict[str, Any] = r.json()
             return data
@@ -86,10 +94,17 @@ class Rostra:
 def rostra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rostra]:
     port = free_port()
     data = tmp_path_factory.mktemp("rostra-live")
-    settings = finish(Settings(
-        data_dir=data, database_url=f"sqlite:///{data / 'rostra.db'}", demo=True,
-        public_url=f"http://127.0.0.1:{port}", rate_limit_enabled=False,
-        run_jobs_in_process=False, secret_key="browser-tests-secret"))
+    settings = finish(
+        Settings(
+            data_dir=data,
+            database_url=f"sqlite:///{data / 'rostra.db'}",
+            demo=True,
+            public_url=f"http://127.0.0.1:{port}",
+            rate_limit_enabled=False,
+            run_jobs_in_process=False,
+            secret_key="browser-tests-secret",
+        )
+    )
     app = create_app(settings, run_jobs=False)
     with live_server(app, port) as url:
         yield Rostra(url=url, app=app)
@@ -104,8 +119,11 @@ def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str
     # ?tall=1: a long article, so the thread starts well below the fold.
     spacer = '<div id="spacer" style="height: 3000px"></div>' if query.get("tall") else ""
     # ?explicit=SLUG: no id, the thread is named by data-rostra-url instead.
-    box = [f'data-rostra-url="{origin}/articles/{html.escape(explicit)}"'] if explicit \
+    box = (
+        [f'data-rostra-url="{origin}/articles/{html.escape(explicit)}"']
+        if explicit
         else ['id="rostra-thread"']
+    )
     if sso:
         box.append(f'data-rostra-sso="{html.escape(sso)}"')
     if theme:
@@ -115,10 +133,10 @@ def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str
 <meta name="color-scheme" content="light dark">
 <title>{slug} - Test Gazette</title>
 <link rel="canonical" href="{origin}/articles/{slug}">
-<meta property="og:title" content="The {slug.replace('-', ' ')} story">
+<meta property="og:title" content="The {slug.replace("-", " ")} story">
 </head><body style="font-family: sans-serif; max-width: 720px; margin: 0 auto; padding: 8px">
-<h1>The {slug.replace('-', ' ')} story</h1><p>Some article text.</p>{spacer}
-<div {' '.join(box)}></div>
+<h1>The {slug.replace("-", " ")} story</h1><p>Some article text.</p>{spacer}
+<div {" ".join(box)}></div>
 <script src="{rostra}/embed.js" data-rostra async></script>
 <noscript><a href="{rostra}/thread?url={origin}/articles/{slug}">Read the comments</a></noscript>
 </body></html>"""
@@ -127,7 +145,9 @@ def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str
 def _listing_html(rostra: str, origin: str) -> str:
     items = "".join(
         f'<li><a href="/articles/{s}">{s}</a> · <a class="count" href="/articles/{s}#comments" '
-        f'data-rostra-count="{origin}/articles/{s}">Comments</a></li>' for s in SLUGS)
+        f'data-rostra-count="{origin}/articles/{s}">Comments</a></li>'
+        for s in SLUGS
+    )
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Gazette</title></head>
 <body><ul>{items}</ul><script src="{rostra}/embed.js" data-rostra async></script></body></html>"""
@@ -151,8 +171,10 @@ def publisher(rostra: Rostra) -> Iterator[str]:
             elif parts.path == "/foreign":
                 # A page on neither Rostra's nor the publisher's origin (when
                 # reached as 127.0.0.1) that posts a resize to its parent.
-                body = ("<!doctype html><script>parent.postMessage("
-                        "{rostra: 'resize', height: 7}, '*'); window.sent = true</script>")
+                body = (
+                    "<!doctype html><script>parent.postMessage("
+                    "{rostra: 'resize', height: 7}, '*'); window.sent = true</script>"
+                )
             else:
                 self.send_error(404)
                 return
@@ -188,7 +210,8 @@ PLAYWRIGHT_DISABLED = (
     "HttpsFirstBalancedModeAutoEnable,LensOverlay,MediaRouter,PaintHolding,"
     "ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,TcpPortRandomizationWin,"
     "OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
-    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion")
+    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion"
+)
 OURS_DISABLED = PLAYWRIGHT_DISABLED.replace("ThirdPartyStoragePartitioning,", "")
 
 
@@ -198,10 +221,16 @@ def browser() -> Iterator[Any]:
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
+            executable_path=CHROMIUM,
+            headless=True,
             ignore_default_args=[f"--disable-features={PLAYWRIGHT_DISABLED}"],
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  f"--disable-features={OURS_DISABLED}"])
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                f"--disable-features={OURS_DISABLED}",
+            ],
+        )
         yield b
         b.close()
 
@@ -217,8 +246,10 @@ def third_party_storage(browser: Any, publisher: str) -> None:
         page.frame_locator("iframe.rostra-frame").locator("#heading").wait_for()
         frame = next(f for f in page.frames if "/embed/thread" in f.url)
         ok = frame.evaluate("() => { try { return !!localStorage; } catch (e) { return false; } }")
-        assert ok, ("the embed's iframe has no localStorage: Playwright's default "
-                    "--disable-features list changed; update PLAYWRIGHT_DISABLED")
+        assert ok, (
+            "the embed's iframe has no localStorage: Playwright's default "
+            "--disable-features list changed; update PLAYWRIGHT_DISABLED"
+        )
     finally:
         ctx.close()
 

@@ -20,8 +20,11 @@ pytestmark = pytest.mark.browser
 def last_link(rostra: Rostra, to: str) -> str:
     run_jobs(rostra.app)  # a password reset's mail is written by its job
     with rostra.app.state.read_sessionmaker() as db:
-        rows = db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "mail.send")
-                          .order_by(OutboxEvent.id.desc()))
+        rows = db.scalars(
+            select(OutboxEvent)
+            .where(OutboxEvent.topic == "mail.send")
+            .order_by(OutboxEvent.id.desc())
+        )
         text = next(r.payload["text"] for r in rows if r.payload["to"] == to)
     match = re.search(r"(http://\S+/account/\S+token=\S+)", text)
     assert match, text
@@ -32,10 +35,22 @@ def watch_console(page: Any) -> list[str]:
     """Console errors (a CSP violation shows here) and failed loads, but the
     favicon, which Chromium asks for on its own and Rostra does not serve."""
     problems: list[str] = []
-    page.on("console", lambda m: problems.append(m.text)
-            if m.type == "error" and "Failed to load resource" not in m.text else None)
-    page.on("response", lambda r: problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
     return problems
 
 
@@ -45,8 +60,9 @@ def test_confirm_address_in_the_browser(page: Any, rostra: Rostra) -> None:
     page.goto(last_link(rostra, reader["email"]))
     page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_role("heading")).to_have_text("Address confirmed")
-    me = httpx.get(f"{rostra.url}/api/v1/me",
-                   headers={"Authorization": f"Bearer {reader['token']}"}).json()
+    me = httpx.get(
+        f"{rostra.url}/api/v1/me", headers={"Authorization": f"Bearer {reader['token']}"}
+    ).json()
     assert me["email_verified"] is True
     assert problems == []  # e.g. no CSP violation for the stylesheet
 
@@ -63,10 +79,13 @@ def test_choose_a_new_password_in_the_browser(page: Any, rostra: Rostra) -> None
     page.get_by_label("The same again").fill("a fresh password")
     page.get_by_role("button", name="Save the new password").click()
     expect(page.get_by_role("heading")).to_have_text("Password changed")
-    old = httpx.get(f"{rostra.url}/api/v1/me",
-                    headers={"Authorization": f"Bearer {reader['token']}"})
+    old = httpx.get(
+        f"{rostra.url}/api/v1/me", headers={"Authorization": f"Bearer {reader['token']}"}
+    )
     assert old.status_code == 401  # signed out everywhere
-    r = httpx.post(f"{rostra.url}/api/v1/auth/login",
-                   json={"email": reader["email"], "password": "a fresh password"})
+    r = httpx.post(
+        f"{rostra.url}/api/v1/auth/login",
+        json={"email": reader["email"], "password": "a fresh password"},
+    )
     assert r.status_code == 200
     assert problems == []

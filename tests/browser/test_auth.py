@@ -14,8 +14,9 @@ from tests.browser.conftest import Rostra, sign_in, thread
 pytestmark = pytest.mark.browser
 
 
-def test_sign_in_and_out_reach_every_tab_without_reload(context: Any, rostra: Rostra,
-                                                         article: Any) -> None:
+def test_sign_in_and_out_reach_every_tab_without_reload(
+    context: Any, rostra: Rostra, article: Any
+) -> None:
     reader = rostra.reader("Ivo")
     one, two = context.new_page(), context.new_page()
     one.goto(article()[0])
@@ -74,9 +75,18 @@ def test_forgot_password(page: Any, rostra: Rostra, article: Any) -> None:
 
 def _sso(secret: str, sub: str, name: str) -> str:
     now = int(time.time())
-    return jwt.encode({"sub": sub, "name": name, "email": f"{sub}@example.org",
-                       "iat": now, "exp": now + 300, "jti": f"{sub}-{time.monotonic_ns()}"},
-                      secret, algorithm="HS256")
+    return jwt.encode(
+        {
+            "sub": sub,
+            "name": name,
+            "email": f"{sub}@example.org",
+            "iat": now,
+            "exp": now + 300,
+            "jti": f"{sub}-{time.monotonic_ns()}",
+        },
+        secret,
+        algorithm="HS256",
+    )
 
 
 def test_sso_valid_token_signs_in(context: Any, rostra: Rostra, article: Any) -> None:
@@ -113,8 +123,9 @@ def test_sso_forged_token_is_refused(page: Any, article: Any) -> None:
     assert any("Rostra SSO" in w and "signature" in w for w in warnings), warnings
 
 
-def test_host_sign_in_and_out_leave_focus_and_scroll_alone(page: Any, rostra: Rostra,
-                                                            article: Any) -> None:
+def test_host_sign_in_and_out_leave_focus_and_scroll_alone(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
     token = _sso(rostra.sso_secret, f"sub{time.monotonic_ns()}", "Quiet Subscriber")
     page.goto(article(sso=token, tall="1")[0])  # the thread starts 3000px down
     t = thread(page)
@@ -146,19 +157,23 @@ def test_reader_sign_in_moves_focus(page: Any, rostra: Rostra, article: Any) -> 
     expect(thread(page).locator("#signin")).to_be_focused()
 
 
-def test_blocked_storage_keeps_the_token_for_the_page(browser: Any, rostra: Rostra,
-                                                       article: Any) -> None:
+def test_blocked_storage_keeps_the_token_for_the_page(
+    browser: Any, rostra: Rostra, article: Any
+) -> None:
     ctx = browser.new_context()
     try:
         # Storage that reads but refuses every write, as when it is full or blocked.
-        ctx.add_init_script("Storage.prototype.setItem = function () {"
-                            " throw new DOMException('refused', 'QuotaExceededError'); }")
+        ctx.add_init_script(
+            "Storage.prototype.setItem = function () {"
+            " throw new DOMException('refused', 'QuotaExceededError'); }"
+        )
         page = ctx.new_page()
         page.goto(article()[0])
         sign_in(page, rostra.reader("Private"))
         t = thread(page)
         expect(t.locator("#authbar .notice")).to_have_text(
-            "You will stay signed in on this page only.")
+            "You will stay signed in on this page only."
+        )
         t.get_by_label("Write a comment").fill("Posted without storage")
         t.get_by_role("button", name="Post comment").click()
         expect(t.locator("#list .author")).to_have_text("Private")
@@ -166,8 +181,9 @@ def test_blocked_storage_keeps_the_token_for_the_page(browser: Any, rostra: Rost
         ctx.close()
 
 
-def test_half_written_comment_survives_sign_in_elsewhere(context: Any, rostra: Rostra,
-                                                          article: Any) -> None:
+def test_half_written_comment_survives_sign_in_elsewhere(
+    context: Any, rostra: Rostra, article: Any
+) -> None:
     where, url = article()
     author = rostra.reader("Opener")
     rostra.post(author["token"], url, "First comment")
@@ -182,8 +198,10 @@ def test_half_written_comment_survives_sign_in_elsewhere(context: Any, rostra: R
     t.get_by_role("button", name="Reply").first.click()
     t.get_by_label("Reply to Opener").fill("Half a reply")
     # Another account signs in from the second tab: the first tab re-renders.
-    two.evaluate("t => window.Rostra.login(t)",
-                 _sso(rostra.sso_secret, f"sub{time.monotonic_ns()}", "Switcher"))
+    two.evaluate(
+        "t => window.Rostra.login(t)",
+        _sso(rostra.sso_secret, f"sub{time.monotonic_ns()}", "Switcher"),
+    )
     expect(t.locator("#authbar")).to_contain_text("Signed in as Switcher")
     expect(t.get_by_label("Write a comment")).to_have_value("Half a thought")
     expect(t.get_by_label("Reply to Opener")).to_have_value("Half a reply")

@@ -77,7 +77,7 @@ def test_keyboard_only_posting(page: Any, rostra: Rostra, article: Any) -> None:
 
 PAYLOADS = [
     "<script>window.__pwned = 1; alert('script')</script>",
-    '<img src=x onerror="window.__pwned = 2; alert(\'img\')">',
+    "<img src=x onerror=\"window.__pwned = 2; alert('img')\">",
     "[click me](javascript:alert(1))",
     '<svg onload="alert(3)"></svg> <iframe src="javascript:alert(4)"></iframe>',
 ]
@@ -125,10 +125,12 @@ def test_noscript_link_and_thread_page(page: Any, rostra: Rostra, article: Any) 
 def test_screenshots(browser: Any, rostra: Rostra, article: Any, mode: str) -> None:
     where, url = article()
     a, b = rostra.reader("Dorota Weiss"), rostra.reader("Piet G.")
-    top = rostra.post(a["token"], url,
-                      "We've had the river in the cellar before. **Never** in the kitchen.")
-    rostra.post(b["token"], url,
-                "The quay wall money was approved in 2021. Where did it go?", top["id"])
+    top = rostra.post(
+        a["token"], url, "We've had the river in the cellar before. **Never** in the kitchen."
+    )
+    rostra.post(
+        b["token"], url, "The quay wall money was approved in 2021. Where did it go?", top["id"]
+    )
     rostra.post(b["token"], url, "Thanks to the rowing club volunteers — real heroes last night.")
     viewport = {"width": 375, "height": 812} if mode == "phone" else {"width": 1000, "height": 900}
     ctx = browser.new_context(viewport=viewport, color_scheme="dark" if mode == "dark" else "light")
@@ -141,15 +143,19 @@ def test_screenshots(browser: Any, rostra: Rostra, article: Any, mode: str) -> N
         _wait_fitted(page)  # the iframe's height settles
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"article-{mode}.png"), full_page=True)
-        width = page.frame_locator("iframe.rostra-frame").locator("html").evaluate(
-            "h => h.scrollWidth <= h.clientWidth")
+        width = (
+            page.frame_locator("iframe.rostra-frame")
+            .locator("html")
+            .evaluate("h => h.scrollWidth <= h.clientWidth")
+        )
         assert width, "the thread overflows horizontally"
     finally:
         ctx.close()
 
 
-def test_iframe_fits_its_content_and_ignores_foreign_messages(page: Any, rostra: Rostra,
-                                                              article: Any, publisher: str) -> None:
+def test_iframe_fits_its_content_and_ignores_foreign_messages(
+    page: Any, rostra: Rostra, article: Any, publisher: str
+) -> None:
     where, url = article()
     a = rostra.reader()
     for i in range(6):
@@ -164,12 +170,15 @@ def test_iframe_fits_its_content_and_ignores_foreign_messages(page: Any, rostra:
     # The iframe itself navigates to a page of another origin, which posts a
     # resize: the source is right, so only the origin check can refuse it.
     foreign = publisher.replace("localhost", "127.0.0.1") + "/foreign"
-    page.evaluate("""url => new Promise((done) => {
+    page.evaluate(
+        """url => new Promise((done) => {
         window.addEventListener('message', (e) => {  // runs after the loader's listener
             if (e.data && e.data.height === 7) { window.__foreign = e.origin; done(); }
         });
         document.querySelector('iframe.rostra-frame').src = url;
-    })""", foreign)
+    })""",
+        foreign,
+    )
     assert page.evaluate("window.__foreign") == foreign.rsplit("/", 1)[0]
     assert frame.evaluate("f => f.style.height") == before
 
@@ -179,13 +188,16 @@ def _wait_fitted(page: Any) -> None:
     embed = next(f for f in page.frames if "/embed/thread" in f.url)
     embed.wait_for_function("() => document.readyState === 'complete'")
     inner = embed.evaluate("() => Math.ceil(document.body.getBoundingClientRect().height)")
-    page.wait_for_function("""inner => Math.abs(inner -
+    page.wait_for_function(
+        """inner => Math.abs(inner -
         document.querySelector('iframe.rostra-frame').getBoundingClientRect().height) <= 2""",
-        arg=inner)
+        arg=inner,
+    )
 
 
-def test_ukrainian_page_gets_ukrainian_thread_and_theme_override(page: Any, rostra: Rostra,
-                                                                 article: Any) -> None:
+def test_ukrainian_page_gets_ukrainian_thread_and_theme_override(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
     where, url = article(lang="uk-UA", theme="dark")
     a = rostra.reader()
     for i in range(5):
@@ -208,14 +220,16 @@ def test_thread_named_by_data_attribute(page: Any, rostra: Rostra, article: Any)
     expect(thread(page).locator(".body")).to_have_text("Found through data-rostra-url")
 
 
-def test_refresh_mounts_a_new_thread_that_still_gets_sso(page: Any, rostra: Rostra,
-                                                         article: Any) -> None:
+def test_refresh_mounts_a_new_thread_that_still_gets_sso(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
     from tests.browser.test_auth import _sso
 
     page.goto(article()[0])
     expect(thread(page).locator("#signin")).to_be_visible()  # the first iframe is ready
     # A single-page site swaps in the next article's thread box, in Ukrainian.
-    page.evaluate("""token => {
+    page.evaluate(
+        """token => {
         document.getElementById('rostra-thread').remove();
         const box = document.createElement('div');
         box.id = 'rostra-thread';
@@ -223,7 +237,9 @@ def test_refresh_mounts_a_new_thread_that_still_gets_sso(page: Any, rostra: Rost
         document.body.append(box);
         window.Rostra.refresh();
         window.Rostra.login(token);
-    }""", _sso(rostra.sso_secret, "spa", "Single Page"))
+    }""",
+        _sso(rostra.sso_secret, "spa", "Single Page"),
+    )
     expect(page.locator("iframe.rostra-frame")).to_have_count(1)
     expect(page.locator("iframe.rostra-frame")).to_have_attribute("src", re.compile("lang=uk&"))
     # The token waited for the new iframe's "ready" instead of being lost.

@@ -37,7 +37,8 @@ def test_post_a_comment_and_a_reply(page: Any, rostra: Rostra, article: Any) -> 
     # After a reload both are there, the reply under its parent.
     page.reload()
     expect(thread(page).locator("#list > li.comment ol.replies .body")).to_have_text(
-        "Agreed, and the flood gates too.")
+        "Agreed, and the flood gates too."
+    )
 
 
 def test_edit_own_comment(page: Any, rostra: Rostra, article: Any) -> None:
@@ -67,8 +68,7 @@ def test_edit_is_offered_only_within_the_window(page: Any, rostra: Rostra, artic
     fresh = rostra.post(reader["token"], url, "Written just now")
     window = rostra.app.state.settings.edit_window_seconds
     with rostra.app.state.sessionmaker() as db:
-        db.get(Comment, old["id"]).created_at = (
-            datetime.now(UTC) - timedelta(seconds=window + 120))
+        db.get(Comment, old["id"]).created_at = datetime.now(UTC) - timedelta(seconds=window + 120)
         db.commit()
     page.goto(where)
     sign_in(page, reader)
@@ -125,8 +125,7 @@ def test_like_and_unlike(page: Any, rostra: Rostra, article: Any) -> None:
     expect(like.locator(".n")).to_have_text(" 0")
 
 
-def test_action_error_clears_on_the_next_success(page: Any, rostra: Rostra,
-                                                 article: Any) -> None:
+def test_action_error_clears_on_the_next_success(page: Any, rostra: Rostra, article: Any) -> None:
     where, url = article()
     rostra.post(rostra.reader()["token"], url, "Like me twice")
     page.goto(where)
@@ -151,8 +150,10 @@ def test_action_error_clears_on_the_next_success(page: Any, rostra: Rostra,
 
 def _like(rostra: Rostra, token: str, comment_id: int) -> None:
     with rostra.api() as c:
-        r = c.put(f"/api/v1/comments/{comment_id}/reactions/like",
-                  headers={"Authorization": f"Bearer {token}"})
+        r = c.put(
+            f"/api/v1/comments/{comment_id}/reactions/like",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert r.status_code == 200, r.text
 
 
@@ -210,8 +211,9 @@ def test_load_more_comments_and_replies(page: Any, rostra: Rostra, article: Any)
     expect(rooted.locator("ol.replies > li.comment").last).to_contain_text("reply 54")
 
 
-def _own_reply_under_long_thread(page: Any, rostra: Rostra, article: Any,
-                                 n_replies: int) -> tuple[Any, Any, dict[str, Any], list[Any]]:
+def _own_reply_under_long_thread(
+    page: Any, rostra: Rostra, article: Any, n_replies: int
+) -> tuple[Any, Any, dict[str, Any], list[Any]]:
     """A root with ``n_replies`` replies (50 shown), then a new reader's own reply
     posted on the page. Returns the root's item, its reply items, the author
     and the replies as posted."""
@@ -232,8 +234,9 @@ def _own_reply_under_long_thread(page: Any, rostra: Rostra, article: Any,
     return rooted, replies, a, posted
 
 
-def test_more_replies_skip_the_readers_own_new_reply(page: Any, rostra: Rostra,
-                                                     article: Any) -> None:
+def test_more_replies_skip_the_readers_own_new_reply(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
     rooted, replies, _, _ = _own_reply_under_long_thread(page, rostra, article, 52)
     # The next page of replies holds replies 50, 51 and this reader's own: shown once.
     rooted.get_by_role("button", name="Show more replies").click()
@@ -276,8 +279,11 @@ def test_closed_story_shows_notice(page: Any, rostra: Rostra, article: Any) -> N
     first = rostra.post(rostra.reader()["token"], url, "Before closing")
     with rostra.api() as c:
         story = c.get("/api/v1/comments", params={"url": url}).json()["story"]
-        r = c.patch(f"/api/v1/stories/{story['id']}", json={"is_closed": True},
-                    headers={"Authorization": f"Bearer {rostra.admin_token()}"})
+        r = c.patch(
+            f"/api/v1/stories/{story['id']}",
+            json={"is_closed": True},
+            headers={"Authorization": f"Bearer {rostra.admin_token()}"},
+        )
         assert r.status_code == 200, r.text
     page.goto(where)
     sign_in(page, rostra.reader())
@@ -287,14 +293,16 @@ def test_closed_story_shows_notice(page: Any, rostra: Rostra, article: Any) -> N
     expect(t.locator(f"#c{first['id']}").get_by_role("button", name="Reply")).to_have_count(0)
 
 
-def test_more_replies_with_nothing_new_keeps_focus_in_the_thread(page: Any, rostra: Rostra,
-                                                                 article: Any) -> None:
+def test_more_replies_with_nothing_new_keeps_focus_in_the_thread(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
     rooted, replies, a, posted = _own_reply_under_long_thread(page, rostra, article, 51)
     last = posted[-1]
     # The one reply not yet shown goes: the next page holds only the reader's own.
     with rostra.api() as c:
-        r = c.delete(f"/api/v1/comments/{last['id']}",
-                     headers={"Authorization": f"Bearer {a['token']}"})
+        r = c.delete(
+            f"/api/v1/comments/{last['id']}", headers={"Authorization": f"Bearer {a['token']}"}
+        )
         assert r.status_code in (200, 204), r.text
     more = rooted.get_by_role("button", name="Show more replies")
     more.focus()

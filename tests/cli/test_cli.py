@@ -18,8 +18,9 @@ from rostra.cli.main import main
 
 
 @pytest.fixture
-def env(tmp_path: Path, database_url: str,
-        monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+def env(
+    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
     for name in list(os.environ):
         if name.startswith("ROSTRA_") and not name.startswith("ROSTRA_TEST_"):
             monkeypatch.delenv(name)
@@ -54,19 +55,31 @@ def test_migrate(env: dict[str, str]) -> None:
 
 
 def test_site_add_and_list(env: dict[str, str]) -> None:
-    out = run(env, "site", "add", "ledger", "--origin", "https://Ledger.example/",
-              "--origin", "https://www.ledger.example", "--require-verified-email")
+    out = run(
+        env,
+        "site",
+        "add",
+        "ledger",
+        "--origin",
+        "https://Ledger.example/",
+        "--origin",
+        "https://www.ledger.example",
+        "--require-verified-email",
+    )
     assert "site ledger added: https://ledger.example https://www.ledger.example" in out
     assert "SSO secret:" in out
     listing = run(env, "site", "list")
     assert "ledger\thttps://ledger.example https://www.ledger.example\tverified-email" in listing
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (["site", "add", "Bad Name", "--origin", "https://a.example"], "site name"),
-    (["site", "add", "a", "--origin", "https://a.example/path"], "not an origin"),
-    (["site", "add", "a", "--origin", "ftp://a.example"], "http"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["site", "add", "Bad Name", "--origin", "https://a.example"], "site name"),
+        (["site", "add", "a", "--origin", "https://a.example/path"], "not an origin"),
+        (["site", "add", "a", "--origin", "ftp://a.example"], "http"),
+    ],
+)
 def test_site_add_refuses_bad_input(env: dict[str, str], args: list[str], says: str) -> None:
     result = CliRunner().invoke(main, args, env=env)
     assert result.exit_code != 0
@@ -75,15 +88,24 @@ def test_site_add_refuses_bad_input(env: dict[str, str], args: list[str], says: 
 
 def test_site_origin_cannot_belong_to_two_sites(env: dict[str, str]) -> None:
     run(env, "site", "add", "one", "--origin", "https://a.example")
-    result = CliRunner().invoke(main, ["site", "add", "two", "--origin", "https://a.example"],
-                                env=env)
+    result = CliRunner().invoke(
+        main, ["site", "add", "two", "--origin", "https://a.example"], env=env
+    )
     assert result.exit_code != 0
     assert "already belongs to site 'one'" in result.output
 
 
 def test_createadmin_makes_an_admin_who_can_sign_in(env: dict[str, str]) -> None:
-    out = run(env, "createadmin", "--email", "Editor@Example.org", "--name", "Editor",
-              "--password", "a long admin password")
+    out = run(
+        env,
+        "createadmin",
+        "--email",
+        "Editor@Example.org",
+        "--name",
+        "Editor",
+        "--password",
+        "a long admin password",
+    )
     assert "administrator editor@example.org" in out
     from fastapi.testclient import TestClient
 
@@ -97,8 +119,10 @@ def test_createadmin_makes_an_admin_who_can_sign_in(env: dict[str, str]) -> None
         for name in env:
             os.environ.pop(name, None)
     with TestClient(app) as client:
-        r = client.post("/api/v1/auth/login",
-                        json={"email": "editor@example.org", "password": "a long admin password"})
+        r = client.post(
+            "/api/v1/auth/login",
+            json={"email": "editor@example.org", "password": "a long admin password"},
+        )
         assert r.status_code == 200, r.text
         assert r.json()["user"]["is_admin"] is True
     app.state.engine.dispose()
@@ -117,7 +141,10 @@ def test_serve_starts_the_server_with_the_demo(tmp_path: Path) -> None:
     env["ROSTRA_DATA_DIR"] = str(tmp_path / "data")
     proc = subprocess.Popen(
         [sys.executable, "-m", "rostra", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 30
@@ -134,8 +161,11 @@ def test_serve_starts_the_server_with_the_demo(tmp_path: Path) -> None:
         front = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
         assert front.status_code == 200
         assert (tmp_path / "data" / "rostra.db").exists()
-        counts = httpx.get(f"http://127.0.0.1:{port}/api/v1/counts",
-                           params={"url": f"http://127.0.0.1:{port}/demo/articles/x"}, timeout=5)
+        counts = httpx.get(
+            f"http://127.0.0.1:{port}/api/v1/counts",
+            params={"url": f"http://127.0.0.1:{port}/demo/articles/x"},
+            timeout=5,
+        )
         assert counts.status_code == 200
     finally:
         proc.terminate()

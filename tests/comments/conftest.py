@@ -29,8 +29,7 @@ def site(app: FastAPI) -> Site:
     return add_site(app)
 
 
-def quick_reader(app: FastAPI, display_name: str | None = None,
-                 **values: Any) -> dict[str, str]:
+def quick_reader(app: FastAPI, display_name: str | None = None, **values: Any) -> dict[str, str]:
     """A signed-in reader made directly in the database.
 
     ``tests.factories.reader`` goes through register and login, which hash
@@ -41,12 +40,18 @@ def quick_reader(app: FastAPI, display_name: str | None = None,
     n = next(_seq)
     token = new_token()
     with app.state.sessionmaker() as db:
-        user = User(email=f"quick{n}@example.org", display_name=display_name or f"Quick {n}",
-                    **values)
+        user = User(
+            email=f"quick{n}@example.org", display_name=display_name or f"Quick {n}", **values
+        )
         db.add(user)
         db.flush()
-        db.add(AuthSession(user_id=user.id, token_hash=hash_token(token),
-                           expires_at=utcnow() + timedelta(days=1)))
+        db.add(
+            AuthSession(
+                user_id=user.id,
+                token_hash=hash_token(token),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
         db.commit()
     return {"Authorization": f"Bearer {token}"}
 
@@ -61,17 +66,25 @@ def bob(app: FastAPI, site: Site) -> dict[str, str]:
     return quick_reader(app, "Bob")
 
 
-def post(client: TestClient, headers: dict[str, str], body: str = "A comment.",
-         url: str = ARTICLE, expect: int | None = 201, **fields: Any) -> Response:
-    r: Response = client.post(f"{API}/comments", json={"url": url, "body": body, **fields},
-                              headers=headers)
+def post(
+    client: TestClient,
+    headers: dict[str, str],
+    body: str = "A comment.",
+    url: str = ARTICLE,
+    expect: int | None = 201,
+    **fields: Any,
+) -> Response:
+    r: Response = client.post(
+        f"{API}/comments", json={"url": url, "body": body, **fields}, headers=headers
+    )
     if expect is not None:
         assert r.status_code == expect, r.text
     return r
 
 
-def page(client: TestClient, url: str = ARTICLE, headers: dict[str, str] | None = None,
-         **params: Any) -> dict[str, Any]:
+def page(
+    client: TestClient, url: str = ARTICLE, headers: dict[str, str] | None = None, **params: Any
+) -> dict[str, Any]:
     r = client.get(f"{API}/comments", params={"url": url, **params}, headers=headers or {})
     assert r.status_code == 200, r.text
     data: dict[str, Any] = r.json()
@@ -81,8 +94,10 @@ def page(client: TestClient, url: str = ARTICLE, headers: dict[str, str] | None 
 def rows(app: FastAPI) -> tuple[int, int]:
     """(comments, stories) in the database, read in a fresh session."""
     with _reading(app) as db:
-        return (db.scalar(select(func.count()).select_from(Comment)) or 0,
-                db.scalar(select(func.count()).select_from(Story)) or 0)
+        return (
+            db.scalar(select(func.count()).select_from(Comment)) or 0,
+            db.scalar(select(func.count()).select_from(Story)) or 0,
+        )
 
 
 def user_id(client: TestClient, headers: dict[str, str]) -> int:

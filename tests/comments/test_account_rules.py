@@ -18,8 +18,9 @@ def _moderation(app: FastAPI, site: Site, mode: str) -> None:
         db.commit()
 
 
-def test_no_replies_to_a_comment_awaiting_moderation(app: FastAPI, client: TestClient,
-                                                      site: Site, alice: dict[str, str]) -> None:
+def test_no_replies_to_a_comment_awaiting_moderation(
+    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str]
+) -> None:
     _moderation(app, site, "pre")
     pending = post(client, alice, expect=202).json()
     before = rows(app)
@@ -29,8 +30,9 @@ def test_no_replies_to_a_comment_awaiting_moderation(app: FastAPI, client: TestC
     assert rows(app) == before
 
 
-def test_pending_replies_are_not_counted(app: FastAPI, client: TestClient, site: Site,
-                                         alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_pending_replies_are_not_counted(
+    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     parent = post(client, alice).json()
     _moderation(app, site, "pre")
     post(client, bob, "waits for a moderator", parent_id=parent["id"], expect=202)
@@ -39,7 +41,10 @@ def test_pending_replies_are_not_counted(app: FastAPI, client: TestClient, site:
 
 
 def test_sso_account_of_another_site_may_not_post_or_like(
-    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str],
+    app: FastAPI,
+    client: TestClient,
+    site: Site,
+    alice: dict[str, str],
 ) -> None:
     other = add_site(app, "other", ["https://other.example"])
     outsider = quick_reader(app, "Outsider", sso_site_id=other.id, sso_subject="u-1")
@@ -54,8 +59,9 @@ def test_sso_account_of_another_site_may_not_post_or_like(
     post(client, outsider, url="https://other.example/story", expect=201)
 
 
-def test_suspended_account_may_not_like(app: FastAPI, client: TestClient, site: Site,
-                                        alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_suspended_account_may_not_like(
+    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     comment = post(client, alice).json()
     set_user(app, user_id(client, bob), is_suspended=True)
     r = client.put(f"{API}/comments/{comment['id']}/reactions/like", headers=bob)

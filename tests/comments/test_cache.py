@@ -15,8 +15,9 @@ from tests.comments.conftest import API, count_queries, page, post, quick_reader
 from tests.factories import ARTICLE
 
 
-def test_first_page_is_served_from_the_cache(client: TestClient, app: FastAPI,
-                                             alice: dict[str, str]) -> None:
+def test_first_page_is_served_from_the_cache(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     post(client, alice, "cached")
     first = page(client)
     # Change a row behind the API's back: a cached page does not see it...
@@ -34,8 +35,9 @@ def _write_steps() -> list[tuple[str, Callable[..., Any], Callable[[dict[str, An
         ctx["new"] = post(client, ctx["alice"], "fresh").json()["id"]
 
     def edited(client: TestClient, ctx: dict[str, Any]) -> None:
-        r = client.patch(f"{API}/comments/{ctx['first']}", json={"body": "edited"},
-                         headers=ctx["alice"])
+        r = client.patch(
+            f"{API}/comments/{ctx['first']}", json={"body": "edited"}, headers=ctx["alice"]
+        )
         assert r.status_code == 200
 
     def liked(client: TestClient, ctx: dict[str, Any]) -> None:
@@ -50,19 +52,23 @@ def _write_steps() -> list[tuple[str, Callable[..., Any], Callable[[dict[str, An
         ("post", posted, lambda d: d["story"]["comment_count"] == 2),
         ("edit", edited, lambda d: d["comments"][0]["html"] == "<p>edited</p>"),
         ("like", liked, lambda d: d["comments"][0]["like_count"] == 1),
-        ("delete", deleted, lambda d: d["comments"] == []
-         and d["story"]["comment_count"] == 0),
+        ("delete", deleted, lambda d: d["comments"] == [] and d["story"]["comment_count"] == 0),
     ]
 
 
-@pytest.mark.parametrize(("name", "write", "visible"), _write_steps(),
-                         ids=[s[0] for s in _write_steps()])
-def test_write_is_visible_on_the_next_read(client: TestClient, app: FastAPI,
-                                           alice: dict[str, str], bob: dict[str, str],
-                                           name: str, write: Callable[..., Any],
-                                           visible: Callable[[dict[str, Any]], Any]) -> None:
-    ctx = {"alice": alice, "bob": bob,
-           "first": post(client, alice, "first").json()["id"]}
+@pytest.mark.parametrize(
+    ("name", "write", "visible"), _write_steps(), ids=[s[0] for s in _write_steps()]
+)
+def test_write_is_visible_on_the_next_read(
+    client: TestClient,
+    app: FastAPI,
+    alice: dict[str, str],
+    bob: dict[str, str],
+    name: str,
+    write: Callable[..., Any],
+    visible: Callable[[dict[str, Any]], Any],
+) -> None:
+    ctx = {"alice": alice, "bob": bob, "first": post(client, alice, "first").json()["id"]}
     for sort in ("newest", "oldest", "top"):
         page(client, sort=sort)  # warm the cache
     write(client, ctx)
@@ -70,8 +76,9 @@ def test_write_is_visible_on_the_next_read(client: TestClient, app: FastAPI,
         assert visible(page(client, sort=sort)), (name, sort)
 
 
-def test_closing_the_story_is_visible(client: TestClient, app: FastAPI,
-                                      alice: dict[str, str]) -> None:
+def test_closing_the_story_is_visible(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     post(client, alice)
     story_id = page(client)["story"]["id"]
     admin = quick_reader(app, is_admin=True)
@@ -80,8 +87,9 @@ def test_closing_the_story_is_visible(client: TestClient, app: FastAPI,
     assert page(client)["story"]["is_closed"] is True
 
 
-def test_lost_generation_starts_afresh(client: TestClient, app: FastAPI,
-                                       alice: dict[str, str]) -> None:
+def test_lost_generation_starts_afresh(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     post(client, alice)
     page(client)
     story_id = page(client)["story"]["id"]
@@ -92,8 +100,7 @@ def test_lost_generation_starts_afresh(client: TestClient, app: FastAPI,
     assert page(client, url=ARTICLE)["comments"][0]["html"] == "<p>after eviction</p>"
 
 
-def test_cache_hit_needs_no_query(client: TestClient, app: FastAPI,
-                                  alice: dict[str, str]) -> None:
+def test_cache_hit_needs_no_query(client: TestClient, app: FastAPI, alice: dict[str, str]) -> None:
     post(client, alice)
     first = page(client)
     with count_queries(app) as seen:
@@ -114,9 +121,9 @@ class BrokenCache:
         raise ConnectionError("cache down")
 
 
-def test_a_failing_cache_degrades_to_none(client: TestClient, app: FastAPI,
-                                          alice: dict[str, str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_cache_degrades_to_none(
+    client: TestClient, app: FastAPI, alice: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     post(client, alice)
     page(client)
     monkeypatch.setattr(app.state.backends, "cache", BrokenCache())

@@ -48,8 +48,7 @@ def test_first_comments_race_to_create_the_story(app: FastAPI, alice: dict[str, 
     assert story is not None and story.comment_count == 6
 
 
-def test_likes_and_replies_race(app: FastAPI, client: TestClient,
-                                alice: dict[str, str]) -> None:
+def test_likes_and_replies_race(app: FastAPI, client: TestClient, alice: dict[str, str]) -> None:
     cid = post(client, alice).json()["id"]
     likers = [quick_reader(app) for _ in range(4)]
     like = f"{API}/comments/{cid}/reactions/like"
@@ -64,8 +63,9 @@ def test_likes_and_replies_race(app: FastAPI, client: TestClient,
     assert story is not None and story.comment_count == 5
 
 
-def test_deletes_and_replies_in_one_thread(app: FastAPI, client: TestClient,
-                                           alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_deletes_and_replies_in_one_thread(
+    app: FastAPI, client: TestClient, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     top = post(client, alice, "top").json()["id"]
     middle = post(client, alice, "middle", parent_id=top).json()["id"]
     leaves = [post(client, bob, f"leaf {i}", parent_id=middle).json()["id"] for i in range(3)]

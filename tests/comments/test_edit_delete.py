@@ -45,13 +45,14 @@ def test_edit_own_comment(client: TestClient, app: FastAPI, alice: dict[str, str
     assert r.status_code == 200, r.text
     c = r.json()
     assert c["body"] == "second <b>x</b> [l](https://a.example)" and c["edited_at"]
-    assert c["html"].startswith("<p>second &lt;b&gt;x&lt;/b&gt; <a href=\"https://a.example\"")
+    assert c["html"].startswith('<p>second &lt;b&gt;x&lt;/b&gt; <a href="https://a.example"')
     shown = page(client)["comments"][0]
     assert shown["html"] == c["html"] and shown["edited_at"] == c["edited_at"]
 
 
-def test_edit_refusals(client: TestClient, app: FastAPI, alice: dict[str, str],
-                       bob: dict[str, str]) -> None:
+def test_edit_refusals(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     cid = post(client, alice, "original").json()["id"]
     cases: list[tuple[dict[str, str], int, Any, int, str]] = [
         (bob, cid, "mine now", 403, "forbidden"),
@@ -79,8 +80,9 @@ class TestClosedWindow:
     def settings(self, settings: Settings) -> Settings:
         return settings.model_copy(update={"edit_window_seconds": 0})
 
-    def test_edit_after_window(self, client: TestClient, app: FastAPI,
-                               alice: dict[str, str]) -> None:
+    def test_edit_after_window(
+        self, client: TestClient, app: FastAPI, alice: dict[str, str]
+    ) -> None:
         c = post(client, alice, "original").json()
         assert c["editable_until"] is None
         r = edit(client, alice, c["id"], "too late")
@@ -107,9 +109,9 @@ def test_delete_refusals(client: TestClient, alice: dict[str, str], bob: dict[st
     assert remove(client, alice, 424242) == 404
 
 
-def test_delete_with_replies_leaves_a_placeholder(client: TestClient, app: FastAPI,
-                                                  alice: dict[str, str],
-                                                  bob: dict[str, str]) -> None:
+def test_delete_with_replies_leaves_a_placeholder(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     top = post(client, alice, "secret opinion").json()["id"]
     reply = post(client, bob, "answer", parent_id=top).json()["id"]
     assert remove(client, alice, top) == 204
@@ -128,8 +130,9 @@ def test_delete_with_replies_leaves_a_placeholder(client: TestClient, app: FastA
     assert page(client)["comments"] == []
 
 
-def test_placeholders_pruned_up_the_chain(client: TestClient, app: FastAPI,
-                                          alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_placeholders_pruned_up_the_chain(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     a = post(client, alice, "a").json()["id"]
     b = post(client, alice, "b", parent_id=a).json()["id"]
     c = post(client, bob, "c", parent_id=b).json()["id"]
@@ -146,9 +149,9 @@ def test_placeholders_pruned_up_the_chain(client: TestClient, app: FastAPI,
     assert rows(app) == (0, 1) and count(app) == 0
 
 
-def test_deleting_a_parent_never_takes_live_replies(client: TestClient, app: FastAPI,
-                                                    alice: dict[str, str],
-                                                    bob: dict[str, str]) -> None:
+def test_deleting_a_parent_never_takes_live_replies(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     a = post(client, alice, "a").json()["id"]
     b = post(client, alice, "b", parent_id=a).json()["id"]
     c = post(client, bob, "c", parent_id=b).json()["id"]

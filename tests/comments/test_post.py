@@ -25,11 +25,11 @@ from tests.comments.conftest import (
 from tests.factories import ARTICLE, OTHER_ARTICLE, add_site, reader
 
 
-def test_first_comment_creates_the_story(client: TestClient, app: FastAPI,
-                                         site: Site) -> None:
+def test_first_comment_creates_the_story(client: TestClient, app: FastAPI, site: Site) -> None:
     alice = reader(client, display_name="Alice")  # registered and signed in for real
-    r = post(client, alice, "Hello **all**", url=ARTICLE + "?utm_source=x#c",
-             title="River crossing")
+    r = post(
+        client, alice, "Hello **all**", url=ARTICLE + "?utm_source=x#c", title="River crossing"
+    )
     c = CommentOut.model_validate(r.json())
     assert c.status == "published" and c.depth == 0 and c.thread_id == c.id
     assert c.html == "<p>Hello <strong>all</strong></p>"
@@ -45,8 +45,9 @@ def test_first_comment_creates_the_story(client: TestClient, app: FastAPI,
     assert rows(app) == (2, 1)
 
 
-def test_reply_sets_thread_depth_and_counts(client: TestClient, app: FastAPI,
-                                            alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_reply_sets_thread_depth_and_counts(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     top = post(client, alice).json()
     reply = post(client, bob, "reply", parent_id=top["id"]).json()
     deeper = post(client, alice, "deeper", parent_id=reply["id"]).json()
@@ -83,8 +84,7 @@ def test_unverified_email_refused_where_required(client: TestClient, app: FastAP
     post(client, headers, url="https://strict.example/a")
 
 
-def test_suspended_account_refused(client: TestClient, app: FastAPI,
-                                   alice: dict[str, str]) -> None:
+def test_suspended_account_refused(client: TestClient, app: FastAPI, alice: dict[str, str]) -> None:
     set_user(app, user_id(client, alice), is_suspended=True)
     r = post(client, alice, expect=403)
     assert r.json()["error"] == "account_suspended"
@@ -127,8 +127,14 @@ BAD_BODIES: list[tuple[Any, int, str, str | None]] = [
 
 @pytest.mark.parametrize(("fields", "status", "code", "field"), BAD_BODIES)
 def test_bad_input_is_refused_and_writes_nothing(
-        client: TestClient, app: FastAPI, alice: dict[str, str],
-        fields: dict[str, Any], status: int, code: str, field: str | None) -> None:
+    client: TestClient,
+    app: FastAPI,
+    alice: dict[str, str],
+    fields: dict[str, Any],
+    status: int,
+    code: str,
+    field: str | None,
+) -> None:
     before = rows(app)
     r = client.post(f"{API}/comments", json={"url": ARTICLE, **fields}, headers=alice)
     assert r.status_code == status, r.text
@@ -146,38 +152,55 @@ def test_missing_fields(client: TestClient, app: FastAPI, alice: dict[str, str])
     assert rows(app) == (0, 0)
 
 
-@pytest.mark.parametrize(("raw", "ctype", "status", "code"), [
-    (b'{"url": "x", "body": ', "application/json", 400, "invalid_json"),
-    (b"not json", "application/json", 400, "invalid_json"),
-    (b'{"url": "' + ARTICLE.encode() + b'", "body": "caf\xe9"}', "application/json",
-     400, "invalid_encoding"),
-    (b"body=hello", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-])
-def test_unreadable_bodies(client: TestClient, app: FastAPI, alice: dict[str, str],
-                           raw: bytes, ctype: str, status: int, code: str) -> None:
-    r = client.post(f"{API}/comments", content=raw,
-                    headers={**alice, "Content-Type": ctype})
+@pytest.mark.parametrize(
+    ("raw", "ctype", "status", "code"),
+    [
+        (b'{"url": "x", "body": ', "application/json", 400, "invalid_json"),
+        (b"not json", "application/json", 400, "invalid_json"),
+        (
+            b'{"url": "' + ARTICLE.encode() + b'", "body": "caf\xe9"}',
+            "application/json",
+            400,
+            "invalid_encoding",
+        ),
+        (b"body=hello", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    ],
+)
+def test_unreadable_bodies(
+    client: TestClient,
+    app: FastAPI,
+    alice: dict[str, str],
+    raw: bytes,
+    ctype: str,
+    status: int,
+    code: str,
+) -> None:
+    r = client.post(f"{API}/comments", content=raw, headers={**alice, "Content-Type": ctype})
     assert r.status_code == status, r.text
     assert r.json()["error"] == code
     assert rows(app) == (0, 0)
 
 
-def test_escaped_nul_in_json_refused(client: TestClient, app: FastAPI,
-                                     alice: dict[str, str]) -> None:
+def test_escaped_nul_in_json_refused(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     raw = b'{"url": "' + ARTICLE.encode() + b'", "body": "a\\u0000b"}'
-    r = client.post(f"{API}/comments", content=raw,
-                    headers={**alice, "Content-Type": "application/json"})
+    r = client.post(
+        f"{API}/comments", content=raw, headers={**alice, "Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["error"] == "invalid_characters"
     # A lone surrogate cannot be stored as UTF-8; the JSON parser refuses it.
     raw = b'{"url": "' + ARTICLE.encode() + b'", "body": "lone \\ud800"}'
-    r = client.post(f"{API}/comments", content=raw,
-                    headers={**alice, "Content-Type": "application/json"})
+    r = client.post(
+        f"{API}/comments", content=raw, headers={**alice, "Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["field"] == "body"
     assert rows(app) == (0, 0)
 
 
-def test_length_limit_is_the_setting(client: TestClient, app: FastAPI,
-                                     alice: dict[str, str]) -> None:
+def test_length_limit_is_the_setting(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     post(client, alice, "y" * 5000)
     r = post(client, alice, "y" * 5001, expect=422)
     assert r.json()["detail"] == "The comment is 5001 characters; the limit is 5000."
@@ -185,8 +208,9 @@ def test_length_limit_is_the_setting(client: TestClient, app: FastAPI,
     post(client, alice, "z\r\n" * 2499 + "z")
 
 
-def test_parent_rules(client: TestClient, app: FastAPI, alice: dict[str, str],
-                      bob: dict[str, str]) -> None:
+def test_parent_rules(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     on_other = post(client, alice, url=OTHER_ARTICLE).json()
     top = post(client, alice).json()
     before = rows(app)
@@ -213,9 +237,9 @@ def test_reply_to_hidden_comment_is_refused(client: TestClient, app: FastAPI) ->
     assert r.json()["error"] == "parent_not_found"
 
 
-def test_closed_story_refuses_comments_and_replies(client: TestClient, app: FastAPI,
-                                                   alice: dict[str, str],
-                                                   bob: dict[str, str]) -> None:
+def test_closed_story_refuses_comments_and_replies(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     top = post(client, alice).json()
     with app.state.sessionmaker() as db:
         story = story_row(app)
@@ -229,25 +253,31 @@ def test_closed_story_refuses_comments_and_replies(client: TestClient, app: Fast
     assert rows(app) == before
 
 
-def test_outbox_event_written_with_the_comment(client: TestClient, app: FastAPI,
-                                               alice: dict[str, str]) -> None:
+def test_outbox_event_written_with_the_comment(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     from sqlalchemy import select
 
     from rostra.models import OutboxEvent
 
     c = post(client, alice).json()
     with app.state.read_sessionmaker() as db:
-        events = [(e.topic, e.payload) for e in db.scalars(
-            select(OutboxEvent).where(OutboxEvent.topic.like("comment.%")))]
+        events = [
+            (e.topic, e.payload)
+            for e in db.scalars(select(OutboxEvent).where(OutboxEvent.topic.like("comment.%")))
+        ]
     story = story_row(app)
     assert story is not None
     assert events == [("comment.created", {"comment_id": c["id"], "story_id": story.id})]
 
 
-def test_hostile_markup_is_stored_inert(client: TestClient, app: FastAPI,
-                                        alice: dict[str, str]) -> None:
-    body = ('<script>alert(1)</script> <img src=x onerror=alert(1)> '
-            '[x](javascript:alert(1)) [y](jav&#x09;ascript:alert(1)) <svg onload=alert(1)>')
+def test_hostile_markup_is_stored_inert(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
+    body = (
+        "<script>alert(1)</script> <img src=x onerror=alert(1)> "
+        "[x](javascript:alert(1)) [y](jav&#x09;ascript:alert(1)) <svg onload=alert(1)>"
+    )
     c = post(client, alice, body).json()
     shown = page(client)["comments"][0]["html"]
     for html in (c["html"], shown):

@@ -13,8 +13,9 @@ def like_url(cid: int) -> str:
     return f"{API}/comments/{cid}/reactions/like"
 
 
-def test_like_and_unlike_are_idempotent(client: TestClient, app: FastAPI,
-                                        alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_like_and_unlike_are_idempotent(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     cid = post(client, alice).json()["id"]
     for _ in range(2):
         r = client.put(like_url(cid), headers=bob)
@@ -28,8 +29,9 @@ def test_like_and_unlike_are_idempotent(client: TestClient, app: FastAPI,
     assert row is not None and row.like_count == 1
 
 
-def test_like_refusals(client: TestClient, app: FastAPI, alice: dict[str, str],
-                       bob: dict[str, str]) -> None:
+def test_like_refusals(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     cid = post(client, alice).json()["id"]
     for method in ("PUT", "DELETE"):
         r = client.request(method, like_url(cid), headers=alice)
@@ -53,8 +55,9 @@ def test_pending_comment_cannot_be_liked(client: TestClient, app: FastAPI) -> No
     assert (r.status_code, r.json()["error"]) == (404, "not_found")
 
 
-def test_liked_comment_can_still_be_deleted(client: TestClient, app: FastAPI,
-                                            alice: dict[str, str], bob: dict[str, str]) -> None:
+def test_liked_comment_can_still_be_deleted(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     cid = post(client, alice).json()["id"]
     client.put(like_url(cid), headers=bob)
     assert client.delete(f"{API}/comments/{cid}", headers=alice).status_code == 204

@@ -22,26 +22,37 @@ def ids(comments: list[dict[str, Any]]) -> list[int]:
 
 def test_article_without_comments(client: TestClient, site: Site) -> None:
     data = page(client, ARTICLE + "?utm_source=newsletter")
-    assert data == {"story": {"id": None, "url": ARTICLE, "title": "", "comment_count": 0,
-                              "is_closed": False},
-                    "comments": [], "next_cursor": None}
+    assert data == {
+        "story": {"id": None, "url": ARTICLE, "title": "", "comment_count": 0, "is_closed": False},
+        "comments": [],
+        "next_cursor": None,
+    }
 
 
-@pytest.mark.parametrize(("url", "code"), [
-    ("https://elsewhere.example/a", "url_not_allowed"),
-    ("javascript:alert(1)", "invalid_url"),
-    ("news.example/a", "invalid_url"),
-    ("", "invalid_url"),
-])
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [
+        ("https://elsewhere.example/a", "url_not_allowed"),
+        ("javascript:alert(1)", "invalid_url"),
+        ("news.example/a", "invalid_url"),
+        ("", "invalid_url"),
+    ],
+)
 def test_bad_urls(client: TestClient, site: Site, url: str, code: str) -> None:
     r = client.get(f"{API}/comments", params={"url": url})
     assert r.status_code == 422
     assert (r.json()["error"], r.json()["field"]) == (code, "url")
 
 
-@pytest.mark.parametrize("params", [
-    {"sort": "best"}, {"limit": 0}, {"limit": 101}, {"limit": "ten"},
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"sort": "best"},
+        {"limit": 0},
+        {"limit": 101},
+        {"limit": "ten"},
+    ],
+)
 def test_bad_parameters(client: TestClient, site: Site, params: dict[str, Any]) -> None:
     r = client.get(f"{API}/comments", params={"url": ARTICLE, **params})
     assert r.status_code == 422
@@ -50,13 +61,21 @@ def test_bad_parameters(client: TestClient, site: Site, params: dict[str, Any]) 
     assert (r.status_code, r.json()["field"]) == (422, "url")
 
 
-@pytest.mark.parametrize("cursor", [
-    "garbage", "!!!!", "e30", base64.urlsafe_b64encode(b'{"k":"newest","v":"x","i":1}').decode(),
-    base64.urlsafe_b64encode(b'{"k":"top","v":1,"i":1}').decode(),  # another sort's cursor
-    base64.urlsafe_b64encode(b'{"k":"newest","v":1e400,"i":1}').decode(),
-    base64.urlsafe_b64encode(b'{"k":"newest","v":99999999999999999999,"i":1}').decode(),
-    base64.urlsafe_b64encode(b"[1,2,3]").decode(), "\u00e9t\u00e9", "x" * 600,
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "garbage",
+        "!!!!",
+        "e30",
+        base64.urlsafe_b64encode(b'{"k":"newest","v":"x","i":1}').decode(),
+        base64.urlsafe_b64encode(b'{"k":"top","v":1,"i":1}').decode(),  # another sort's cursor
+        base64.urlsafe_b64encode(b'{"k":"newest","v":1e400,"i":1}').decode(),
+        base64.urlsafe_b64encode(b'{"k":"newest","v":99999999999999999999,"i":1}').decode(),
+        base64.urlsafe_b64encode(b"[1,2,3]").decode(),
+        "\u00e9t\u00e9",
+        "x" * 600,
+    ],
+)
 def test_malformed_cursor(client: TestClient, alice: dict[str, str], cursor: str) -> None:
     post(client, alice)
     r = client.get(f"{API}/comments", params={"url": ARTICLE, "cursor": cursor})
@@ -79,8 +98,9 @@ def test_sorting_three_ways(client: TestClient, app: FastAPI, alice: dict[str, s
 
 
 @pytest.mark.parametrize("sort", ["newest", "oldest", "top"])
-def test_cursor_paging_has_no_gaps_or_duplicates(client: TestClient, app: FastAPI,
-                                                 alice: dict[str, str], sort: str) -> None:
+def test_cursor_paging_has_no_gaps_or_duplicates(
+    client: TestClient, app: FastAPI, alice: dict[str, str], sort: str
+) -> None:
     made = [post(client, alice, f"comment {i}").json()["id"] for i in range(11)]
     liker = quick_reader(app)
     for target in made[::3]:  # ties in like_count are broken by id
@@ -107,20 +127,25 @@ def test_cursor_paging_has_no_gaps_or_duplicates(client: TestClient, app: FastAP
     assert set(made) <= set(seen)
 
 
-def test_deep_nesting_comes_back_nested(client: TestClient, alice: dict[str, str],
-                                        bob: dict[str, str]) -> None:
+def test_deep_nesting_comes_back_nested(
+    client: TestClient, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     parent = post(client, alice, "depth 0").json()["id"]
     chain = [parent]
     for depth in range(1, 31):
-        parent = post(client, bob if depth % 2 else alice, f"depth {depth}",
-                      parent_id=parent).json()["id"]
+        parent = post(
+            client, bob if depth % 2 else alice, f"depth {depth}", parent_id=parent
+        ).json()["id"]
         chain.append(parent)
     data = page(client)
     CommentPage.model_validate(data)
     node = data["comments"][0]
     for depth, expected in enumerate(chain):
-        assert (node["id"], node["depth"], node["html"]) == (expected, depth,
-                                                             f"<p>depth {depth}</p>")
+        assert (node["id"], node["depth"], node["html"]) == (
+            expected,
+            depth,
+            f"<p>depth {depth}</p>",
+        )
         if depth < 30:
             assert len(node["replies"]) == 1
             node = node["replies"][0]
@@ -143,8 +168,9 @@ def test_siblings_in_order_and_per_thread(client: TestClient, alice: dict[str, s
     assert first["reply_count"] == 2 and first["replies_cursor"] is None
 
 
-def test_long_thread_pages_its_replies(client: TestClient, alice: dict[str, str],
-                                       bob: dict[str, str]) -> None:
+def test_long_thread_pages_its_replies(
+    client: TestClient, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     top = post(client, alice, "top").json()["id"]
     made, parent = [], top
     for i in range(63):
@@ -206,8 +232,9 @@ def test_viewer_fields(client: TestClient, alice: dict[str, str], bob: dict[str,
     assert ids(stale["comments"]) == ids(page(client)["comments"])
 
 
-def test_queries_do_not_grow_with_the_page(client: TestClient, app: FastAPI,
-                                           alice: dict[str, str]) -> None:
+def test_queries_do_not_grow_with_the_page(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
     def queries() -> int:
         with count_queries(app) as seen:
             page(client, headers=alice)
@@ -227,9 +254,9 @@ def test_queries_do_not_grow_with_the_page(client: TestClient, app: FastAPI,
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected"])
-def test_hidden_replies_only_for_their_author(client: TestClient, app: FastAPI,
-                                              alice: dict[str, str], bob: dict[str, str],
-                                              status: str) -> None:
+def test_hidden_replies_only_for_their_author(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str], status: str
+) -> None:
     from sqlalchemy import update
 
     from rostra.models import Comment
@@ -254,9 +281,9 @@ def test_hidden_replies_only_for_their_author(client: TestClient, app: FastAPI,
     assert ids(root["replies"][0]["replies"]) == [under]
 
 
-def test_hidden_replies_do_not_use_up_the_first_fifty(client: TestClient, app: FastAPI,
-                                                      alice: dict[str, str],
-                                                      bob: dict[str, str]) -> None:
+def test_hidden_replies_do_not_use_up_the_first_fifty(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
     from sqlalchemy import update
 
     from rostra.models import Comment

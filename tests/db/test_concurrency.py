@@ -25,16 +25,20 @@ def test_concurrent_posts_all_land(app: FastAPI, client: TestClient) -> None:
     add_site(app)
     headers = [reader(client) for _ in range(WRITERS)]
     with live_server(app) as base:
+
         def post(i: int) -> int:
-            r = httpx.post(f"{base}/api/v1/comments", headers=headers[i % WRITERS], timeout=30,
-                           json={"url": ARTICLE, "title": "T", "body": f"comment {i}"})
+            r = httpx.post(
+                f"{base}/api/v1/comments",
+                headers=headers[i % WRITERS],
+                timeout=30,
+                json={"url": ARTICLE, "title": "T", "body": f"comment {i}"},
+            )
             return r.status_code
 
         with ThreadPoolExecutor(WRITERS) as pool:
             statuses = list(pool.map(post, range(POSTS)))
         assert statuses == [201] * POSTS
-        thread = httpx.get(f"{base}/api/v1/comments",
-                           params={"url": ARTICLE, "limit": 100}).json()
+        thread = httpx.get(f"{base}/api/v1/comments", params={"url": ARTICLE, "limit": 100}).json()
     assert thread["story"]["comment_count"] == POSTS
     assert len(thread["comments"]) == POSTS
 
@@ -42,8 +46,9 @@ def test_concurrent_posts_all_land(app: FastAPI, client: TestClient) -> None:
 def test_concurrent_likes_are_all_counted(app: FastAPI, client: TestClient) -> None:
     add_site(app)
     author = reader(client)
-    comment = client.post("/api/v1/comments", headers=author,
-                          json={"url": ARTICLE, "body": "like me"}).json()
+    comment = client.post(
+        "/api/v1/comments", headers=author, json={"url": ARTICLE, "body": "like me"}
+    ).json()
     fans = [reader(client) for _ in range(WRITERS * 2)]
     with live_server(app) as base:
         url = f"{base}/api/v1/comments/{comment['id']}/reactions/like"
@@ -75,10 +80,12 @@ def test_every_write_gives_its_turn_back(app: FastAPI, client: TestClient) -> No
         lambda: client.post("/api/v1/comments", headers=key, json={"url": ARTICLE, "body": "a"}),
         lambda: client.post("/api/v1/comments", headers=key, json={"url": ARTICLE, "body": "a"}),
         lambda: client.post("/api/v1/comments", headers=author, json={"url": ARTICLE, "body": ""}),
-        lambda: client.post("/api/v1/comments", headers=author,
-                            json={"url": ARTICLE, "parent_id": 999, "body": "x"}),
-        lambda: client.post("/api/v1/auth/login", json={"email": "no@example.org",
-                                                        "password": "wrong password"}),
+        lambda: client.post(
+            "/api/v1/comments", headers=author, json={"url": ARTICLE, "parent_id": 999, "body": "x"}
+        ),
+        lambda: client.post(
+            "/api/v1/auth/login", json={"email": "no@example.org", "password": "wrong password"}
+        ),
         lambda: client.delete("/api/v1/comments/1", headers=author),
     ]
     for call in calls:

@@ -15,8 +15,9 @@ from rostra.config import Settings
 from rostra.embed import i18n
 from tests.factories import ARTICLE, add_site, reader
 
-HOSTILE = ('<script>alert(1)</script> <img src=x onerror="alert(2)"> '
-           "[x](javascript:alert(3)) and *fine*")
+HOSTILE = (
+    '<script>alert(1)</script> <img src=x onerror="alert(2)"> [x](javascript:alert(3)) and *fine*'
+)
 
 
 @pytest.fixture
@@ -25,8 +26,11 @@ def thread(client: TestClient, app: FastAPI) -> dict[str, Any]:
     who = reader(client, display_name='<b onmouseover="alert(4)">Mallory</b>')
     top = client.post("/api/v1/comments", json={"url": ARTICLE, "body": HOSTILE}, headers=who)
     assert top.status_code == 201, top.text
-    r = client.post("/api/v1/comments", json={"url": ARTICLE, "body": "A reply",
-                                              "parent_id": top.json()["id"]}, headers=who)
+    r = client.post(
+        "/api/v1/comments",
+        json={"url": ARTICLE, "body": "A reply", "parent_id": top.json()["id"]},
+        headers=who,
+    )
     assert r.status_code == 201, r.text
     created: dict[str, Any] = top.json()
     return created
@@ -79,8 +83,10 @@ def test_thread_page_for_article_without_comments(client: TestClient, app: FastA
 
 def test_embed_page_config(client: TestClient, app: FastAPI, settings: Settings) -> None:
     add_site(app)
-    r = client.get("/embed/thread", params={"url": ARTICLE, "lang": "uk", "theme": "dark",
-                                            "origin": "https://news.example"})
+    r = client.get(
+        "/embed/thread",
+        params={"url": ARTICLE, "lang": "uk", "theme": "dark", "origin": "https://news.example"},
+    )
     assert r.status_code == 200
     assert '<html lang="uk" data-theme="dark">' in r.text
     assert f'"maxLength":{settings.max_comment_length}' in r.text
@@ -143,14 +149,16 @@ def test_demo_front_page_and_articles(demo: TestClient) -> None:
 def test_demo_sso_signs_a_token_the_api_accepts(demo: TestClient) -> None:
     anonymous = demo.get("/demo/sso")
     assert "data-rostra-sso" not in anonymous.text
-    r = demo.post("/demo/sso", data={"name": "Hana O.", "email": "hana@example.org"},
-                  follow_redirects=True)
+    r = demo.post(
+        "/demo/sso", data={"name": "Hana O.", "email": "hana@example.org"}, follow_redirects=True
+    )
     match = re.search(r'data-rostra-sso="([^"]+)"', r.text)
     assert match, r.text
     token = match.group(1)
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
-    answer = demo.post("/api/v1/auth/sso",
-                       json={"url": "http://rostra.test/demo/sso", "token": token})
+    answer = demo.post(
+        "/api/v1/auth/sso", json={"url": "http://rostra.test/demo/sso", "token": token}
+    )
     assert answer.status_code == 200, answer.text
     assert answer.json()["user"]["display_name"] == "Hana O."
     out = demo.post("/demo/sso/logout", follow_redirects=True)
@@ -168,25 +176,28 @@ def test_demo_login_is_off_when_the_demo_is(client: TestClient) -> None:
         assert "set-cookie" not in r.headers
 
 
-@pytest.mark.parametrize(("data", "field"), [
-    ({"name": "x" * 81, "email": "hana@example.org"}, "name"),
-    ({"name": "Hana\x00", "email": "hana@example.org"}, "name"),
-    ({"name": "Hana\x1b[31m", "email": "hana@example.org"}, "name"),
-    ({"name": "Hana", "email": "hana@example.org\x07"}, "email"),
-    ({"name": "Hana", "email": "a@" + "x" * 320}, "email"),
-    ({"name": "Hana", "email": "not an address"}, "email"),
-    ({"name": "Hana"}, "email"),
-])
-def test_demo_login_checks_its_fields(demo: TestClient, data: dict[str, str],
-                                      field: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "x" * 81, "email": "hana@example.org"}, "name"),
+        ({"name": "Hana\x00", "email": "hana@example.org"}, "name"),
+        ({"name": "Hana\x1b[31m", "email": "hana@example.org"}, "name"),
+        ({"name": "Hana", "email": "hana@example.org\x07"}, "email"),
+        ({"name": "Hana", "email": "a@" + "x" * 320}, "email"),
+        ({"name": "Hana", "email": "not an address"}, "email"),
+        ({"name": "Hana"}, "email"),
+    ],
+)
+def test_demo_login_checks_its_fields(demo: TestClient, data: dict[str, str], field: str) -> None:
     r = demo.post("/demo/sso", data=data)
     assert r.status_code == 422, r.text
     assert r.json()["field"] == field
     assert "set-cookie" not in r.headers
 
 
-@pytest.mark.parametrize("demo_settings", [{"rate_limit_enabled": True, "rate_login": "2/60"}],
-                         indirect=True)
+@pytest.mark.parametrize(
+    "demo_settings", [{"rate_limit_enabled": True, "rate_login": "2/60"}], indirect=True
+)
 def test_demo_login_is_rate_limited(demo: TestClient) -> None:
     data = {"name": "Hana", "email": "hana@example.org"}
     assert demo.post("/demo/sso", data=data, follow_redirects=False).status_code == 303

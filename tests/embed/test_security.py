@@ -31,7 +31,9 @@ def test_embed_page_may_be_framed_only_by_its_site(client: TestClient, site: Non
 
 
 def test_embed_page_for_unknown_site_is_not_frameable(client: TestClient, site: None) -> None:
-    r = client.get("/embed/thread", params={"url": "https://evil.example/a", "origin": "https://evil.example"})
+    r = client.get(
+        "/embed/thread", params={"url": "https://evil.example/a", "origin": "https://evil.example"}
+    )
     assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
     assert "https://evil.example" not in r.headers["content-security-policy"]
     # and the page will not talk to the unconfigured host page
@@ -57,8 +59,9 @@ def test_config_block_cannot_be_closed_by_a_title(client: TestClient, site: None
 
 
 def test_cors_preflight_from_configured_origin(client: TestClient, site: None) -> None:
-    r = client.options("/api/v1/counts", headers={
-        "Origin": PUBLISHER, "Access-Control-Request-Method": "GET"})
+    r = client.options(
+        "/api/v1/counts", headers={"Origin": PUBLISHER, "Access-Control-Request-Method": "GET"}
+    )
     assert r.status_code == 204
     assert r.headers["access-control-allow-origin"] == PUBLISHER
     assert r.headers["access-control-allow-methods"] == "GET, HEAD"
@@ -67,11 +70,15 @@ def test_cors_preflight_from_configured_origin(client: TestClient, site: None) -
 
 
 def test_cors_refused_for_unknown_origin(client: TestClient, site: None) -> None:
-    r = client.options("/api/v1/counts", headers={
-        "Origin": "https://evil.example", "Access-Control-Request-Method": "GET"})
+    r = client.options(
+        "/api/v1/counts",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
     assert r.status_code == 403
     assert "access-control-allow-origin" not in r.headers
-    r = client.get("/api/v1/counts", params={"url": ARTICLE}, headers={"Origin": "https://evil.example"})
+    r = client.get(
+        "/api/v1/counts", params={"url": ARTICLE}, headers={"Origin": "https://evil.example"}
+    )
     assert "access-control-allow-origin" not in r.headers
 
 
@@ -89,21 +96,30 @@ def test_public_reads_answer_cross_origin(client: TestClient, site: None, path: 
     assert r.headers["access-control-allow-origin"] == PUBLISHER
 
 
-@pytest.mark.parametrize(("method", "path"), [
-    ("POST", "/api/v1/auth/login"),
-    ("POST", "/api/v1/auth/sso"),
-    ("POST", "/api/v1/auth/register"),
-    ("GET", "/api/v1/me"),
-    ("POST", "/api/v1/comments"),
-    ("PATCH", "/api/v1/comments/1"),
-    ("DELETE", "/api/v1/comments/1"),
-])
-def test_no_cors_beyond_the_public_reads(client: TestClient, site: None, method: str,
-                                         path: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("POST", "/api/v1/auth/login"),
+        ("POST", "/api/v1/auth/sso"),
+        ("POST", "/api/v1/auth/register"),
+        ("GET", "/api/v1/me"),
+        ("POST", "/api/v1/comments"),
+        ("PATCH", "/api/v1/comments/1"),
+        ("DELETE", "/api/v1/comments/1"),
+    ],
+)
+def test_no_cors_beyond_the_public_reads(
+    client: TestClient, site: None, method: str, path: str
+) -> None:
     """Even a configured origin may not call sign-in or write calls cross-origin."""
-    pre = client.options(path, headers={"Origin": PUBLISHER,
-                                        "Access-Control-Request-Method": method,
-                                        "Access-Control-Request-Headers": "content-type"})
+    pre = client.options(
+        path,
+        headers={
+            "Origin": PUBLISHER,
+            "Access-Control-Request-Method": method,
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert pre.status_code == 403, pre.text
     assert "access-control-allow-origin" not in pre.headers
     assert "only for GET /api/v1/counts" in pre.json()["detail"]
@@ -112,8 +128,9 @@ def test_no_cors_beyond_the_public_reads(client: TestClient, site: None, method:
 
 
 def test_no_preflight_for_writing_to_a_public_read_path(client: TestClient, site: None) -> None:
-    r = client.options("/api/v1/comments", headers={
-        "Origin": PUBLISHER, "Access-Control-Request-Method": "POST"})
+    r = client.options(
+        "/api/v1/comments", headers={"Origin": PUBLISHER, "Access-Control-Request-Method": "POST"}
+    )
     assert r.status_code == 403
     assert "access-control-allow-origin" not in r.headers
 
@@ -130,12 +147,16 @@ def test_own_origin_matches_despite_explicit_default_port(settings: Settings) ->
     from rostra.app import create_app
     from tests.conftest import empty_tables
 
-    app = create_app(settings.model_copy(update={"public_url": "https://rostra.test:443"}),
-                     migrate_on_start=False, run_jobs=False)
+    app = create_app(
+        settings.model_copy(update={"public_url": "https://rostra.test:443"}),
+        migrate_on_start=False,
+        run_jobs=False,
+    )
     try:
         with TestClient(app, base_url="https://rostra.test") as c:
-            r = c.get("/api/v1/counts", params={"url": ARTICLE},
-                      headers={"Origin": "https://rostra.test"})
+            r = c.get(
+                "/api/v1/counts", params={"url": ARTICLE}, headers={"Origin": "https://rostra.test"}
+            )
             assert r.headers.get("access-control-allow-origin") == "https://rostra.test"
     finally:
         empty_tables(app.state.engine)

@@ -21,8 +21,14 @@ from tests.factories import ARTICLE, add_site
 
 def _token(secret: str, **claims: Any) -> str:
     now = int(time.time())
-    body: dict[str, Any] = {"sub": "u-42", "name": "Olena K.", "email": "Olena@Example.org",
-                            "iat": now, "exp": now + 300, "jti": f"j-{time.monotonic_ns()}"}
+    body: dict[str, Any] = {
+        "sub": "u-42",
+        "name": "Olena K.",
+        "email": "Olena@Example.org",
+        "iat": now,
+        "exp": now + 300,
+        "jti": f"j-{time.monotonic_ns()}",
+    }
     body.update(claims)
     return jwt.encode({k: v for k, v in body.items() if v is not None}, secret, algorithm="HS256")
 
@@ -44,15 +50,17 @@ def test_valid_token_signs_in_and_updates_profile(client: TestClient, secret: st
     assert me.json()["display_name"] == "Olena K."
     assert me.json()["email"] == "olena@example.org"
     assert me.json()["email_verified"] is True
-    again = _exchange(client, _token(secret, name="Olena Kovalenko",
-                                     avatar="https://img.example/o.png"))
+    again = _exchange(
+        client, _token(secret, name="Olena Kovalenko", avatar="https://img.example/o.png")
+    )
     assert again.json()["user"]["id"] == r.json()["user"]["id"]
     assert again.json()["user"]["display_name"] == "Olena Kovalenko"
     assert again.json()["user"]["avatar_url"] == "https://img.example/o.png"
 
 
-def test_same_subject_on_another_site_is_another_reader(client: TestClient, app: FastAPI,
-                                                         secret: str) -> None:
+def test_same_subject_on_another_site_is_another_reader(
+    client: TestClient, app: FastAPI, secret: str
+) -> None:
     other = add_site(app, "other", ["https://other.example"])
     a = _exchange(client, _token(secret)).json()["user"]["id"]
     b = _exchange(client, _token(other.sso_secret), "https://other.example/a").json()["user"]["id"]
@@ -100,8 +108,11 @@ def test_alg_none_and_other_algorithms_are_refused(client: TestClient, secret: s
     header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     unsigned = header.decode().rstrip("=") + "." + good.split(".")[1] + "."
     _refused(_exchange(client, unsigned), "HS256")
-    hs512 = jwt.encode({"sub": "x", "iat": int(time.time()), "exp": int(time.time()) + 60},
-                       secret * 2, algorithm="HS512")
+    hs512 = jwt.encode(
+        {"sub": "x", "iat": int(time.time()), "exp": int(time.time()) + 60},
+        secret * 2,
+        algorithm="HS512",
+    )
     _refused(_exchange(client, hs512), "HS256")
 
 
@@ -142,8 +153,9 @@ def test_suspended_reader_is_refused(client: TestClient, app: FastAPI, secret: s
     assert r.json()["error"] == "account_suspended"
 
 
-def test_two_tabs_signing_in_a_new_reader_share_it(app: FastAPI,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_tabs_signing_in_a_new_reader_share_it(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Tab A looked the subject up and found nothing; tab B then created the
     reader and committed; tab A's insert now hits the unique constraint and
     must use B's reader instead of failing."""
@@ -151,8 +163,9 @@ def test_two_tabs_signing_in_a_new_reader_share_it(app: FastAPI,
     with app.state.sessionmaker() as other_tab:
         site = other_tab.get(Site, site_id)
         assert site is not None
-        first = service.sign_in(other_tab, site, service.make_token(site.sso_secret, "u-7",
-                                                                    name="Tab B"))
+        first = service.sign_in(
+            other_tab, site, service.make_token(site.sso_secret, "u-7", name="Tab B")
+        )
         other_tab.commit()
         first_id = first.id
     real = service._find_user
@@ -202,15 +215,29 @@ def test_a_jti_may_be_reused_once_its_token_is_dead(app: FastAPI) -> None:
     with app.state.sessionmaker() as db:
         site = db.get(Site, site_id)
         assert site is not None
-        old = jwt.encode({"sub": "u-1", "iat": int(now.timestamp()),
-                          "exp": int(now.timestamp()) + 60, "jti": "counter-1"},
-                         site.sso_secret, algorithm="HS256")
+        old = jwt.encode(
+            {
+                "sub": "u-1",
+                "iat": int(now.timestamp()),
+                "exp": int(now.timestamp()) + 60,
+                "jti": "counter-1",
+            },
+            site.sso_secret,
+            algorithm="HS256",
+        )
         service.sign_in(db, site, old, now=now)
         db.commit()
         later = now + timedelta(minutes=5)
-        new = jwt.encode({"sub": "u-1", "iat": int(later.timestamp()),
-                          "exp": int(later.timestamp()) + 60, "jti": "counter-1"},
-                         site.sso_secret, algorithm="HS256")
+        new = jwt.encode(
+            {
+                "sub": "u-1",
+                "iat": int(later.timestamp()),
+                "exp": int(later.timestamp()) + 60,
+                "jti": "counter-1",
+            },
+            site.sso_secret,
+            algorithm="HS256",
+        )
         service.sign_in(db, site, new, now=later)
         db.commit()
         with pytest.raises(service.InvalidSsoToken, match="used before"):

@@ -29,27 +29,33 @@ def test_wrong_method(client: TestClient) -> None:
 
 
 def test_body_that_is_not_json(client: TestClient) -> None:
-    r = client.post("/api/v1/comments", content=b"body=hi",
-                    headers={"content-type": "application/x-www-form-urlencoded"})
+    r = client.post(
+        "/api/v1/comments",
+        content=b"body=hi",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     _is_error(r, 415, "unsupported_media_type")
 
 
 def test_invalid_json(client: TestClient) -> None:
-    r = client.post("/api/v1/auth/login", content=b'{"email": ',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
     _is_error(r, 400, "invalid_json")
 
 
 def test_invalid_utf8(client: TestClient) -> None:
-    r = client.post("/api/v1/auth/login", content=b'{"email": "\xff\xfe"}',
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/api/v1/auth/login",
+        content=b'{"email": "\xff\xfe"}',
+        headers={"content-type": "application/json"},
+    )
     _is_error(r, 400, "invalid_encoding")
 
 
 def test_oversized_body(client: TestClient, settings: Settings) -> None:
     big = b'{"body": "' + b"x" * (settings.max_request_bytes + 1) + b'"}'
-    r = client.post("/api/v1/comments", content=big,
-                    headers={"content-type": "application/json"})
+    r = client.post("/api/v1/comments", content=big, headers={"content-type": "application/json"})
     _is_error(r, 413, "payload_too_large")
 
 

@@ -36,8 +36,13 @@ def _session(app: FastAPI) -> Session:
 
 def _passes(app: FastAPI) -> list[OutboxEvent]:
     with _session(app) as db:
-        return list(db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "housekeeping")
-                               .order_by(OutboxEvent.id)))
+        return list(
+            db.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.topic == "housekeeping")
+                .order_by(OutboxEvent.id)
+            )
+        )
 
 
 def _fill(app: FastAPI, now: datetime) -> None:
@@ -48,11 +53,21 @@ def _fill(app: FastAPI, now: datetime) -> None:
         db.add(user)
         db.flush()
         for name, created in (("delete", now - 25 * HOUR), ("keep", now - 23 * HOUR)):
-            db.add(IdempotencyKey(user_id=user.id, key=name, request_hash="h", status_code=201,
-                                  response_body="{}", created_at=created))
-        for name, expires in (("delete", now - 10 * timedelta(minutes=1)),
-                              ("keep-in-leeway", now - timedelta(seconds=10)),
-                              ("keep", now + timedelta(minutes=5))):
+            db.add(
+                IdempotencyKey(
+                    user_id=user.id,
+                    key=name,
+                    request_hash="h",
+                    status_code=201,
+                    response_body="{}",
+                    created_at=created,
+                )
+            )
+        for name, expires in (
+            ("delete", now - 10 * timedelta(minutes=1)),
+            ("keep-in-leeway", now - timedelta(seconds=10)),
+            ("keep", now + timedelta(minutes=5)),
+        ):
             db.add(UsedSsoToken(site_id=site.id, jti=name, expires_at=expires))
         sessions: list[tuple[str, datetime, datetime | None]] = [
             ("delete-expired", now - 31 * DAY, None),
@@ -62,14 +77,26 @@ def _fill(app: FastAPI, now: datetime) -> None:
             ("keep-live", now + 60 * DAY, None),
         ]
         for name, expires, revoked in sessions:
-            db.add(AuthSession(user_id=user.id, token_hash=name, expires_at=expires,
-                               revoked_at=revoked))
-        for name, expires, used in (("delete", now - 8 * DAY, None),
-                                    ("delete-used", now - 8 * DAY, now - 9 * DAY),
-                                    ("keep", now - 6 * DAY, None),
-                                    ("keep-live", now + DAY, None)):
-            db.add(EmailToken(user_id=user.id, purpose="verify", token_hash=name,
-                              expires_at=expires, used_at=used))
+            db.add(
+                AuthSession(
+                    user_id=user.id, token_hash=name, expires_at=expires, revoked_at=revoked
+                )
+            )
+        for name, expires, used in (
+            ("delete", now - 8 * DAY, None),
+            ("delete-used", now - 8 * DAY, now - 9 * DAY),
+            ("keep", now - 6 * DAY, None),
+            ("keep-live", now + DAY, None),
+        ):
+            db.add(
+                EmailToken(
+                    user_id=user.id,
+                    purpose="verify",
+                    token_hash=name,
+                    expires_at=expires,
+                    used_at=used,
+                )
+            )
         jobs: list[tuple[str, datetime | None, str | None]] = [
             ("delete", now - 8 * DAY, None),
             ("keep-failed", now - 8 * DAY, "SMTPError: refused"),
@@ -79,9 +106,16 @@ def _fill(app: FastAPI, now: datetime) -> None:
         for name, done, error in jobs:
             # The pending row waits (a retry far off), so that it stays out
             # of the way of the runs below.
-            db.add(OutboxEvent(topic="test.row", payload={"name": name},
-                               created_at=now - 30 * DAY, available_at=now + 30 * DAY,
-                               done_at=done, last_error=error))
+            db.add(
+                OutboxEvent(
+                    topic="test.row",
+                    payload={"name": name},
+                    created_at=now - 30 * DAY,
+                    available_at=now + 30 * DAY,
+                    done_at=done,
+                    last_error=error,
+                )
+            )
         db.commit()
 
 
@@ -92,8 +126,10 @@ def _left(app: FastAPI) -> dict[str, list[str]]:
             "used_sso_tokens": sorted(db.scalars(select(UsedSsoToken.jti))),
             "auth_sessions": sorted(db.scalars(select(AuthSession.token_hash))),
             "email_tokens": sorted(db.scalars(select(EmailToken.token_hash))),
-            "outbox": sorted(e.payload["name"] for e in db.scalars(
-                select(OutboxEvent).where(OutboxEvent.topic == "test.row"))),
+            "outbox": sorted(
+                e.payload["name"]
+                for e in db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "test.row"))
+            ),
         }
 
 
@@ -103,8 +139,9 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
     with _session(app) as db:
         swept = housekeeping.sweep(db, now)
         db.commit()
-    assert swept == housekeeping.Swept(idempotency_keys=1, used_sso_tokens=1,
-                                       auth_sessions=2, email_tokens=2, outbox=1)
+    assert swept == housekeeping.Swept(
+        idempotency_keys=1, used_sso_tokens=1, auth_sessions=2, email_tokens=2, outbox=1
+    )
     assert _left(app) == {
         "idempotency_keys": ["keep"],
         "used_sso_tokens": ["keep", "keep-in-leeway"],
@@ -136,8 +173,11 @@ def test_one_pass_per_interval(app: FastAPI, jobs: Any) -> None:
     assert _left(app)["idempotency_keys"] == ["delete", "keep"]
 
     with _session(app) as db:  # an interval later
-        db.execute(update(OutboxEvent).where(OutboxEvent.id == first.id)
-                   .values(available_at=now - timedelta(seconds=1)))
+        db.execute(
+            update(OutboxEvent)
+            .where(OutboxEvent.id == first.id)
+            .values(available_at=now - timedelta(seconds=1))
+        )
         db.commit()
     assert jobs() == 1
     assert _left(app)["idempotency_keys"] == ["keep"]
@@ -173,8 +213,9 @@ def test_runners_starting_together_schedule_one_pass(app: FastAPI) -> None:
 
 
 def test_runner_keeps_a_pass_scheduled_and_checks_once_per_interval(app: FastAPI) -> None:
-    runner = Runner(app.state.sessionmaker, JobContext(app.state.settings, app.state.backends),
-                    poll_seconds=30)
+    runner = Runner(
+        app.state.sessionmaker, JobContext(app.state.settings, app.state.backends), poll_seconds=30
+    )
     runner.keep_housekeeping_scheduled()
     runner.keep_housekeeping_scheduled()
     assert len(_passes(app)) == 1
@@ -188,8 +229,9 @@ def test_runner_keeps_a_pass_scheduled_and_checks_once_per_interval(app: FastAPI
     assert [p.done_at is None for p in _passes(app)] == [False, True]
 
 
-def test_a_failed_pass_is_undone_and_retried(app: FastAPI, jobs: Any,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_pass_is_undone_and_retried(
+    app: FastAPI, jobs: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     now = utcnow()
     _fill(app, now)
     real_sweep = housekeeping.sweep

@@ -17,8 +17,12 @@ from rostra.jobs import outbox
 from rostra.jobs.runner import HANDLERS, JobContext, Runner, wake_runner
 from rostra.models import OutboxEvent
 
-PAYLOAD = {"to": "reader@example.org", "subject": "Hello",
-           "text": "Plain words.\n", "html": "<p>Plain words.</p>"}
+PAYLOAD = {
+    "to": "reader@example.org",
+    "subject": "Hello",
+    "text": "Plain words.\n",
+    "html": "<p>Plain words.</p>",
+}
 
 
 class Recorder:
@@ -86,8 +90,9 @@ def test_wake_runner_sends_without_waiting_for_the_poll(app: FastAPI) -> None:
     """After a request commits mail, wake_runner makes the runner look at once."""
     recorder = Recorder()
     app.state.backends.mailer = recorder
-    runner = Runner(app.state.sessionmaker, JobContext(app.state.settings, app.state.backends),
-                    poll_seconds=30)
+    runner = Runner(
+        app.state.sessionmaker, JobContext(app.state.settings, app.state.backends), poll_seconds=30
+    )
     runner.start()
     app.state.runner = runner
     try:

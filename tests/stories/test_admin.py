@@ -31,13 +31,13 @@ def patch(client: TestClient, story_id: int, body: Any, headers: dict[str, str])
     return client.patch(f"{API}/stories/{story_id}", json=body, headers=headers)
 
 
-def test_close_retitle_and_reopen(client: TestClient, app: FastAPI, story_id: int,
-                                  admin: dict[str, str]) -> None:
+def test_close_retitle_and_reopen(
+    client: TestClient, app: FastAPI, story_id: int, admin: dict[str, str]
+) -> None:
     r = patch(client, story_id, {"is_closed": True, "title": "  New title "}, admin)
     assert r.status_code == 200, r.text
     out = StoryOut.model_validate(r.json())
-    assert (out.id, out.title, out.is_closed, out.comment_count) == (story_id, "New title",
-                                                                     True, 1)
+    assert (out.id, out.title, out.is_closed, out.comment_count) == (story_id, "New title", True, 1)
     reader = quick_reader(app)
     r = post(client, reader, expect=403)
     assert r.json()["error"] == "story_closed"
@@ -56,17 +56,28 @@ def test_only_administrators(client: TestClient, app: FastAPI, story_id: int) ->
     assert story is not None and not story.is_closed
 
 
-@pytest.mark.parametrize(("body", "status", "code", "field"), [
-    ({"is_closed": "yes"}, 422, "validation_error", "is_closed"),
-    ({"is_closed": 1}, 422, "validation_error", "is_closed"),
-    ({"title": 5}, 422, "validation_error", "title"),
-    ({"title": "x" * 501}, 422, "validation_error", "title"),
-    ({"title": "bad\x00"}, 422, "invalid_characters", "title"),
-    ({"title": "two\nlines"}, 422, "invalid_characters", "title"),
-    ({"comment_count": 0}, 422, "validation_error", "comment_count"),
-])
-def test_bad_patches(client: TestClient, app: FastAPI, story_id: int, admin: dict[str, str],
-                     body: dict[str, Any], status: int, code: str, field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "code", "field"),
+    [
+        ({"is_closed": "yes"}, 422, "validation_error", "is_closed"),
+        ({"is_closed": 1}, 422, "validation_error", "is_closed"),
+        ({"title": 5}, 422, "validation_error", "title"),
+        ({"title": "x" * 501}, 422, "validation_error", "title"),
+        ({"title": "bad\x00"}, 422, "invalid_characters", "title"),
+        ({"title": "two\nlines"}, 422, "invalid_characters", "title"),
+        ({"comment_count": 0}, 422, "validation_error", "comment_count"),
+    ],
+)
+def test_bad_patches(
+    client: TestClient,
+    app: FastAPI,
+    story_id: int,
+    admin: dict[str, str],
+    body: dict[str, Any],
+    status: int,
+    code: str,
+    field: str,
+) -> None:
     r = patch(client, story_id, body, admin)
     assert r.status_code == status, r.text
     assert (r.json()["error"], r.json()["field"]) == (code, field)
@@ -80,6 +91,7 @@ def test_unknown_story(client: TestClient, app: FastAPI, admin: dict[str, str]) 
         assert (r.status_code, r.json()["error"]) == (404, "not_found")
     r = client.patch(f"{API}/stories/abc", json={}, headers=admin)
     assert r.status_code == 422
-    r = client.patch(f"{API}/stories/1", content=b"{", headers={
-        **admin, "Content-Type": "application/json"})
+    r = client.patch(
+        f"{API}/stories/1", content=b"{", headers={**admin, "Content-Type": "application/json"}
+    )
     assert (r.status_code, r.json()["error"]) == (400, "invalid_json")

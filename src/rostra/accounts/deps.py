@@ -39,8 +39,9 @@ def current_user(request: Request, db: Session = Depends(get_db)) -> User:
     if user is None:
         if bearer_token(request) is None:
             raise NotAuthenticated()
-        raise NotAuthenticated("The sign-in token is unknown, expired or signed out. "
-                               "Sign in again.")
+        raise NotAuthenticated(
+            "The sign-in token is unknown, expired or signed out. Sign in again."
+        )
     return user
 
 

@@ -39,15 +39,32 @@ def page_link(settings: Settings, page: str, token: str | None = None) -> str:
 
 
 def verify_email(settings: Settings, to: str, name: str, token: str) -> dict[str, str]:
-    return _payload(to, "Confirm your email address", "verify_email", name=name,
-                    token=token, link=page_link(settings, "verify-email", token))
+    return _payload(
+        to,
+        "Confirm your email address",
+        "verify_email",
+        name=name,
+        token=token,
+        link=page_link(settings, "verify-email", token),
+    )
 
 
 def register_existing(settings: Settings, to: str, name: str) -> dict[str, str]:
-    return _payload(to, "Someone tried to register with your address", "register_existing",
-                    name=name, reset_link=page_link(settings, "reset-password"))
+    return _payload(
+        to,
+        "Someone tried to register with your address",
+        "register_existing",
+        name=name,
+        reset_link=page_link(settings, "reset-password"),
+    )
 
 
 def password_reset(settings: Settings, to: str, name: str, token: str) -> dict[str, str]:
-    return _payload(to, "Reset your password", "password_reset", name=name, token=token,
-                    link=page_link(settings, "reset-password", token))
+    return _payload(
+        to,
+        "Reset your password",
+        "password_reset",
+        name=name,
+        token=token,
+        link=page_link(settings, "reset-password", token),
+    )

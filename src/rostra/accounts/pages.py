@@ -28,16 +28,15 @@ FormText = Annotated[str, Form()]
 _NO_STORE = {"Cache-Control": "no-store"}  # pages carrying tokens stay out of caches
 
 
-def _render(request: Request, name: str, status_code: int = 200,
-            **context: Any) -> HTMLResponse:
+def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("error", None)
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, f"account/{name}.html", context, status_code=status_code, headers=_NO_STORE)
+        request, f"account/{name}.html", context, status_code=status_code, headers=_NO_STORE
+    )
     return response
 
 
-def _message(request: Request, heading: str, message: str,
-             status_code: int = 200) -> HTMLResponse:
+def _message(request: Request, heading: str, message: str, status_code: int = 200) -> HTMLResponse:
     return _render(request, "message", status_code, heading=heading, message=message)
 
 
@@ -48,22 +47,30 @@ def _token(value: str) -> str:
 @pages_router.get("/account/verify-email", response_class=HTMLResponse)
 def verify_email_page(request: Request, token: str = "") -> HTMLResponse:
     if not token:
-        return _message(request, "Incomplete link",
-                        "This link is missing its code; open the link from the mail again.", 400)
+        return _message(
+            request,
+            "Incomplete link",
+            "This link is missing its code; open the link from the mail again.",
+            400,
+        )
     return _render(request, "verify_email", token=token[:MAX_TOKEN])
 
 
 @pages_router.post("/account/verify-email", response_class=HTMLResponse)
-def verify_email_submit(request: Request, token: FormText = "",
-                        db: Session = Depends(get_db)) -> HTMLResponse:
+def verify_email_submit(
+    request: Request, token: FormText = "", db: Session = Depends(get_db)
+) -> HTMLResponse:
     try:
         enforce(request, "login", "tokens:" + by_address(request))
         service.verify_email(db, _token(token))
     except RostraError as exc:
         return _message(request, "Could not confirm the address", exc.detail, exc.status)
     db.commit()
-    return _message(request, "Address confirmed",
-                    "Thank you. You can close this page and go back to the conversation.")
+    return _message(
+        request,
+        "Address confirmed",
+        "Thank you. You can close this page and go back to the conversation.",
+    )
 
 
 @pages_router.get("/account/reset-password", response_class=HTMLResponse)
@@ -74,41 +81,57 @@ def reset_password_page(request: Request, token: str = "") -> HTMLResponse:
 
 
 @pages_router.post("/account/reset-password", response_class=HTMLResponse)
-def reset_password_submit(request: Request, token: FormText = "", password: FormText = "",
-                          password_again: FormText = "",
-                          db: Session = Depends(get_db)) -> HTMLResponse:
+def reset_password_submit(
+    request: Request,
+    token: FormText = "",
+    password: FormText = "",
+    password_again: FormText = "",
+    db: Session = Depends(get_db),
+) -> HTMLResponse:
     if password != password_again:
-        return _render(request, "reset_password", 400, token=token[:MAX_TOKEN],
-                       error="The two passwords differ.")
+        return _render(
+            request,
+            "reset_password",
+            400,
+            token=token[:MAX_TOKEN],
+            error="The two passwords differ.",
+        )
     try:
         enforce(request, "login", "tokens:" + by_address(request))
-        check_text(password[:MAX_PASSWORD + 1], "password")
+        check_text(password[: MAX_PASSWORD + 1], "password")
         if len(password) > MAX_PASSWORD:
             raise RostraError(f"The password is longer than {MAX_PASSWORD} characters.")
         service.confirm_password_reset(db, _token(token), password)
     except RostraError as exc:
         if exc.code == "weak_password":  # the token is still good: let them try again
             db.rollback()
-            return _render(request, "reset_password", 422, token=token[:MAX_TOKEN],
-                           error=exc.detail)
+            return _render(
+                request, "reset_password", 422, token=token[:MAX_TOKEN], error=exc.detail
+            )
         return _message(request, "Could not change the password", exc.detail, exc.status)
     db.commit()
-    return _message(request, "Password changed",
-                    "Your new password is saved and you are signed out everywhere. "
-                    "Sign in again with the new password.")
+    return _message(
+        request,
+        "Password changed",
+        "Your new password is saved and you are signed out everywhere. "
+        "Sign in again with the new password.",
+    )
 
 
 @pages_router.post("/account/reset-password/request", response_class=HTMLResponse)
-def request_reset_submit(request: Request, email: FormText = "",
-                         db: Session = Depends(get_db)) -> HTMLResponse:
+def request_reset_submit(
+    request: Request, email: FormText = "", db: Session = Depends(get_db)
+) -> HTMLResponse:
     try:
         address = normalise_email(email[:400])
         enforce(request, "mail", by_address(request), f"email:{address}")
     except RostraError as exc:
-        return _render(request, "request_reset", exc.status, email=email[:320],
-                       error=exc.detail)
+        return _render(request, "request_reset", exc.status, email=email[:320], error=exc.detail)
     service.request_password_reset(db, address)
     db.commit()
     wake_runner(request.app.state)
-    return _message(request, "Check your mail",
-                    "If the address belongs to an account, a mail with a link is on its way.")
+    return _message(
+        request,
+        "Check your mail",
+        "If the address belongs to an account, a mail with a link is on its way.",
+    )

@@ -45,8 +45,12 @@ def needs_rehash(password_hash: str) -> bool:
 def check_strength(password: str, email: str | None) -> None:
     """Raise 422 ``weak_password``: too short, or the account's own address."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"The password must be at least {MIN_LENGTH} characters.",
-                      code="weak_password", field="password")
+        raise Invalid(
+            f"The password must be at least {MIN_LENGTH} characters.",
+            code="weak_password",
+            field="password",
+        )
     if email and password.strip().lower() == email.strip().lower():
-        raise Invalid("The password must not be your email address.",
-                      code="weak_password", field="password")
+        raise Invalid(
+            "The password must not be your email address.", code="weak_password", field="password"
+        )

@@ -20,7 +20,9 @@ def local_user_by_email(db: Session, email: str) -> User | None:
 def user_for_token(db: Session, token_hash: str, now: datetime) -> User | None:
     """The user of a live (not revoked, not expired) session, in one query."""
     return db.scalar(
-        select(User).join(AuthSession, AuthSession.user_id == User.id).where(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
             AuthSession.token_hash == token_hash,
             AuthSession.revoked_at.is_(None),
             AuthSession.expires_at > now,
@@ -28,30 +30,36 @@ def user_for_token(db: Session, token_hash: str, now: datetime) -> User | None:
     )
 
 
-def add_session(db: Session, user: User, token_hash: str, expires_at: datetime,
-                user_agent: str) -> AuthSession:
-    session = AuthSession(user_id=user.id, token_hash=token_hash, expires_at=expires_at,
-                          user_agent=user_agent)
+def add_session(
+    db: Session, user: User, token_hash: str, expires_at: datetime, user_agent: str
+) -> AuthSession:
+    session = AuthSession(
+        user_id=user.id, token_hash=token_hash, expires_at=expires_at, user_agent=user_agent
+    )
     db.add(session)
     return session
 
 
 def revoke_session(db: Session, token_hash: str) -> None:
-    db.execute(update(AuthSession)
-               .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))
-               .values(revoked_at=utcnow()))
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def revoke_all_sessions(db: Session, user_id: int) -> None:
-    db.execute(update(AuthSession)
-               .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-               .values(revoked_at=utcnow()))
+    db.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
-def add_email_token(db: Session, user: User, purpose: str, token_hash: str,
-                    expires_at: datetime) -> EmailToken:
-    row = EmailToken(user_id=user.id, purpose=purpose, token_hash=token_hash,
-                     expires_at=expires_at)
+def add_email_token(
+    db: Session, user: User, purpose: str, token_hash: str, expires_at: datetime
+) -> EmailToken:
+    row = EmailToken(user_id=user.id, purpose=purpose, token_hash=token_hash, expires_at=expires_at)
     db.add(row)
     return row
 
@@ -63,8 +71,12 @@ def use_email_token(db: Session, token_hash: str, purpose: str) -> int | None:
     requests with one token, only one sees a changed row.
     """
     now = utcnow()
-    live = (EmailToken.token_hash == token_hash, EmailToken.purpose == purpose,
-            EmailToken.used_at.is_(None), EmailToken.expires_at > now)
+    live = (
+        EmailToken.token_hash == token_hash,
+        EmailToken.purpose == purpose,
+        EmailToken.used_at.is_(None),
+        EmailToken.expires_at > now,
+    )
     user_id = db.scalar(select(EmailToken.user_id).where(*live))
     if user_id is None:
         return None
@@ -74,25 +86,39 @@ def use_email_token(db: Session, token_hash: str, purpose: str) -> int | None:
 
 def use_all_email_tokens(db: Session, user_id: int, purpose: str) -> None:
     """Spend every outstanding token of one purpose (after a reset, older links die)."""
-    db.execute(update(EmailToken)
-               .where(EmailToken.user_id == user_id, EmailToken.purpose == purpose,
-                      EmailToken.used_at.is_(None))
-               .values(used_at=utcnow()))
+    db.execute(
+        update(EmailToken)
+        .where(
+            EmailToken.user_id == user_id,
+            EmailToken.purpose == purpose,
+            EmailToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+    )
 
 
 def delete_ended_sessions(db: Session, ended_before: datetime) -> int:
     """Delete sign-ins that expired or were revoked before ``ended_before``."""
-    return rowcount(db.execute(
-        delete(AuthSession)
-        .where(or_(AuthSession.expires_at < ended_before, AuthSession.revoked_at < ended_before))
-        .execution_options(synchronize_session=False)))
+    return rowcount(
+        db.execute(
+            delete(AuthSession)
+            .where(
+                or_(AuthSession.expires_at < ended_before, AuthSession.revoked_at < ended_before)
+            )
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def delete_expired_email_tokens(db: Session, expired_before: datetime) -> int:
     """Delete mail tokens, used or not, that expired before ``expired_before``."""
-    return rowcount(db.execute(
-        delete(EmailToken).where(EmailToken.expires_at < expired_before)
-        .execution_options(synchronize_session=False)))
+    return rowcount(
+        db.execute(
+            delete(EmailToken)
+            .where(EmailToken.expires_at < expired_before)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def delete_used_sso_tokens(db: Session, expired_before: datetime) -> int:
@@ -101,6 +127,10 @@ def delete_used_sso_tokens(db: Session, expired_before: datetime) -> int:
     Here rather than in ``rostra.sso`` because the record is about sign-in
     replay, like the sessions above, and only housekeeping deletes in bulk.
     """
-    return rowcount(db.execute(
-        delete(UsedSsoToken).where(UsedSsoToken.expires_at < expired_before)
-        .execution_options(synchronize_session=False)))
+    return rowcount(
+        db.execute(
+            delete(UsedSsoToken)
+            .where(UsedSsoToken.expires_at < expired_before)
+            .execution_options(synchronize_session=False)
+        )
+    )

@@ -54,8 +54,9 @@ def normalise_email(value: str) -> str:
 def clean_display_name(value: str) -> str:
     name = check_text(value, "display_name").strip()
     if "\n" in name or "\t" in name:
-        raise Invalid("'display_name' must be a single line.",
-                      code="invalid_characters", field="display_name")
+        raise Invalid(
+            "'display_name' must be a single line.", code="invalid_characters", field="display_name"
+        )
     if not 1 <= len(name) <= 80:
         raise Invalid("'display_name' must be 1 to 80 characters.", field="display_name")
     return name

@@ -39,21 +39,33 @@ def create_session(db: Session, settings: Settings, user: User, user_agent: str 
     """Open a sign-in for ``user`` lasting ``settings.session_days``; return its
     bearer token (only its hash is stored)."""
     token = new_token()
-    repository.add_session(db, user, hash_token(token),
-                           utcnow() + timedelta(days=settings.session_days), user_agent[:255])
+    repository.add_session(
+        db,
+        user,
+        hash_token(token),
+        utcnow() + timedelta(days=settings.session_days),
+        user_agent[:255],
+    )
     db.flush()
     return token
 
 
 def _email_token(db: Session, user: User, purpose: str) -> str:
     token = new_token()
-    repository.add_email_token(db, user, purpose, hash_token(token),
-                               utcnow() + TOKEN_LIFETIME[purpose])
+    repository.add_email_token(
+        db, user, purpose, hash_token(token), utcnow() + TOKEN_LIFETIME[purpose]
+    )
     return token
 
 
-def register(db: Session, settings: Settings, email: str, password: str,
-             display_name: str, may_warn: Callable[[str], bool] = lambda _: True) -> None:
+def register(
+    db: Session,
+    settings: Settings,
+    email: str,
+    password: str,
+    display_name: str,
+    may_warn: Callable[[str], bool] = lambda _: True,
+) -> None:
     """Create the account or, if the address has one, tell its owner by mail.
 
     Both branches hash the password and write at most one outbox row, so
@@ -76,8 +88,7 @@ def register(db: Session, settings: Settings, email: str, password: str,
             enqueue(db, "mail.send", mail.verify_email(settings, email, display_name, token))
             return
     if existing is not None and may_warn(email):
-        enqueue(db, "mail.send",
-                mail.register_existing(settings, email, existing.display_name))
+        enqueue(db, "mail.send", mail.register_existing(settings, email, existing.display_name))
 
 
 def authenticate(db: Session, email: str, password: str) -> tuple[User, str | None]:
@@ -94,13 +105,15 @@ def authenticate(db: Session, email: str, password: str) -> tuple[User, str | No
     assert user is not None and user.password_hash is not None
     if user.is_suspended:
         raise Forbidden("This account is suspended.", code="account_suspended")
-    new_hash = (passwords.hash_password(password)
-                if passwords.needs_rehash(user.password_hash) else None)
+    new_hash = (
+        passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
+    )
     return user, new_hash
 
 
-def sign_in(db: Session, settings: Settings, user_id: int, new_hash: str | None,
-            user_agent: str = "") -> tuple[User, str]:
+def sign_in(
+    db: Session, settings: Settings, user_id: int, new_hash: str | None, user_agent: str = ""
+) -> tuple[User, str]:
     """Open a session for an authenticated account; returns it and its token."""
     user = db.get(User, user_id)
     if user is None:  # deleted between authentication and now
@@ -150,8 +163,7 @@ def prepare_password_reset(db: Session, settings: Settings, email: str) -> bool:
     if user is None or user.password_hash is None or not user.email:
         return False
     token = _email_token(db, user, PASSWORD_RESET)
-    enqueue(db, "mail.send", mail.password_reset(settings, user.email, user.display_name,
-                                                 token))
+    enqueue(db, "mail.send", mail.password_reset(settings, user.email, user.display_name, token))
     return True
 
 
@@ -193,5 +205,8 @@ def create_admin(db: Session, email: str, password: str, display_name: str) -> U
 
 
 def _invalid_token() -> Invalid:
-    return Invalid("This link is unknown, already used or expired. Ask for a new one.",
-                   code="invalid_token", field="token")
+    return Invalid(
+        "This link is unknown, already used or expired. Ask for a new one.",
+        code="invalid_token",
+        field="token",
+    )

@@ -31,8 +31,9 @@ def build_backends(settings: Settings) -> Backends:
 
         from rostra.backends.redis import RedisBroker, RedisCache, RedisRateLimiter
 
-        client = redis.Redis.from_url(settings.redis_url, socket_timeout=2,
-                                      socket_connect_timeout=2)
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+        )
         prefix = settings.redis_prefix
         return Backends(
             broker=RedisBroker(settings.redis_url, client, prefix),

@@ -48,7 +48,8 @@ class MemoryRateLimiter:
 
     def _sweep(self, now: float) -> None:
         # Keys whose newest hit is older than their window hold no information.
-        stale = [k for k, (window, hits) in self._hits.items()
-                 if not hits or hits[-1] <= now - window]
+        stale = [
+            k for k, (window, hits) in self._hits.items() if not hits or hits[-1] <= now - window
+        ]
         for key in stale:
             del self._hits[key]

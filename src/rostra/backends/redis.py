@@ -61,8 +61,9 @@ class RedisRateLimiter:
 
     def hit(self, key: str, limit: int, window: int) -> int:
         try:
-            retry = self._hit(keys=[self.prefix + key],
-                              args=[time.time(), window, limit, uuid.uuid4().hex])
+            retry = self._hit(
+                keys=[self.prefix + key], args=[time.time(), window, limit, uuid.uuid4().hex]
+            )
         except redis.RedisError:
             # Redis down: let the attempt through rather than fail every
             # sign-in and post; the limits come back with Redis.
@@ -78,8 +79,7 @@ class RedisBroker:
     """Publishes with the synchronous client (from the job runner's thread);
     subscribers are async (SSE streams) and get a queue fed by a reader task."""
 
-    def __init__(self, url: str, client: redis.Redis, prefix: str,
-                 queue_size: int = 1000) -> None:
+    def __init__(self, url: str, client: redis.Redis, prefix: str, queue_size: int = 1000) -> None:
         self.url = url
         self.r = client
         self.prefix = prefix

@@ -46,8 +46,11 @@ def _db(settings: Settings) -> Iterator[Session]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rostra")
-@click.option("--config", type=click.Path(exists=True, dir_okay=False),
-              help="TOML settings file (same names as ROSTRA_* without the prefix).")
+@click.option(
+    "--config",
+    type=click.Path(exists=True, dir_okay=False),
+    help="TOML settings file (same names as ROSTRA_* without the prefix).",
+)
 def main(config: str | None) -> None:
     """Rostra: comments for news sites. Settings come from ROSTRA_* variables
     and an optional TOML file; see the README's configuration table."""
@@ -58,15 +61,25 @@ def main(config: str | None) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int,
-              help="Processes (use PostgreSQL when more than one).")
-@click.option("--demo/--no-demo", default=None, help="Serve the demo news site "
-              "(default: the ROSTRA_DEMO setting, which is on).")
-@click.option("--access-log/--no-access-log", default=True, show_default=True,
-              help="Log every request.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=int,
+    help="Processes (use PostgreSQL when more than one).",
+)
+@click.option(
+    "--demo/--no-demo",
+    default=None,
+    help="Serve the demo news site (default: the ROSTRA_DEMO setting, which is on).",
+)
+@click.option(
+    "--access-log/--no-access-log", default=True, show_default=True, help="Log every request."
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, workers: int,
-          demo: bool | None, access_log: bool) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, workers: int, demo: bool | None, access_log: bool
+) -> None:
     """Run the server (migrations run first)."""
     import uvicorn
 
@@ -82,7 +95,8 @@ def serve(ctx: click.Context, host: str, port: int, workers: int,
         raise click.ClickException(
             "--workers above 1 needs ROSTRA_REDIS_URL, so that the processes share "
             "caches and rate limits (a cache in one process would serve pages that "
-            "another process has changed).")
+            "another process has changed)."
+        )
     os.environ["ROSTRA_DATA_DIR"] = str(settings.data_dir)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -93,17 +107,30 @@ def serve(ctx: click.Context, host: str, port: int, workers: int,
     engine = make_engine(settings.database_url)
     m.upgrade(engine)
     engine.dispose()
-    click.echo(f"Rostra {__version__} on {settings.public_url}  "
-               f"(database: {settings.database_url.split('@')[-1]})")
+    click.echo(
+        f"Rostra {__version__} on {settings.public_url}  "
+        f"(database: {settings.database_url.split('@')[-1]})"
+    )
     if settings.demo:
         click.echo(f"Demo news site: {settings.public_url}/")
-    uvicorn.run("rostra.cli.asgi:app", host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info", access_log=access_log)
+    uvicorn.run(
+        "rostra.cli.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+        access_log=access_log,
+    )
 
 
 @main.command()
-@click.option("--downgrade", "target_down", metavar="REVISION",
-              help="Go down to REVISION ('base' for an empty database).")
+@click.option(
+    "--downgrade",
+    "target_down",
+    metavar="REVISION",
+    help="Go down to REVISION ('base' for an empty database).",
+)
 @click.pass_context
 def migrate(ctx: click.Context, target_down: str | None) -> None:
     """Bring the database schema up to date."""
@@ -133,11 +160,17 @@ def worker(ctx: click.Context) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     engine = make_engine(settings.database_url)
     m.upgrade(engine)
-    runner = Runner(make_sessionmaker(engine), JobContext(settings, build_backends(settings)),
-                    settings.job_poll_seconds)
+    runner = Runner(
+        make_sessionmaker(engine),
+        JobContext(settings, build_backends(settings)),
+        settings.job_poll_seconds,
+    )
     if not settings.redis_url:
-        click.echo("note: without ROSTRA_REDIS_URL, live events published by this worker "
-                   "reach no other process (mail is unaffected)", err=True)
+        click.echo(
+            "note: without ROSTRA_REDIS_URL, live events published by this worker "
+            "reach no other process (mail is unaffected)",
+            err=True,
+        )
     click.echo("worker running; Ctrl-C stops it")
     with contextlib.suppress(KeyboardInterrupt):
         runner.run_forever()
@@ -146,11 +179,13 @@ def worker(ctx: click.Context) -> None:
 @main.command()
 @click.option("--email", prompt=True)
 @click.option("--name", "display_name", prompt="Display name")
-@click.option("--password", envvar="ROSTRA_ADMIN_PASSWORD",
-              help="Default: asked for (or ROSTRA_ADMIN_PASSWORD).")
+@click.option(
+    "--password",
+    envvar="ROSTRA_ADMIN_PASSWORD",
+    help="Default: asked for (or ROSTRA_ADMIN_PASSWORD).",
+)
 @click.pass_context
-def createadmin(ctx: click.Context, email: str, display_name: str,
-                password: str | None) -> None:
+def createadmin(ctx: click.Context, email: str, display_name: str, password: str | None) -> None:
     """Create an administrator account (or make an existing one admin)."""
     from rostra.accounts import service
 
@@ -174,23 +209,42 @@ def site() -> None:
 
 @site.command("add")
 @click.argument("name")
-@click.option("--origin", "origins", multiple=True, required=True,
-              help="scheme://host[:port] the site's articles live on (repeatable).")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    required=True,
+    help="scheme://host[:port] the site's articles live on (repeatable).",
+)
 @click.option("--title", default="")
-@click.option("--require-verified-email", is_flag=True,
-              help="Readers must verify their address before posting.")
+@click.option(
+    "--require-verified-email",
+    is_flag=True,
+    help="Readers must verify their address before posting.",
+)
 @click.option("--premoderate", is_flag=True, help="New comments wait for a moderator.")
 @click.pass_context
-def site_add(ctx: click.Context, name: str, origins: tuple[str, ...], title: str,
-             require_verified_email: bool, premoderate: bool) -> None:
+def site_add(
+    ctx: click.Context,
+    name: str,
+    origins: tuple[str, ...],
+    title: str,
+    require_verified_email: bool,
+    premoderate: bool,
+) -> None:
     """Add site NAME with its origins; prints its SSO secret."""
     from rostra.sites import service
 
     with _db(_settings(ctx)) as db:
         try:
-            s = service.add_site(db, name, list(origins), title=title,
-                                 require_verified_email=require_verified_email,
-                                 moderation="pre" if premoderate else "post")
+            s = service.add_site(
+                db,
+                name,
+                list(origins),
+                title=title,
+                require_verified_email=require_verified_email,
+                moderation="pre" if premoderate else "post",
+            )
         except RostraError as exc:
             raise click.ClickException(exc.detail) from exc
         db.commit()

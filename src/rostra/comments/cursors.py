@@ -45,14 +45,18 @@ def decode(value: str, kind: str) -> Cursor:
         if not isinstance(data, dict) or data.get("k") != kind:
             raise ValueError("not a cursor for this list")
         raw, id_ = data.get("v"), data.get("i")
-        if not isinstance(raw, int) or not isinstance(id_, int) or not (
-                _is_int(raw) and _is_int(id_)):
+        if (
+            not isinstance(raw, int)
+            or not isinstance(id_, int)
+            or not (_is_int(raw) and _is_int(id_))
+        ):
             raise ValueError("bad cursor fields")
         key: int | datetime = raw if kind == "top" else _from_micros(raw)
         return Cursor(kind, key, id_)
     except (ValueError, UnicodeError, binascii.Error, OverflowError, OSError) as exc:
-        raise Invalid("The cursor is not one this server gave out for this list.",
-                      field="cursor") from exc
+        raise Invalid(
+            "The cursor is not one this server gave out for this list.", field="cursor"
+        ) from exc
 
 
 def _is_int(value: Any) -> bool:

@@ -56,13 +56,13 @@ def _written(request: Request, story_id: int) -> None:
 
 
 def _own_view(settings: Settings, user: User, comment: Comment) -> bytes:
-    show = views.Presenter(user.id, {user.id: user}, set(), utcnow(),
-                           settings.edit_window_seconds)
+    show = views.Presenter(user.id, {user.id: user}, set(), utcnow(), settings.edit_window_seconds)
     return views.encode(show.comment(comment))
 
 
-@router.get("/comments", response_model=CommentPage,
-            summary="A story and a page of its comment threads")
+@router.get(
+    "/comments", response_model=CommentPage, summary="A story and a page of its comment threads"
+)
 def list_comments(
     request: Request,
     url: Annotated[str, Query(max_length=4096, description="the article URL")],
@@ -95,8 +95,11 @@ def list_comments(
     return _json(body)
 
 
-@router.get("/comments/{comment_id}/replies", response_model=RepliesPage,
-            summary="More replies of a thread, oldest first, flat")
+@router.get(
+    "/comments/{comment_id}/replies",
+    response_model=RepliesPage,
+    summary="More replies of a thread, oldest first, flat",
+)
 def list_replies(
     request: Request,
     comment_id: int,
@@ -109,10 +112,13 @@ def list_replies(
     return _json(views.encode(data))
 
 
-@router.post("/comments", status_code=201, response_model=CommentOut,
-             summary="Post a comment or a reply",
-             responses={202: {"model": CommentOut,
-                              "description": "Accepted, pending a moderator"}})
+@router.post(
+    "/comments",
+    status_code=201,
+    response_model=CommentOut,
+    summary="Post a comment or a reply",
+    responses={202: {"model": CommentOut, "description": "Accepted, pending a moderator"}},
+)
 def post_comment(
     data: CommentIn,
     request: Request,
@@ -145,8 +151,11 @@ def post_comment(
     return _json(body, status_code)
 
 
-@router.patch("/comments/{comment_id}", response_model=CommentOut,
-              summary="Edit your comment within the edit window")
+@router.patch(
+    "/comments/{comment_id}",
+    response_model=CommentOut,
+    summary="Edit your comment within the edit window",
+)
 def edit_comment(
     comment_id: int,
     data: CommentEditIn,
@@ -163,8 +172,12 @@ def edit_comment(
     return _json(body)
 
 
-@router.delete("/comments/{comment_id}", status_code=204, response_class=Response,
-               summary="Delete your comment")
+@router.delete(
+    "/comments/{comment_id}",
+    status_code=204,
+    response_class=Response,
+    summary="Delete your comment",
+)
 def delete_comment(
     comment_id: int,
     request: Request,
@@ -186,22 +199,39 @@ def _like(request: Request, db: Session, user: User, comment_id: int, liked: boo
     return LikeOut(liked=liked, like_count=like_count)
 
 
-@router.put("/comments/{comment_id}/reactions/like", response_model=LikeOut,
-            summary="Like a comment (idempotent)")
-def like(comment_id: int, request: Request, db: Session = Depends(get_db),
-         user: User = Depends(current_user)) -> LikeOut:
+@router.put(
+    "/comments/{comment_id}/reactions/like",
+    response_model=LikeOut,
+    summary="Like a comment (idempotent)",
+)
+def like(
+    comment_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(current_user),
+) -> LikeOut:
     return _like(request, db, user, comment_id, True)
 
 
-@router.delete("/comments/{comment_id}/reactions/like", response_model=LikeOut,
-               summary="Unlike a comment (idempotent)")
-def unlike(comment_id: int, request: Request, db: Session = Depends(get_db),
-           user: User = Depends(current_user)) -> LikeOut:
+@router.delete(
+    "/comments/{comment_id}/reactions/like",
+    response_model=LikeOut,
+    summary="Unlike a comment (idempotent)",
+)
+def unlike(
+    comment_id: int,
+    request: Request,
+    db: Session = Depends(get_db),
+    user: User = Depends(current_user),
+) -> LikeOut:
     return _like(request, db, user, comment_id, False)
 
 
-@router.get("/counts", response_model=CountsOut,
-            summary="Published comment counts for up to 100 article URLs")
+@router.get(
+    "/counts",
+    response_model=CountsOut,
+    summary="Published comment counts for up to 100 article URLs",
+)
 def counts(
     response: Response,
     url: Annotated[list[str], Query(description="an article URL; repeat for more")],

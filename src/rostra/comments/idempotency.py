@@ -27,16 +27,18 @@ MAX_KEY_LENGTH = 255
 
 def check_key(value: str) -> str:
     if not value or len(value) > MAX_KEY_LENGTH or has_forbidden_characters(value):
-        raise Invalid(f"'{HEADER}' must be 1 to {MAX_KEY_LENGTH} printable characters.",
-                      field=HEADER)
+        raise Invalid(
+            f"'{HEADER}' must be 1 to {MAX_KEY_LENGTH} printable characters.", field=HEADER
+        )
     return value
 
 
 def request_hash(data: BaseModel) -> str:
     """SHA-256 of the request body in canonical form (validated, defaults
     filled, keys sorted), so formatting differences are the same request."""
-    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True,
-                           separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        data.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -47,13 +49,20 @@ def replay(db: Session, user_id: int, key: str, digest: str) -> Response | None:
     if row is None:
         return None
     if row.request_hash != digest:
-        raise Conflict(f"This {HEADER} was used before for a different request.",
-                       code="idempotency_key_reused", field=HEADER)
-    return Response(row.response_body, status_code=row.status_code,
-                    media_type="application/json", headers={"Idempotent-Replayed": "true"})
+        raise Conflict(
+            f"This {HEADER} was used before for a different request.",
+            code="idempotency_key_reused",
+            field=HEADER,
+        )
+    return Response(
+        row.response_body,
+        status_code=row.status_code,
+        media_type="application/json",
+        headers={"Idempotent-Replayed": "true"},
+    )
 
 
-def remember(db: Session, user_id: int, key: str, digest: str, status_code: int,
-             body: bytes) -> None:
-    repository.save_idempotency_key(db, user_id, key, digest, status_code, body.decode(),
-                                    utcnow())
+def remember(
+    db: Session, user_id: int, key: str, digest: str, status_code: int, body: bytes
+) -> None:
+    repository.save_idempotency_key(db, user_id, key, digest, status_code, body.decode(), utcnow())

@@ -28,11 +28,14 @@ _SCHEMES = {"http", "https", "mailto"}
 
 
 def _markdown() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": False, "linkify": False,
-                                   "maxNesting": MAX_NESTING})
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "maxNesting": MAX_NESTING})
     allowed = {"core": _CORE, "block": _BLOCK, "inline": _INLINE, "inline2": _INLINE2}
-    unwanted = [rule for chain, rules in md.get_all_rules().items()
-                for rule in rules if rule not in allowed[chain]]
+    unwanted = [
+        rule
+        for chain, rules in md.get_all_rules().items()
+        for rule in rules
+        if rule not in allowed[chain]
+    ]
     md.disable(unwanted, ignoreInvalid=True)
     md.enable(sorted(set().union(*allowed.values())), ignoreInvalid=True)
     return md

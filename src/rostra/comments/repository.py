@@ -31,8 +31,7 @@ def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
 
 def is_visible(row: Comment, viewer_id: int | None) -> bool:
     """``visible_to`` for a row already loaded."""
-    return row.status in PUBLIC_STATUSES or (viewer_id is not None
-                                             and row.author_id == viewer_id)
+    return row.status in PUBLIC_STATUSES or (viewer_id is not None and row.author_id == viewer_id)
 
 
 def get(db: Session, comment_id: int, *, lock: bool = False) -> Comment | None:
@@ -55,11 +54,13 @@ def add(db: Session, comment: Comment) -> Comment:
     return comment
 
 
-def top_level(db: Session, story_id: int, sort: str, limit: int, after: Cursor | None,
-              viewer_id: int | None) -> list[Comment]:
+def top_level(
+    db: Session, story_id: int, sort: str, limit: int, after: Cursor | None, viewer_id: int | None
+) -> list[Comment]:
     """Up to ``limit`` top-level comments after the cursor, in ``sort`` order."""
-    query = select(Comment).where(Comment.story_id == story_id, Comment.depth == 0,
-                                  visible_to(viewer_id))
+    query = select(Comment).where(
+        Comment.story_id == story_id, Comment.depth == 0, visible_to(viewer_id)
+    )
     key: InstrumentedAttribute[Any]
     if sort == "top":
         key, ascending = Comment.like_count, False
@@ -67,40 +68,52 @@ def top_level(db: Session, story_id: int, sort: str, limit: int, after: Cursor |
         key, ascending = Comment.created_at, sort == "oldest"
     if after is not None:
         if ascending:
-            query = query.where(or_(key > after.key, and_(key == after.key,
-                                                          Comment.id > after.id)))
+            query = query.where(or_(key > after.key, and_(key == after.key, Comment.id > after.id)))
         else:
-            query = query.where(or_(key < after.key, and_(key == after.key,
-                                                          Comment.id < after.id)))
+            query = query.where(or_(key < after.key, and_(key == after.key, Comment.id < after.id)))
     order = (key.asc(), Comment.id.asc()) if ascending else (key.desc(), Comment.id.desc())
     return list(db.scalars(query.order_by(*order).limit(limit)))
 
 
-def first_replies(db: Session, thread_ids: Sequence[int], per_thread: int,
-                  viewer_id: int | None) -> list[Comment]:
+def first_replies(
+    db: Session, thread_ids: Sequence[int], per_thread: int, viewer_id: int | None
+) -> list[Comment]:
     """The first ``per_thread`` visible replies of each thread, oldest first,
     in one query (ROW_NUMBER per thread; SQLite ≥ 3.25 and PostgreSQL)."""
     if not thread_ids:
         return []
-    rank = func.row_number().over(partition_by=Comment.thread_id,
-                                  order_by=(Comment.created_at, Comment.id)).label("rank")
-    ranked = (select(Comment.id, rank)
-              .where(Comment.thread_id.in_(thread_ids), Comment.depth > 0,
-                     visible_to(viewer_id))
-              .subquery())
-    query = (select(Comment).join(ranked, ranked.c.id == Comment.id)
-             .where(ranked.c.rank <= per_thread)
-             .order_by(Comment.thread_id, Comment.created_at, Comment.id))
+    rank = (
+        func.row_number()
+        .over(partition_by=Comment.thread_id, order_by=(Comment.created_at, Comment.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Comment.id, rank)
+        .where(Comment.thread_id.in_(thread_ids), Comment.depth > 0, visible_to(viewer_id))
+        .subquery()
+    )
+    query = (
+        select(Comment)
+        .join(ranked, ranked.c.id == Comment.id)
+        .where(ranked.c.rank <= per_thread)
+        .order_by(Comment.thread_id, Comment.created_at, Comment.id)
+    )
     return list(db.scalars(query))
 
 
-def replies_after(db: Session, thread_id: int, after: Cursor | None, limit: int,
-                  viewer_id: int | None) -> list[Comment]:
-    query = select(Comment).where(Comment.thread_id == thread_id, Comment.depth > 0,
-                                  visible_to(viewer_id))
+def replies_after(
+    db: Session, thread_id: int, after: Cursor | None, limit: int, viewer_id: int | None
+) -> list[Comment]:
+    query = select(Comment).where(
+        Comment.thread_id == thread_id, Comment.depth > 0, visible_to(viewer_id)
+    )
     if after is not None:
-        query = query.where(or_(Comment.created_at > after.key,
-                                and_(Comment.created_at == after.key, Comment.id > after.id)))
+        query = query.where(
+            or_(
+                Comment.created_at > after.key,
+                and_(Comment.created_at == after.key, Comment.id > after.id),
+            )
+        )
     query = query.order_by(Comment.created_at, Comment.id).limit(limit)
     return list(db.scalars(query))
 
@@ -116,14 +129,22 @@ def liked_by(db: Session, user_id: int, comment_ids: Iterable[int]) -> set[int]:
     ids = set(comment_ids)
     if not ids:
         return set()
-    return set(db.scalars(select(Reaction.comment_id).where(
-        Reaction.user_id == user_id, Reaction.kind == LIKE, Reaction.comment_id.in_(ids))))
+    return set(
+        db.scalars(
+            select(Reaction.comment_id).where(
+                Reaction.user_id == user_id, Reaction.kind == LIKE, Reaction.comment_id.in_(ids)
+            )
+        )
+    )
 
 
 def change_reply_count(db: Session, comment_id: int, delta: int) -> None:
-    db.execute(update(Comment).where(Comment.id == comment_id)
-               .values(reply_count=Comment.reply_count + delta)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Comment)
+        .where(Comment.id == comment_id)
+        .values(reply_count=Comment.reply_count + delta)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def has_children(db: Session, comment_id: int) -> bool:
@@ -133,8 +154,9 @@ def has_children(db: Session, comment_id: int) -> bool:
 
 
 def remove(db: Session, comment: Comment) -> None:
-    db.execute(delete(Comment).where(Comment.id == comment.id)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        delete(Comment).where(Comment.id == comment.id).execution_options(synchronize_session=False)
+    )
     db.expunge(comment)
 
 
@@ -146,29 +168,39 @@ def add_like(db: Session, comment_id: int, user_id: int) -> bool:
     so the counter moves only for a row that was really inserted.
     """
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    result = db.execute(dialect.insert(Reaction)
-                        .values(comment_id=comment_id, user_id=user_id, kind=LIKE,
-                                created_at=utcnow())
-                        .on_conflict_do_nothing()
-                        # rowcount is not reliable for INSERT on every driver;
-                        # a returned row is (SQLite >= 3.35, PostgreSQL).
-                        .returning(Reaction.comment_id))
+    result = db.execute(
+        dialect.insert(Reaction)
+        .values(comment_id=comment_id, user_id=user_id, kind=LIKE, created_at=utcnow())
+        .on_conflict_do_nothing()
+        # rowcount is not reliable for INSERT on every driver;
+        # a returned row is (SQLite >= 3.35, PostgreSQL).
+        .returning(Reaction.comment_id)
+    )
     if result.first() is None:
         return False
-    db.execute(update(Comment).where(Comment.id == comment_id)
-               .values(like_count=Comment.like_count + 1)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Comment)
+        .where(Comment.id == comment_id)
+        .values(like_count=Comment.like_count + 1)
+        .execution_options(synchronize_session=False)
+    )
     return True
 
 
 def remove_like(db: Session, comment_id: int, user_id: int) -> bool:
-    result = db.execute(delete(Reaction).where(
-        Reaction.comment_id == comment_id, Reaction.user_id == user_id, Reaction.kind == LIKE))
+    result = db.execute(
+        delete(Reaction).where(
+            Reaction.comment_id == comment_id, Reaction.user_id == user_id, Reaction.kind == LIKE
+        )
+    )
     if not rowcount(result):
         return False
-    db.execute(update(Comment).where(Comment.id == comment_id)
-               .values(like_count=Comment.like_count - 1)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Comment)
+        .where(Comment.id == comment_id)
+        .values(like_count=Comment.like_count - 1)
+        .execution_options(synchronize_session=False)
+    )
     return True
 
 
@@ -177,21 +209,40 @@ def like_count(db: Session, comment_id: int) -> int:
 
 
 def idempotency_key(db: Session, user_id: int, key: str) -> IdempotencyKey | None:
-    return db.scalar(select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
-                                                  IdempotencyKey.key == key))
+    return db.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
 
 
-def save_idempotency_key(db: Session, user_id: int, key: str, request_hash: str,
-                         status_code: int, body: str, now: datetime) -> None:
+def save_idempotency_key(
+    db: Session,
+    user_id: int,
+    key: str,
+    request_hash: str,
+    status_code: int,
+    body: str,
+    now: datetime,
+) -> None:
     """Flushed at once, so a concurrent duplicate fails here, on the unique
     constraint, before the transaction commits twice."""
-    db.add(IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash,
-                          status_code=status_code, response_body=body, created_at=now))
+    db.add(
+        IdempotencyKey(
+            user_id=user_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=status_code,
+            response_body=body,
+            created_at=now,
+        )
+    )
     db.flush()
 
 
 def delete_idempotency_keys(db: Session, created_before: datetime) -> int:
     """Forget stored answers older than ``created_before`` (retries come within minutes)."""
-    result = db.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < created_before)
-                        .execution_options(synchronize_session=False))
+    result = db.execute(
+        delete(IdempotencyKey)
+        .where(IdempotencyKey.created_at < created_before)
+        .execution_options(synchronize_session=False)
+    )
     return rowcount(result)

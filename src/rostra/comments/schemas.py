@@ -53,12 +53,15 @@ class CommentOut(BaseModel):
     liked: bool
     is_mine: bool
     editable_until: datetime | None = Field(
-        description="only for its author while the edit window is open")
+        description="only for its author while the edit window is open"
+    )
     reply_count: int
     replies: list[CommentOut] = Field(default_factory=list)
     replies_cursor: str | None = Field(
-        default=None, description="set on a top-level comment with more replies than sent; "
-        "pass to GET /comments/{id}/replies")
+        default=None,
+        description="set on a top-level comment with more replies than sent; "
+        "pass to GET /comments/{id}/replies",
+    )
 
 
 class CommentPage(BaseModel):

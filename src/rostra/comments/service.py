@@ -40,8 +40,11 @@ def clean_body(settings: Settings, value: str) -> str:
         raise Invalid("The comment is empty.", field="body", code="body_empty")
     limit = settings.max_comment_length
     if len(text) > limit:
-        raise Invalid(f"The comment is {len(text)} characters; the limit is {limit}.",
-                      field="body", code="body_too_long")
+        raise Invalid(
+            f"The comment is {len(text)} characters; the limit is {limit}.",
+            field="body",
+            code="body_too_long",
+        )
     return text
 
 
@@ -51,8 +54,10 @@ def _may_post(user: User, site_id: int) -> None:
     # An SSO account is vouched for by its own site only (its address counts
     # as verified because that site says so); elsewhere it may not act.
     if user.sso_site_id is not None and user.sso_site_id != site_id:
-        raise Forbidden("This account signs in through another site and can take part "
-                        "only there.", code="other_site_account")
+        raise Forbidden(
+            "This account signs in through another site and can take part only there.",
+            code="other_site_account",
+        )
 
 
 def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comment:
@@ -60,8 +65,10 @@ def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comm
     site, url = resolve(db, data.url)
     _may_post(user, site.id)
     if site.require_verified_email and not user.email_verified:
-        raise Forbidden("Confirm your email address before commenting: follow the link "
-                        "in the mail we sent.", code="email_not_verified")
+        raise Forbidden(
+            "Confirm your email address before commenting: follow the link in the mail we sent.",
+            code="email_not_verified",
+        )
     body = clean_body(settings, data.body)
     title = clean_title(data.title)
     story = stories.by_url(db, url)
@@ -73,17 +80,20 @@ def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comm
     elif title and not story.title:
         story.title = title  # the first title given is kept
     status = CommentStatus.PENDING if site.moderation == "pre" else CommentStatus.PUBLISHED
-    comment = repository.add(db, Comment(
-        story_id=story.id,
-        parent_id=parent.id if parent else None,
-        thread_id=parent.thread_id if parent else None,
-        depth=parent.depth + 1 if parent else 0,
-        author_id=user.id,
-        body=body,
-        html=render(body),
-        status=status.value,
-        created_at=utcnow(),
-    ))
+    comment = repository.add(
+        db,
+        Comment(
+            story_id=story.id,
+            parent_id=parent.id if parent else None,
+            thread_id=parent.thread_id if parent else None,
+            depth=parent.depth + 1 if parent else 0,
+            author_id=user.id,
+            body=body,
+            html=render(body),
+            status=status.value,
+            created_at=utcnow(),
+        ),
+    )
     if status == CommentStatus.PUBLISHED:
         stories.change_comment_count(db, story.id, +1)
         # Only published replies count: a count must not reveal what waits
@@ -94,25 +104,32 @@ def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comm
     return comment
 
 
-def _parent(db: Session, user: User, parent_id: int | None,
-            story_id: int | None) -> Comment | None:
+def _parent(db: Session, user: User, parent_id: int | None, story_id: int | None) -> Comment | None:
     if parent_id is None:
         return None
     # Locked, so that deleting the parent cannot interleave with this reply.
     parent = repository.get(db, parent_id, lock=True)
     if parent is None or not repository.is_visible(parent, user.id):
-        raise Invalid("'parent_id' names no comment.", field="parent_id",
-                      code="parent_not_found")
+        raise Invalid("'parent_id' names no comment.", field="parent_id", code="parent_not_found")
     if parent.story_id != story_id:
-        raise Invalid("'parent_id' names a comment on another story.", field="parent_id",
-                      code="parent_other_story")
+        raise Invalid(
+            "'parent_id' names a comment on another story.",
+            field="parent_id",
+            code="parent_other_story",
+        )
     if parent.status == CommentStatus.DELETED:
-        raise Invalid("That comment was deleted; it takes no more replies.",
-                      field="parent_id", code="parent_deleted")
+        raise Invalid(
+            "That comment was deleted; it takes no more replies.",
+            field="parent_id",
+            code="parent_deleted",
+        )
     if parent.status != CommentStatus.PUBLISHED:
         # Else deleting the unpublished parent would leave a public placeholder.
-        raise Invalid("That comment is not published; it takes replies once it is.",
-                      field="parent_id", code="parent_not_published")
+        raise Invalid(
+            "That comment is not published; it takes replies once it is.",
+            field="parent_id",
+            code="parent_not_published",
+        )
     return parent
 
 
@@ -120,8 +137,11 @@ def _own(db: Session, user: User, comment_id: int) -> Comment:
     """The viewer's own live comment (404 if it is not there for them, 403
     if it is somebody else's)."""
     comment = repository.get(db, comment_id, lock=True)
-    if (comment is None or comment.status == CommentStatus.DELETED
-            or not repository.is_visible(comment, user.id)):
+    if (
+        comment is None
+        or comment.status == CommentStatus.DELETED
+        or not repository.is_visible(comment, user.id)
+    ):
         raise NotFound("No such comment.")
     if comment.author_id != user.id:
         raise Forbidden("This comment is not yours.")
@@ -133,8 +153,7 @@ def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str
     _may_post(user, comment_site(db, comment))
     now = utcnow()
     if now >= comment.created_at + timedelta(seconds=settings.edit_window_seconds):
-        raise Forbidden("The time for editing this comment is over.",
-                        code="edit_window_closed")
+        raise Forbidden("The time for editing this comment is over.", code="edit_window_closed")
     comment.body = clean_body(settings, body)
     comment.html = render(comment.body)
     comment.edited_at = now
@@ -177,8 +196,11 @@ def _prune(db: Session, parent_id: int | None) -> None:
     """Remove placeholders left with no replies, walking up the thread."""
     while parent_id is not None:
         parent = repository.get(db, parent_id, lock=True)
-        if (parent is None or parent.status != CommentStatus.DELETED
-                or repository.has_children(db, parent.id)):
+        if (
+            parent is None
+            or parent.status != CommentStatus.DELETED
+            or repository.has_children(db, parent.id)
+        ):
             return
         parent_id = parent.parent_id
         repository.remove(db, parent)

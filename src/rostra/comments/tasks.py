@@ -13,11 +13,14 @@ from rostra.models import OutboxEvent
 
 def _publish(event: OutboxEvent, ctx: JobContext) -> None:
     payload = event.payload
-    ctx.backends.broker.publish(f"story:{payload['story_id']}", {
-        "type": event.topic,
-        "comment_id": payload["comment_id"],
-        "story_id": payload["story_id"],
-    })
+    ctx.backends.broker.publish(
+        f"story:{payload['story_id']}",
+        {
+            "type": event.topic,
+            "comment_id": payload["comment_id"],
+            "story_id": payload["story_id"],
+        },
+    )
 
 
 handles("comment.created")(_publish)

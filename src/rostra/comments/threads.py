@@ -25,18 +25,31 @@ from rostra.stories.urls import normalise
 REPLIES_PER_THREAD = 50
 
 
-def presenter(db: Session, settings: Settings, viewer: User | None,
-              rows: Sequence[Comment]) -> Presenter:
+def presenter(
+    db: Session, settings: Settings, viewer: User | None, rows: Sequence[Comment]
+) -> Presenter:
     viewer_id = viewer.id if viewer else None
-    authors = repository.authors(db, (r.author_id for r in rows
-                                      if r.author_id is not None
-                                      and r.status != CommentStatus.DELETED))
+    authors = repository.authors(
+        db,
+        (
+            r.author_id
+            for r in rows
+            if r.author_id is not None and r.status != CommentStatus.DELETED
+        ),
+    )
     liked = repository.liked_by(db, viewer_id, (r.id for r in rows)) if viewer_id else set()
     return Presenter(viewer_id, authors, liked, utcnow(), settings.edit_window_seconds)
 
 
-def page(db: Session, settings: Settings, url: str, sort: str, limit: int,
-         cursor: str | None, viewer: User | None) -> JSON:
+def page(
+    db: Session,
+    settings: Settings,
+    url: str,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    viewer: User | None,
+) -> JSON:
     """``GET /comments``: the story and one page of its threads."""
     after = cursors.decode(cursor, sort) if cursor else None
     normalised = normalise(url)
@@ -50,13 +63,12 @@ def page(db: Session, settings: Settings, url: str, sort: str, limit: int,
     if len(tops) > limit:
         tops = tops[:limit]
         last = tops[-1]
-        next_cursor = cursors.encode(sort, last.like_count if sort == "top"
-                                     else last.created_at, last.id)
-    replies = repository.first_replies(db, [t.id for t in tops], REPLIES_PER_THREAD + 1,
-                                       viewer_id)
+        next_cursor = cursors.encode(
+            sort, last.like_count if sort == "top" else last.created_at, last.id
+        )
+    replies = repository.first_replies(db, [t.id for t in tops], REPLIES_PER_THREAD + 1, viewer_id)
     show = presenter(db, settings, viewer, [*tops, *replies])
-    return {"story": story(row), "comments": _nest(show, tops, replies),
-            "next_cursor": next_cursor}
+    return {"story": story(row), "comments": _nest(show, tops, replies), "next_cursor": next_cursor}
 
 
 def _nest(show: Presenter, tops: Sequence[Comment], replies: Sequence[Comment]) -> list[JSON]:
@@ -68,8 +80,7 @@ def _nest(show: Presenter, tops: Sequence[Comment], replies: Sequence[Comment]) 
         root = nodes[thread_id]
         if len(rows) > REPLIES_PER_THREAD:
             rows = rows[:REPLIES_PER_THREAD]
-            root["replies_cursor"] = cursors.encode("replies", rows[-1].created_at,
-                                                    rows[-1].id)
+            root["replies_cursor"] = cursors.encode("replies", rows[-1].created_at, rows[-1].id)
         # Two passes, so a reply listed before its parent (imported
         # timestamps) still finds it.
         for r in rows:
@@ -82,8 +93,14 @@ def _nest(show: Presenter, tops: Sequence[Comment], replies: Sequence[Comment]) 
     return [nodes[t.id] for t in tops]
 
 
-def replies(db: Session, settings: Settings, comment_id: int, cursor: str | None,
-            limit: int, viewer: User | None) -> JSON:
+def replies(
+    db: Session,
+    settings: Settings,
+    comment_id: int,
+    cursor: str | None,
+    limit: int,
+    viewer: User | None,
+) -> JSON:
     """``GET /comments/{id}/replies``: more of one thread, flat, oldest first."""
     after = cursors.decode(cursor, "replies") if cursor else None
     viewer_id = viewer.id if viewer else None
@@ -97,4 +114,3 @@ def replies(db: Session, settings: Settings, comment_id: int, cursor: str | None
         next_cursor = cursors.encode("replies", rows[-1].created_at, rows[-1].id)
     show = presenter(db, settings, viewer, rows)
     return {"replies": [show.comment(r) for r in rows], "next_cursor": next_cursor}
-

@@ -27,8 +27,13 @@ def encode(data: Any) -> bytes:
 
 
 def story(row: Story) -> JSON:
-    return {"id": row.id, "url": row.url, "title": row.title,
-            "comment_count": row.comment_count, "is_closed": row.is_closed}
+    return {
+        "id": row.id,
+        "url": row.url,
+        "title": row.title,
+        "comment_count": row.comment_count,
+        "is_closed": row.is_closed,
+    }
 
 
 def no_story(url: str) -> JSON:
@@ -44,8 +49,14 @@ class Presenter:
     """Renders comments for one viewer, from rows loaded in bulk beforehand
     (authors by id, the viewer's liked ids), so presenting costs no query."""
 
-    def __init__(self, viewer_id: int | None, authors: Mapping[int, User],
-                 liked: set[int], now: datetime, edit_window: int) -> None:
+    def __init__(
+        self,
+        viewer_id: int | None,
+        authors: Mapping[int, User],
+        liked: set[int],
+        now: datetime,
+        edit_window: int,
+    ) -> None:
         self.viewer_id = viewer_id
         self.authors = authors
         self.liked = liked

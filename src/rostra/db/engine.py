@@ -17,9 +17,9 @@ def normalise_url(url: str) -> str:
     ``postgres://`` and ``postgresql://`` both mean psycopg 3.
     """
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

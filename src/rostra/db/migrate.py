@@ -10,9 +10,7 @@ from sqlalchemy import Engine
 def alembic_config(engine: Engine) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", "rostra:migrations")
-    cfg.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    cfg.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     # No sqlalchemy.url: env.py runs on the connection handed over in
     # cfg.attributes, and the option would be parsed with %-interpolation
     # (a %-escaped password breaks it) and would copy the password around.

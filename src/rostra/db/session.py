@@ -45,7 +45,8 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
     """
     state = request.app.state
     factory: sessionmaker[Session] = (
-        state.read_sessionmaker if request.method in _READS else state.sessionmaker)
+        state.read_sessionmaker if request.method in _READS else state.sessionmaker
+    )
     db = factory()
     try:
         yield db

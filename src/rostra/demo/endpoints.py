@@ -29,9 +29,14 @@ from rostra.text import check_text
 router = APIRouter(include_in_schema=False)
 COOKIE = "courier_subscriber"
 SSO_STORY = Article(
-    slug="sso", section="Subscribers",
+    slug="sso",
+    section="Subscribers",
     title="Subscribers' corner: what should the Courier cover next?",
-    standfirst="", byline="The editors", published=ARTICLES[0].published, paragraphs=())
+    standfirst="",
+    byline="The editors",
+    published=ARTICLES[0].published,
+    paragraphs=(),
+)
 
 
 def _settings(request: Request) -> Settings:
@@ -46,16 +51,31 @@ def _lang(request: Request) -> str:
 
 
 def _view(article: Article, settings: Settings, path: str) -> dict[str, Any]:
-    return {"a": article, "path": path, "title": article.title, "section": article.section,
-            "standfirst": article.standfirst, "byline": article.byline,
-            "published": article.published, "paragraphs": article.paragraphs,
-            "canonical": settings.public_url + path}
+    return {
+        "a": article,
+        "path": path,
+        "title": article.title,
+        "section": article.section,
+        "standfirst": article.standfirst,
+        "byline": article.byline,
+        "published": article.published,
+        "paragraphs": article.paragraphs,
+        "canonical": settings.public_url + path,
+    }
 
 
 def _page(request: Request, name: str, **context: Any) -> Response:
     lang = _lang(request)
-    return render(request, name, {"lang": lang, "lang_query": "?lang=uk" if lang == "uk" else "",
-                                  "rostra_base": "", **context})
+    return render(
+        request,
+        name,
+        {
+            "lang": lang,
+            "lang_query": "?lang=uk" if lang == "uk" else "",
+            "rostra_base": "",
+            **context,
+        },
+    )
 
 
 @router.get("/")
@@ -71,11 +91,16 @@ def article_page(slug: str, request: Request) -> Response:
     article = BY_SLUG.get(slug)
     if article is None:
         raise NotFound("No such demo article.")
-    return _page(request, "demo/article.html",
-                 a=_view(article, settings, f"/demo/articles/{slug}"), sso_token=None)
+    return _page(
+        request,
+        "demo/article.html",
+        a=_view(article, settings, f"/demo/articles/{slug}"),
+        sso_token=None,
+    )
 
 
 # --- the toy publisher login (SSO demo) -------------------------------------
+
 
 def _sign(settings: Settings, payload: bytes) -> str:
     return hmac.new(settings.secret_key.encode(), payload, hashlib.sha256).hexdigest()
@@ -105,8 +130,13 @@ def sso_page(request: Request, db: Annotated[Session, Depends(get_db)]) -> Respo
         # short-lived token describing its signed-in user.
         subject = "courier-" + hashlib.sha256(user["email"].encode()).hexdigest()[:16]
         token = make_token(site.sso_secret, subject, email=user["email"], name=user["name"])
-    return _page(request, "demo/sso.html", a=_view(SSO_STORY, settings, "/demo/sso"),
-                 publisher_user=user, sso_token=token)
+    return _page(
+        request,
+        "demo/sso.html",
+        a=_view(SSO_STORY, settings, "/demo/sso"),
+        publisher_user=user,
+        sso_token=token,
+    )
 
 
 MAX_NAME = 80
@@ -114,8 +144,9 @@ MAX_EMAIL = 320
 
 
 @router.post("/demo/sso")
-def sso_login(request: Request, name: Annotated[str, Form()] = "",
-              email: Annotated[str, Form()] = "") -> Response:
+def sso_login(
+    request: Request, name: Annotated[str, Form()] = "", email: Annotated[str, Form()] = ""
+) -> Response:
     """The toy publisher's login: any name and address, nothing checked but their form."""
     # Fields are checked here, not by Form(max_length=…), so that with the
     # demo off the answer is a 404 whatever was posted.
@@ -126,8 +157,7 @@ def sso_login(request: Request, name: Annotated[str, Form()] = "",
     if len(name) > MAX_NAME:
         raise Invalid(f"The name is longer than {MAX_NAME} characters.", field="name")
     if not email or len(email) > MAX_EMAIL or "@" not in email or any(c.isspace() for c in email):
-        raise Invalid(f"Give an email address of at most {MAX_EMAIL} characters.",
-                      field="email")
+        raise Invalid(f"Give an email address of at most {MAX_EMAIL} characters.", field="email")
     user = {"name": name, "email": email}
     payload = json.dumps(user).encode()
     response = RedirectResponse("/demo/sso", status_code=303)

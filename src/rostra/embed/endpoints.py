@@ -96,13 +96,18 @@ def embed_thread(
         "strings": i18n.strings(language),
     }
     csp = content_security_policy(["'self'", *origins])
-    return render(request, "embed/thread.html", {
-        "config": _json_for_html(config),
-        "lang": language,
-        "theme": theme if theme in ("light", "dark") else "",
-        "s": config["strings"],
-        "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
-    }, headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"})
+    return render(
+        request,
+        "embed/thread.html",
+        {
+            "config": _json_for_html(config),
+            "lang": language,
+            "theme": theme if theme in ("light", "dark") else "",
+            "s": config["strings"],
+            "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
+        },
+        headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"},
+    )
 
 
 def _json_for_html(value: Any) -> Markup:
@@ -117,8 +122,16 @@ def _json_for_html(value: Any) -> Markup:
 Sort = Literal["newest", "oldest", "top"]
 
 
-def _thread_context(request: Request, db: Session, url: str, sort: str, cursor: str | None,
-                    lang: str, limit: int, base: str) -> dict[str, Any]:
+def _thread_context(
+    request: Request,
+    db: Session,
+    url: str,
+    sort: str,
+    cursor: str | None,
+    lang: str,
+    limit: int,
+    base: str,
+) -> dict[str, Any]:
     from rostra.comments import threads
 
     page = threads.page(db, request.app.state.settings, url, sort, limit, cursor, None)
@@ -126,11 +139,19 @@ def _thread_context(request: Request, db: Session, url: str, sort: str, cursor: 
     strings = i18n.strings(language)
     more = None
     if page["next_cursor"]:
-        more = base + "?" + urlencode({"url": url, "sort": sort, "cursor": page["next_cursor"],
-                                       "lang": language})
-    return {"page": page, "s": strings, "lang": language, "more_url": more,
-            "count_text": i18n.plural(strings["count"], page["story"]["comment_count"], language),
-            "likes": lambda n: i18n.plural(strings["likes"], n, language)}
+        more = (
+            base
+            + "?"
+            + urlencode({"url": url, "sort": sort, "cursor": page["next_cursor"], "lang": language})
+        )
+    return {
+        "page": page,
+        "s": strings,
+        "lang": language,
+        "more_url": more,
+        "count_text": i18n.plural(strings["count"], page["story"]["comment_count"], language),
+        "likes": lambda n: i18n.plural(strings["likes"], n, language),
+    }
 
 
 @router.get("/thread", include_in_schema=False)
@@ -147,8 +168,12 @@ def thread_page(
     settings = request.app.state.settings
     story_url = context["page"]["story"]["url"]
     canonical = settings.public_url + "/thread?" + urlencode({"url": story_url})
-    return render(request, "story/thread.html", {**context, "canonical": canonical},
-                  headers={"Cache-Control": "public, max-age=30"})
+    return render(
+        request,
+        "story/thread.html",
+        {**context, "canonical": canonical},
+        headers={"Cache-Control": "public, max-age=30"},
+    )
 
 
 @router.get("/api/v1/comments.html", tags=["comments"], response_class=HTMLResponse)
@@ -165,7 +190,9 @@ def comments_fragment(
     include server-side (for readers without JavaScript and for search engines).
     Comment HTML is sanitized; names are escaped."""
     settings = request.app.state.settings
-    context = _thread_context(request, db, url, sort, cursor, lang, limit,
-                              settings.public_url + "/thread")
-    return render(request, "story/fragment.html", context,
-                  headers={"Cache-Control": "public, max-age=30"})
+    context = _thread_context(
+        request, db, url, sort, cursor, lang, limit, settings.public_url + "/thread"
+    )
+    return render(
+        request, "story/fragment.html", context, headers={"Cache-Control": "public, max-age=30"}
+    )

@@ -29,8 +29,12 @@ class BodyGuard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await _reject(send, 413, "payload_too_large",
-                          f"The request body is larger than {self.max_bytes} bytes.")
+            await _reject(
+                send,
+                413,
+                "payload_too_large",
+                f"The request body is larger than {self.max_bytes} bytes.",
+            )
             return
         chunks: list[bytes] = []
         size = 0
@@ -42,8 +46,12 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await _reject(send, 413, "payload_too_large",
-                              f"The request body is larger than {self.max_bytes} bytes.")
+                await _reject(
+                    send,
+                    413,
+                    "payload_too_large",
+                    f"The request body is larger than {self.max_bytes} bytes.",
+                )
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -52,15 +60,22 @@ class BodyGuard:
         if body and scope["path"].startswith(self.prefix):
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json" and not ctype.endswith("+json"):
-                await _reject(send, 415, "unsupported_media_type",
-                              "Send the request body as JSON with "
-                              "Content-Type: application/json.")
+                await _reject(
+                    send,
+                    415,
+                    "unsupported_media_type",
+                    "Send the request body as JSON with Content-Type: application/json.",
+                )
                 return
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
-                await _reject(send, 400, "invalid_encoding",
-                              f"The request body is not valid UTF-8 (byte {exc.start}).")
+                await _reject(
+                    send,
+                    400,
+                    "invalid_encoding",
+                    f"The request body is not valid UTF-8 (byte {exc.start}).",
+                )
                 return
 
         replayed = False
@@ -78,10 +93,14 @@ class BodyGuard:
 async def _reject(send: Send, status: int, code: str, detail: str) -> None:
     payload: dict[str, Any] = {"error": code, "detail": detail}
     body = json.dumps(payload).encode()
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

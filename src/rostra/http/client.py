@@ -7,8 +7,9 @@ from fastapi import Request
 
 def client_address(request: Request) -> str:
     peer = request.client.host if request.client else "unknown"
-    trusted = {p.strip() for p in request.app.state.settings.trusted_proxies.split(",")
-               if p.strip()}
+    trusted = {
+        p.strip() for p in request.app.state.settings.trusted_proxies.split(",") if p.strip()
+    }
     if peer in trusted:
         forwarded = request.headers.get("x-forwarded-for", "")
         # The right-most address not added by one of our proxies is the client.

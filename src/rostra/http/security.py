@@ -44,10 +44,12 @@ ORIGIN_TTL = 30.0
 
 def content_security_policy(frame_ancestors: Iterable[str] = ("'self'",)) -> str:
     ancestors = " ".join(dict.fromkeys(frame_ancestors)) or "'none'"
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
-            "img-src 'self' https: data:; connect-src 'self'; font-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; "
-            f"frame-ancestors {ancestors}")
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
+        "img-src 'self' https: data:; connect-src 'self'; font-src 'self'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {ancestors}"
+    )
 
 
 def _origin(value: str) -> str | None:
@@ -84,8 +86,9 @@ class SecurityMiddleware:
         origin = headers.get("origin")
         cors_origin: str | None = None
         is_api = path.startswith("/api/")
-        preflight = (is_api and scope["method"] == "OPTIONS"
-                     and "access-control-request-method" in headers)
+        preflight = (
+            is_api and scope["method"] == "OPTIONS" and "access-control-request-method" in headers
+        )
         method = headers.get("access-control-request-method", "") if preflight else scope["method"]
         if is_api and origin and cors_allowed(method, path):
             cors_origin = await self._allowed_origin(origin)
@@ -100,8 +103,9 @@ class SecurityMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    def _decorate(self, out: MutableHeaders, path: str, is_api: bool,
-                  cors_origin: str | None) -> None:
+    def _decorate(
+        self, out: MutableHeaders, path: str, is_api: bool, cors_origin: str | None
+    ) -> None:
         out.setdefault("X-Content-Type-Options", "nosniff")
         out.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         is_html = out.get("content-type", "").startswith("text/html")
@@ -117,22 +121,31 @@ class SecurityMiddleware:
             # A public script; "*" also lets publishers load it with crossorigin + SRI.
             out["Access-Control-Allow-Origin"] = "*"
 
-    def _preflight(self, cors_origin: str | None, origin: str | None, method: str,
-                   path: str) -> Response:
+    def _preflight(
+        self, cors_origin: str | None, origin: str | None, method: str, path: str
+    ) -> Response:
         if cors_origin is None:
             if cors_allowed(method, path):
                 detail = f"The origin {origin or '(none)'} is not configured on any site."
             else:
-                detail = ("Cross-origin calls are allowed only for GET /api/v1/counts, "
-                          "/api/v1/comments and /api/v1/comments.html.")
-            return JSONResponse({"error": "forbidden", "detail": detail},
-                                status_code=403, headers={"Vary": "Origin"})
-        return Response(status_code=204, headers={
-            "Access-Control-Allow-Origin": cors_origin,
-            "Access-Control-Allow-Methods": ALLOWED_METHODS,
-            "Access-Control-Max-Age": "600",
-            "Vary": "Origin",
-        })
+                detail = (
+                    "Cross-origin calls are allowed only for GET /api/v1/counts, "
+                    "/api/v1/comments and /api/v1/comments.html."
+                )
+            return JSONResponse(
+                {"error": "forbidden", "detail": detail},
+                status_code=403,
+                headers={"Vary": "Origin"},
+            )
+        return Response(
+            status_code=204,
+            headers={
+                "Access-Control-Allow-Origin": cors_origin,
+                "Access-Control-Allow-Methods": ALLOWED_METHODS,
+                "Access-Control-Max-Age": "600",
+                "Vary": "Origin",
+            },
+        )
 
     async def _allowed_origin(self, header: str) -> str | None:
         """The origin to echo for this ``Origin`` header, or None if it is not allowed."""

@@ -64,8 +64,10 @@ def sweep(db: Session, now: datetime | None = None) -> Swept:
         outbox=outbox.delete_finished(db, now - FINISHED_JOBS_KEPT),
     )
     if any(asdict(swept).values()):
-        log.info("housekeeping deleted %s", ", ".join(
-            f"{n} {kind}" for kind, n in asdict(swept).items() if n))
+        log.info(
+            "housekeeping deleted %s",
+            ", ".join(f"{n} {kind}" for kind, n in asdict(swept).items() if n),
+        )
     return swept
 
 

@@ -22,8 +22,9 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
-def enqueue(db: Session, topic: str, payload: dict[str, Any],
-            available_at: datetime | None = None) -> OutboxEvent:
+def enqueue(
+    db: Session, topic: str, payload: dict[str, Any], available_at: datetime | None = None
+) -> OutboxEvent:
     """Add a row, to run at once or not before ``available_at``."""
     event = OutboxEvent(topic=topic, payload=payload)
     if available_at is not None:
@@ -40,8 +41,9 @@ def lock_topic(db: Session, topic: str) -> None:
     the database already lets one writing transaction in at a time).
     """
     if db.get_bind().dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"outbox:{topic}".encode()).digest()[:8],
-                             "big", signed=True)
+        key = int.from_bytes(
+            hashlib.sha256(f"outbox:{topic}".encode()).digest()[:8], "big", signed=True
+        )
         db.execute(select(func.pg_advisory_xact_lock(key)))
 
 
@@ -56,10 +58,11 @@ def has_pending(db: Session, topic: str, *, besides: int | None = None) -> bool:
 def delete_finished(db: Session, done_before: datetime) -> int:
     """Delete rows carried out without error before ``done_before``; failed rows
     (``last_error`` set) stay as a record for the operator."""
-    result = db.execute(delete(OutboxEvent)
-                        .where(OutboxEvent.done_at < done_before,
-                               OutboxEvent.last_error.is_(None))
-                        .execution_options(synchronize_session=False))
+    result = db.execute(
+        delete(OutboxEvent)
+        .where(OutboxEvent.done_at < done_before, OutboxEvent.last_error.is_(None))
+        .execution_options(synchronize_session=False)
+    )
     return rowcount(result)
 
 
@@ -83,16 +86,19 @@ def claim(db: Session, limit: int = 20) -> list[OutboxEvent]:
         # saw the same row only the one whose update matched takes it.
         result = db.execute(
             update(OutboxEvent)
-            .where(OutboxEvent.id == event_id,
-                   or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now))
+            .where(
+                OutboxEvent.id == event_id,
+                or_(OutboxEvent.locked_until.is_(None), OutboxEvent.locked_until < now),
+            )
             .values(locked_until=now + LEASE, attempts=OutboxEvent.attempts + 1)
         )
         if rowcount(result) == 1:
             claimed.append(event_id)
     if not claimed:
         return []
-    return list(db.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(claimed))
-                           .order_by(OutboxEvent.id)))
+    return list(
+        db.scalars(select(OutboxEvent).where(OutboxEvent.id.in_(claimed)).order_by(OutboxEvent.id))
+    )
 
 
 def finish(event: OutboxEvent) -> None:
@@ -108,4 +114,4 @@ def fail(event: OutboxEvent, error: str) -> None:
     if event.attempts >= MAX_ATTEMPTS:
         event.done_at = utcnow()
     else:
-        event.available_at = utcnow() + timedelta(seconds=min(3600, 2 ** event.attempts))
+        event.available_at = utcnow() + timedelta(seconds=min(3600, 2**event.attempts))

@@ -41,9 +41,11 @@ def handles(topic: str, *, writes: bool = False) -> Callable[[Handler], Handler]
     write transaction would hold the one write lock for the length of an
     SMTP exchange. A handler that ``writes`` runs inside the transaction
     that marks its event done (see ``job_session``)."""
+
     def register(fn: Handler) -> Handler:
         HANDLERS[topic] = (fn, writes)
         return fn
+
     return register
 
 
@@ -103,14 +105,16 @@ def _still_ours(db: Session, event: OutboxEvent) -> OutboxEvent | None:
     """The event's row, unless its lease ran out and another runner took it."""
     row = db.get(OutboxEvent, event.id)
     if row is None or row.done_at is not None or row.locked_until != event.locked_until:
-        log.warning("job %s (%s): lease lost, leaving it to the runner that has it",
-                    event.id, event.topic)
+        log.warning(
+            "job %s (%s): lease lost, leaving it to the runner that has it", event.id, event.topic
+        )
         return None
     return row
 
 
-def _run_in_transaction(factory: sessionmaker[Session], ctx: JobContext,
-                        event: OutboxEvent, handler: Handler) -> None:
+def _run_in_transaction(
+    factory: sessionmaker[Session], ctx: JobContext, event: OutboxEvent, handler: Handler
+) -> None:
     with factory() as db:
         row = _still_ours(db, event)
         if row is None:
@@ -131,8 +135,9 @@ def _run_in_transaction(factory: sessionmaker[Session], ctx: JobContext,
 class Runner:
     """Polls the outbox in a thread; ``wake()`` makes it look at once."""
 
-    def __init__(self, factory: sessionmaker[Session], ctx: JobContext,
-                 poll_seconds: float) -> None:
+    def __init__(
+        self, factory: sessionmaker[Session], ctx: JobContext, poll_seconds: float
+    ) -> None:
         self.factory = factory
         self.ctx = ctx
         self.poll_seconds = poll_seconds

@@ -11,9 +11,9 @@ from rostra.db.base import Base, UTCDateTime, utcnow
 
 class CommentStatus(enum.StrEnum):
     PUBLISHED = "published"
-    PENDING = "pending"    # waits for a moderator; only its author sees it
+    PENDING = "pending"  # waits for a moderator; only its author sees it
     REJECTED = "rejected"  # refused by a moderator; only its author sees it
-    DELETED = "deleted"    # a placeholder kept because it has replies
+    DELETED = "deleted"  # a placeholder kept because it has replies
 
 
 class Comment(Base):

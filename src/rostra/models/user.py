@@ -16,9 +16,13 @@ class User(Base):
     __table_args__ = (
         # A local account owns its (lower-cased) address; SSO users of different
         # sites may carry the same address without clashing with it.
-        Index("uq_users_local_email", "email", unique=True,
-              sqlite_where=text("sso_site_id IS NULL"),
-              postgresql_where=text("sso_site_id IS NULL")),
+        Index(
+            "uq_users_local_email",
+            "email",
+            unique=True,
+            sqlite_where=text("sso_site_id IS NULL"),
+            postgresql_where=text("sso_site_id IS NULL"),
+        ),
         UniqueConstraint("sso_site_id", "sso_subject"),
     )
 

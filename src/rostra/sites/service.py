@@ -18,16 +18,23 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 def clean_origin(value: str) -> str:
     origin = origin_of(value)
     if normalise(value) not in (origin, origin + "/"):
-        raise Invalid(f"{value!r} is not an origin: give scheme://host[:port] only.",
-                      field="origin")
+        raise Invalid(
+            f"{value!r} is not an origin: give scheme://host[:port] only.", field="origin"
+        )
     return origin
 
 
-def add_site(db: Session, name: str, origins: list[str], *, title: str = "",
-             require_verified_email: bool = False, moderation: str = "post") -> Site:
+def add_site(
+    db: Session,
+    name: str,
+    origins: list[str],
+    *,
+    title: str = "",
+    require_verified_email: bool = False,
+    moderation: str = "post",
+) -> Site:
     if not _NAME.match(name):
-        raise Invalid("A site name is 1-64 lower-case letters, digits, '-' or '_'.",
-                      field="name")
+        raise Invalid("A site name is 1-64 lower-case letters, digits, '-' or '_'.", field="name")
     if repository.by_name(db, name):
         raise Conflict(f"A site named {name!r} exists already.", code="site_exists")
     if moderation not in ("post", "pre"):
@@ -53,6 +60,8 @@ def set_origins(db: Session, site: Site, origins: list[str]) -> None:
     for other in repository.all_sites(db):
         clash = set(other.origins) & set(cleaned)
         if other.id != site.id and clash:
-            raise Conflict(f"{', '.join(sorted(clash))} already belongs to site "
-                           f"{other.name!r}.", code="origin_taken")
+            raise Conflict(
+                f"{', '.join(sorted(clash))} already belongs to site {other.name!r}.",
+                code="origin_taken",
+            )
     site.origins = cleaned

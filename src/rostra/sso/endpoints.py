@@ -19,23 +19,28 @@ from rostra.sso.schemas import SsoIn
 router = APIRouter(tags=["accounts"])
 
 
-@router.post("/auth/sso", response_model=LoginOut, responses={
-    401: {"description": "invalid_sso_token: forged, expired, replayed or malformed"},
-    403: {"description": "account_suspended: the reader is suspended"},
-    422: {"description": "url_not_allowed / invalid_url"},
-})
-def sso_sign_in(body: SsoIn, request: Request,
-                db: Annotated[Session, Depends(get_db)]) -> LoginOut:
+@router.post(
+    "/auth/sso",
+    response_model=LoginOut,
+    responses={
+        401: {"description": "invalid_sso_token: forged, expired, replayed or malformed"},
+        403: {"description": "account_suspended: the reader is suspended"},
+        422: {"description": "url_not_allowed / invalid_url"},
+    },
+)
+def sso_sign_in(body: SsoIn, request: Request, db: Annotated[Session, Depends(get_db)]) -> LoginOut:
     """Exchange an SSO token for a bearer token (see docs/sso.md)."""
     enforce(request, "login", by_address(request))
     site = site_for_url(db, body.url)
     if site is None:
-        raise Invalid("The article URL belongs to no configured site.",
-                      field="url", code="url_not_allowed")
+        raise Invalid(
+            "The article URL belongs to no configured site.", field="url", code="url_not_allowed"
+        )
     if not site.sso_secret:
         raise service.InvalidSsoToken("This site has no SSO secret configured.")
     user = service.sign_in(db, site, body.token)
-    token = create_session(db, request.app.state.settings, user,
-                           request.headers.get("user-agent", ""))
+    token = create_session(
+        db, request.app.state.settings, user, request.headers.get("user-agent", "")
+    )
     db.commit()
     return LoginOut(token=token, user=MeOut.model_validate(user))

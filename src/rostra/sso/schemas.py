@@ -11,5 +11,8 @@ class SsoIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     url: str = Field(max_length=2048, description="The article the reader is on; names the site.")
-    token: str = Field(min_length=1, max_length=MAX_TOKEN_CHARS,
-                       description="The HS256 JWT signed by the publisher's backend.")
+    token: str = Field(
+        min_length=1,
+        max_length=MAX_TOKEN_CHARS,
+        description="The HS256 JWT signed by the publisher's backend.",
+    )

@@ -57,18 +57,28 @@ def verify(token: str, secret: str, *, now: datetime | None = None) -> dict[str,
     # Checked before decoding so that "none" or RS256 get a clear message.
     if header.get("alg") != ALGORITHM:
         raise InvalidSsoToken(
-            f"The SSO token must be signed with HS256, not {header.get('alg')!r}.")
+            f"The SSO token must be signed with HS256, not {header.get('alg')!r}."
+        )
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, secret, algorithms=[ALGORITHM],
+            token,
+            secret,
+            algorithms=[ALGORITHM],
             # Times are checked below against `now`, so that one clock rules.
-            options={"require": ["exp", "iat", "sub"], "verify_aud": False,
-                     "verify_exp": False, "verify_iat": False, "verify_nbf": False})
+            options={
+                "require": ["exp", "iat", "sub"],
+                "verify_aud": False,
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
+        )
     except jwt.MissingRequiredClaimError as exc:
         raise InvalidSsoToken(f"The SSO token has no '{exc.claim}' claim.") from None
     except jwt.InvalidSignatureError:
         raise InvalidSsoToken(
-            "The SSO token's signature does not match this site's SSO secret.") from None
+            "The SSO token's signature does not match this site's SSO secret."
+        ) from None
     except jwt.InvalidTokenError as exc:
         raise InvalidSsoToken(f"The SSO token is malformed: {exc}.") from None
     try:
@@ -76,19 +86,26 @@ def verify(token: str, secret: str, *, now: datetime | None = None) -> dict[str,
         iat = datetime.fromtimestamp(float(claims["iat"]), UTC)
     except (TypeError, ValueError, OverflowError):
         raise InvalidSsoToken(
-            "The SSO token's 'exp' and 'iat' must be Unix times in seconds.") from None
+            "The SSO token's 'exp' and 'iat' must be Unix times in seconds."
+        ) from None
     if exp < now - LEEWAY:
         raise InvalidSsoToken("The SSO token has expired; sign a fresh one for each page.")
     if iat > now + LEEWAY:
         raise InvalidSsoToken("The SSO token is issued in the future; check the server clock.")
     if exp - now > MAX_LIFETIME + LEEWAY:
         raise InvalidSsoToken(
-            "The SSO token lives too long: 'exp' may be at most 10 minutes ahead.")
+            "The SSO token lives too long: 'exp' may be at most 10 minutes ahead."
+        )
     sub = claims["sub"]
-    if (not isinstance(sub, str) or not sub.strip() or len(sub) > 255
-            or has_forbidden_characters(sub)):
+    if (
+        not isinstance(sub, str)
+        or not sub.strip()
+        or len(sub) > 255
+        or has_forbidden_characters(sub)
+    ):
         raise InvalidSsoToken(
-            "The SSO token's 'sub' must be a non-empty string of at most 255 characters.")
+            "The SSO token's 'sub' must be a non-empty string of at most 255 characters."
+        )
     return claims
 
 
@@ -108,13 +125,20 @@ def _record_use(db: Session, site: Site, token: str, claims: dict[str, Any], now
     it is dropped to let a publisher reuse a ``jti`` once its token is dead.
     """
     jti = _token_id(token, claims)
-    db.execute(delete(UsedSsoToken).where(UsedSsoToken.site_id == site.id,
-                                          UsedSsoToken.jti == jti,
-                                          UsedSsoToken.expires_at < now - LEEWAY))
+    db.execute(
+        delete(UsedSsoToken).where(
+            UsedSsoToken.site_id == site.id,
+            UsedSsoToken.jti == jti,
+            UsedSsoToken.expires_at < now - LEEWAY,
+        )
+    )
     if db.get(UsedSsoToken, (site.id, jti)) is not None:
         raise InvalidSsoToken(REPLAYED)
-    db.add(UsedSsoToken(site_id=site.id, jti=jti,
-                        expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)))
+    db.add(
+        UsedSsoToken(
+            site_id=site.id, jti=jti, expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)
+        )
+    )
     try:
         db.flush()
     except IntegrityError:  # the same token exchanged concurrently
@@ -142,8 +166,7 @@ def _profile(claims: dict[str, Any]) -> tuple[str | None, str, str | None]:
 
 
 def _find_user(db: Session, site: Site, subject: str) -> User | None:
-    return db.scalar(select(User).where(User.sso_site_id == site.id,
-                                        User.sso_subject == subject))
+    return db.scalar(select(User).where(User.sso_site_id == site.id, User.sso_subject == subject))
 
 
 def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None) -> User:
@@ -183,16 +206,26 @@ def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None)
     return user
 
 
-def make_token(secret: str, sub: str, *, email: str | None = None, name: str | None = None,
-               avatar: str | None = None, lifetime: timedelta = timedelta(minutes=5),
-               now: datetime | None = None) -> str:
+def make_token(
+    secret: str,
+    sub: str,
+    *,
+    email: str | None = None,
+    name: str | None = None,
+    avatar: str | None = None,
+    lifetime: timedelta = timedelta(minutes=5),
+    now: datetime | None = None,
+) -> str:
     """What a publisher's backend does (used by the demo site and the tests)."""
     import secrets
 
     now = now or utcnow()
-    claims: dict[str, Any] = {"sub": sub, "iat": int(now.timestamp()),
-                              "exp": int((now + lifetime).timestamp()),
-                              "jti": secrets.token_urlsafe(16)}
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "iat": int(now.timestamp()),
+        "exp": int((now + lifetime).timestamp()),
+        "jti": secrets.token_urlsafe(16),
+    }
     for key, value in (("email", email), ("name", name), ("avatar", avatar)):
         if value:
             claims[key] = value

@@ -16,10 +16,18 @@ from rostra.stories.schemas import StoryOut, StoryPatchIn
 router = APIRouter(tags=["stories"])
 
 
-@router.patch("/stories/{story_id}", response_model=StoryOut,
-              summary="Close or reopen a story's comments, or retitle it (administrators)")
-def patch_story(story_id: int, data: StoryPatchIn, request: Request,
-                db: Session = Depends(get_db), admin: User = Depends(admin_user)) -> StoryOut:
+@router.patch(
+    "/stories/{story_id}",
+    response_model=StoryOut,
+    summary="Close or reopen a story's comments, or retitle it (administrators)",
+)
+def patch_story(
+    story_id: int,
+    data: StoryPatchIn,
+    request: Request,
+    db: Session = Depends(get_db),
+    admin: User = Depends(admin_user),
+) -> StoryOut:
     story = service.patch(db, story_id, data)
     out = StoryOut.model_validate(story_view(story))
     db.commit()

@@ -43,10 +43,18 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
     if story is not None:
         return story
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    db.execute(dialect.insert(Story)
-               .values(site_id=site_id, url=url, title=title, is_closed=False,
-                       comment_count=0, created_at=utcnow())
-               .on_conflict_do_nothing(index_elements=[Story.url]))
+    db.execute(
+        dialect.insert(Story)
+        .values(
+            site_id=site_id,
+            url=url,
+            title=title,
+            is_closed=False,
+            comment_count=0,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=[Story.url])
+    )
     story = by_url(db, url)
     if story is None:  # inserted above or by the winner of the race: cannot happen
         raise RuntimeError(f"story {url!r} neither inserted nor found")
@@ -54,9 +62,12 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
 
 
 def change_comment_count(db: Session, story_id: int, delta: int) -> None:
-    db.execute(update(Story).where(Story.id == story_id)
-               .values(comment_count=Story.comment_count + delta)
-               .execution_options(synchronize_session=False))
+    db.execute(
+        update(Story)
+        .where(Story.id == story_id)
+        .values(comment_count=Story.comment_count + delta)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def counts(db: Session, urls: Iterable[str]) -> dict[str, int]:

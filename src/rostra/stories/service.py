@@ -23,8 +23,11 @@ def resolve(db: Session, url: str) -> tuple[Site, str]:
     normalised = normalise(url)
     site = site_for_url(db, normalised)
     if site is None:
-        raise Invalid("The article URL belongs to no site configured on this server.",
-                      field="url", code="url_not_allowed")
+        raise Invalid(
+            "The article URL belongs to no site configured on this server.",
+            field="url",
+            code="url_not_allowed",
+        )
     return site, normalised
 
 
@@ -33,8 +36,7 @@ def clean_title(value: str | None) -> str:
         return ""
     title = check_text(value, "title").strip()
     if "\n" in title or "\t" in title:
-        raise Invalid("'title' must be a single line.", field="title",
-                      code="invalid_characters")
+        raise Invalid("'title' must be a single line.", field="title", code="invalid_characters")
     return title
 
 

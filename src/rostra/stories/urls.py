@@ -15,12 +15,44 @@ from rostra.errors import Invalid
 MAX_URL_LENGTH = 2048
 
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "oly_")
-_TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid",
-    "twclid", "ttclid", "igshid", "igsh", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc",
-    "_hsmi", "mkt_tok", "ref_src", "ref_url", "cmpid", "ocid", "icid", "ito", "s_cid",
-    "wt_mc", "at_medium", "at_campaign", "share", "smid", "cid", "spm", "vero_id",
-})
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "gclsrc",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "igshid",
+        "igsh",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "cmpid",
+        "ocid",
+        "icid",
+        "ito",
+        "s_cid",
+        "wt_mc",
+        "at_medium",
+        "at_campaign",
+        "share",
+        "smid",
+        "cid",
+        "spm",
+        "vero_id",
+    }
+)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
@@ -41,32 +73,46 @@ def normalise(url: str, *, field: str = "url") -> str:
     if not raw:
         raise Invalid("The article URL is empty.", field=field, code="invalid_url")
     if len(raw) > MAX_URL_LENGTH:
-        raise Invalid(f"The article URL is longer than {MAX_URL_LENGTH} characters.",
-                      field=field, code="invalid_url")
+        raise Invalid(
+            f"The article URL is longer than {MAX_URL_LENGTH} characters.",
+            field=field,
+            code="invalid_url",
+        )
     if any(ord(ch) < 32 or ch.isspace() for ch in raw):
-        raise Invalid("The article URL contains spaces or control characters.",
-                      field=field, code="invalid_url")
+        raise Invalid(
+            "The article URL contains spaces or control characters.",
+            field=field,
+            code="invalid_url",
+        )
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError as exc:
-        raise Invalid(f"The article URL cannot be read: {exc}.", field=field,
-                      code="invalid_url") from exc
+        raise Invalid(
+            f"The article URL cannot be read: {exc}.", field=field, code="invalid_url"
+        ) from exc
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise Invalid("The article URL must be an absolute http:// or https:// URL.",
-                      field=field, code="invalid_url")
+        raise Invalid(
+            "The article URL must be an absolute http:// or https:// URL.",
+            field=field,
+            code="invalid_url",
+        )
     host = parts.hostname.lower().rstrip(".")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if not _is_tracking(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+    ]
     query.sort()
     result = urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
     # Re-encoding the query can lengthen it (a quote becomes %22).
     if len(result) > MAX_URL_LENGTH:
-        raise Invalid(f"The article URL is longer than {MAX_URL_LENGTH} characters.",
-                      field=field, code="invalid_url")
+        raise Invalid(
+            f"The article URL is longer than {MAX_URL_LENGTH} characters.",
+            field=field,
+            code="invalid_url",
+        )
     return result

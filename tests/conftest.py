@@ -19,12 +19,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from rostra.app import create_app
+from rostra.app import create_app, job_context
 from rostra.config import Settings, finish
 from rostra.db import migrate
 from rostra.db.base import Base
 from rostra.db.engine import make_engine, normalise_url
-from rostra.jobs.runner import JobContext, run_once
+from rostra.http.deps import state_of
+from rostra.jobs.runner import run_once
 
 PG_ADMIN_URL = os.environ.get("ROSTRA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [
@@ -103,8 +104,8 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     try:
         yield application
     finally:
-        empty_tables(application.state.engine)
-        application.state.engine.dispose()
+        empty_tables(state_of(application).engine)
+        state_of(application).engine.dispose()
 
 
 @pytest.fixture
@@ -115,15 +116,15 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def db(app: FastAPI) -> Iterator[Session]:
-    with app.state.sessionmaker() as session:
+    with state_of(app).write_sessions() as session:
         yield session
 
 
 def run_jobs(app: FastAPI) -> int:
     """Run every ready outbox job now (the tests' stand-in for the runner thread)."""
-    ctx = JobContext(app.state.settings, app.state.backends)
+    ctx = job_context(state_of(app))
     total = 0
-    while (n := run_once(app.state.sessionmaker, ctx)) > 0:
+    while (n := run_once(state_of(app).write_sessions, ctx)) > 0:
         total += n
     return total
 

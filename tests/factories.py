@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from rostra.http.deps import state_of
 from rostra.models import Site
 from rostra.sites import service as sites
 
@@ -17,7 +18,7 @@ _seq = itertools.count(1)
 
 
 def add_site(app: FastAPI, name: str = "news", origins: list[str] | None = None, **kw: Any) -> Site:
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         site = sites.add_site(db, name, origins or ["https://news.example"], **kw)
         db.commit()
         return site

@@ -1,7 +1,15 @@
-"""The application factory: settings in, a ready ASGI app out."""
+"""The composition root: settings in, a ready ASGI app out.
+
+Only here (and in the CLI) are the parts put together: the domains' task
+modules are imported so their jobs register (``load_tasks``), the commit
+hooks are wired to the caches and the job runner, the accounts domain gives
+the dependencies their authenticator, and the sites domain gives the
+security middleware its origin lookup. No lower layer imports a domain.
+"""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,18 +22,33 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.exc import IntegrityError
 
 from rostra import __version__
-from rostra.backends import build_backends
+from rostra.accounts import service as accounts
+from rostra.backends import Backends, build_backends
 from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
-from rostra.db.session import make_sessionmaker
+from rostra.db.session import CommitHooks, make_sessionmaker
 from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
-from rostra.http.security import install_security
-from rostra.jobs.runner import JobContext, Runner
+from rostra.http.deps import AppState
+from rostra.http.pages import render
+from rostra.http.security import OriginMemory, install_security
+from rostra.jobs.registry import JobContext
+from rostra.jobs.runner import Runner
+from rostra.sites import service as sites
+from rostra.stories.cache import StoryPages
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+
+#: The modules that register outbox handlers and housekeeping deletes.
+TASK_MODULES = (
+    "rostra.jobs.housekeeping",
+    "rostra.jobs.tasks",
+    "rostra.accounts.tasks",
+    "rostra.comments.tasks",
+    "rostra.sso.tasks",
+)
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and
 third parties alike. Errors always have the shape
@@ -33,39 +56,65 @@ third parties alike. Errors always have the shape
 Signed-in calls send `Authorization: Bearer TOKEN` from `POST /api/v1/auth/login`."""
 
 
+def load_tasks() -> None:
+    """Register every domain's jobs (importing a task module registers them)."""
+    for name in TASK_MODULES:
+        importlib.import_module(name)
+
+
+def build_state(settings: Settings, backends: Backends | None = None) -> AppState:
+    """The engine, sessions, backends and commit hooks of one process: what
+    the web app and ``rostra worker`` share."""
+    load_tasks()
+    engine = make_engine(settings.database_url)
+    backends = backends or build_backends(settings)
+    hooks = CommitHooks()
+    hooks.on("story", StoryPages(backends.cache).retire)
+    return AppState(
+        settings=settings,
+        engine=engine,
+        write_sessions=make_sessionmaker(engine, hooks=hooks),
+        read_sessions=make_sessionmaker(engine, write=False),
+        hooks=hooks,
+        backends=backends,
+        templates=Jinja2Templates(directory=str(HERE / "templates")),
+        authenticate=accounts.user_for_token,
+    )
+
+
+def job_context(state: AppState) -> JobContext:
+    return JobContext(state.settings, state.backends)
+
+
+def make_runner(state: AppState) -> Runner:
+    """A job runner on the state's sessions; a commit that enqueues wakes it."""
+    runner = Runner(state.write_sessions, job_context(state), state.settings.job_poll_seconds)
+    state.hooks.on("outbox", lambda _: runner.wake())
+    return runner
+
+
 def create_app(
     settings: Settings, *, migrate_on_start: bool = True, run_jobs: bool | None = None
 ) -> FastAPI:
-    engine = make_engine(settings.database_url)
-    factory = make_sessionmaker(engine)
-    read_factory = make_sessionmaker(engine, write=False)
-    backends = build_backends(settings)
+    state = build_state(settings)
     if run_jobs is None:
         run_jobs = settings.run_jobs_in_process
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if migrate_on_start:
-            migrate.upgrade(engine)
+            migrate.upgrade(state.engine)
         if settings.demo:
-            from rostra.demo.setup import ensure_demo_site
-
-            with factory() as db:
-                try:
-                    ensure_demo_site(db, settings)
-                    db.commit()
-                except IntegrityError:  # another worker process made it first
-                    db.rollback()
-        runner = Runner(factory, JobContext(settings, backends), settings.job_poll_seconds)
+            _ensure_demo_site(state)
         if run_jobs:
-            runner.start()
-            app.state.runner = runner
+            state.runner = make_runner(state)
+            state.runner.start()
         try:
             yield
         finally:
-            if run_jobs:
-                runner.stop()
-            engine.dispose()
+            if state.runner is not None:
+                state.runner.stop()
+            state.engine.dispose()
 
     app = FastAPI(
         title="Rostra",
@@ -76,25 +125,37 @@ def create_app(
         redoc_url=None,
         openapi_url="/openapi.json",
     )
-    app.state.settings = settings
-    app.state.engine = engine
-    app.state.sessionmaker = factory
-    app.state.read_sessionmaker = read_factory
-    app.state.backends = backends
-    app.state.runner = None
-    app.state.templates = Jinja2Templates(directory=str(HERE / "templates"))
+    app.state.rostra = state
 
     install_error_handlers(app)
     _include_routers(app)
     _api_docs(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    origins = OriginMemory(lambda: _configured_origins(state))
+    state.hooks.on("site", origins.forget)
     # Added last, so outermost: every answer, BodyGuard's refusals included,
     # carries the security and CORS headers, and all of it is compressed.
     app.add_middleware(CatchUnexpected)
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
-    install_security(app, settings)
+    install_security(app, settings.public_url, origins)
     app.add_middleware(GZipMiddleware, minimum_size=512)
     return app
+
+
+def _configured_origins(state: AppState) -> set[str]:
+    with state.read_sessions() as db:
+        return sites.all_origins(db)
+
+
+def _ensure_demo_site(state: AppState) -> None:
+    from rostra.demo.setup import ensure_demo_site
+
+    with state.write_sessions() as db:
+        try:
+            ensure_demo_site(db, state.settings)
+            db.commit()
+        except IntegrityError:  # another worker process made it first
+            db.rollback()
 
 
 def _api_docs(app: FastAPI) -> None:
@@ -107,13 +168,11 @@ def _api_docs(app: FastAPI) -> None:
 
     @app.get("/docs", include_in_schema=False)
     def docs(request: Request) -> Response:
-        return app.state.templates.TemplateResponse(  # type: ignore[no-any-return]
-            request, "api_docs.html", {"assets": "/static/apidocs-assets"}
-        )
+        return render(request, "api_docs.html", {"assets": "/static/apidocs-assets"})
 
 
 def _include_routers(app: FastAPI) -> None:
-    from rostra.accounts.endpoints import router as accounts
+    from rostra.accounts.endpoints import router as accounts_api
     from rostra.accounts.pages import pages_router as account_pages
     from rostra.comments.endpoints import router as comments
     from rostra.demo.endpoints import router as demo
@@ -121,7 +180,7 @@ def _include_routers(app: FastAPI) -> None:
     from rostra.sso.endpoints import router as sso
     from rostra.stories.endpoints import router as stories
 
-    for router in (accounts, sso, comments, stories):
+    for router in (accounts_api, sso, comments, stories):
         app.include_router(router, prefix="/api/v1")
     app.include_router(account_pages)
     app.include_router(embed)

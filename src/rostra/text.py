@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rostra.errors import Invalid
+from rostra.errors import InvalidCharacters
 
 # C0 controls except \t and \n, DEL, C1 controls, and lone surrogates (which
 # JSON's \uD800 escapes can produce but UTF-8 storage cannot hold).
@@ -28,9 +28,14 @@ def check_text(value: str, field: str) -> str:
     endings before calling if a field accepts pasted text.
     """
     if has_forbidden_characters(value):
-        raise Invalid(
-            f"'{field}' contains control characters that are not allowed.",
-            code="invalid_characters",
-            field=field,
-        )
+        raise InvalidCharacters(field)
     return value
+
+
+def single_line(value: str, field: str) -> str:
+    """``value`` trimmed, or 422 ``invalid_characters`` if it holds a control
+    character, a line break or a tab (names and titles are one line)."""
+    text = check_text(value, field).strip()
+    if "\n" in text or "\t" in text:
+        raise InvalidCharacters(field, f"'{field}' must be a single line.")
+    return text

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rostra.config import Settings
+from rostra.http.deps import state_of
 from rostra.models import OutboxEvent
 from tests.conftest import run_jobs
 
@@ -23,7 +24,7 @@ def db(app: FastAPI) -> Iterator[Session]:
     """A reading session (deferred BEGIN on SQLite), so that a test that looks at
     the database between requests does not hold the write lock the app needs.
     Writes through it still work; call ``db.commit()`` after them."""
-    with app.state.read_sessionmaker() as session:
+    with state_of(app).read_sessions() as session:
         yield session
 
 
@@ -31,7 +32,7 @@ def mails(app: FastAPI, to: str | None = None) -> list[dict[str, Any]]:
     """Every ``mail.send`` payload in the outbox, oldest first (optionally to one
     address), after the jobs that write mails (password resets) have run."""
     run_jobs(app)
-    with app.state.read_sessionmaker() as db:
+    with state_of(app).read_sessions() as db:
         rows = db.scalars(
             select(OutboxEvent).where(OutboxEvent.topic == "mail.send").order_by(OutboxEvent.id)
         )

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from rostra.db.base import utcnow
+from rostra.http.deps import state_of
 from rostra.models import EmailToken, User
 from tests.accounts.conftest import mails, token_in
 from tests.factories import login, reader, register
@@ -163,7 +164,7 @@ def test_reset_request_does_the_same_work_for_any_address(client: TestClient, ap
     creds = register(client, email="known@example.org")
 
     def written() -> tuple[int, int]:
-        with app.state.read_sessionmaker() as db:
+        with state_of(app).read_sessions() as db:
             return (
                 len(db.scalars(select(OutboxEvent.id)).all()),
                 len(db.scalars(select(EmailToken.id)).all()),

@@ -16,6 +16,7 @@ from rostra.accounts import service
 from rostra.accounts.tokens import hash_token
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.http.deps import state_of
 from rostra.models import AuthSession, User
 from tests.factories import login, reader, register
 
@@ -57,7 +58,7 @@ def test_login_answers_token_and_me(client: TestClient, db: Session) -> None:
 
 def test_session_lifetime_follows_settings(client: TestClient, app: FastAPI, db: Session) -> None:
     creds = register(client)
-    app.state.settings = app.state.settings.model_copy(update={"session_days": 2})
+    state_of(app).settings = state_of(app).settings.model_copy(update={"session_days": 2})
     login(client, creds["email"], creds["password"])
     session = db.scalar(select(AuthSession))
     assert session is not None

@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from rostra.accounts.pages import pages_router
 from tests.accounts.conftest import mails, token_in
 from tests.factories import login, register
-
-
-@pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
-    # Until app.py includes the pages router itself (see docs/notes-accounts.md).
-    if not any(getattr(r, "path", "") == "/account/verify-email" for r in app.routes):
-        app.include_router(pages_router)
-    with TestClient(app, base_url="http://rostra.test") as c:
-        yield c
 
 
 def link_path(mail: dict[str, str]) -> str:

@@ -13,13 +13,14 @@ from fastapi.testclient import TestClient
 
 from rostra.accounts import passwords
 from rostra.db.engine import WriterGate, writer_gate
+from rostra.http.deps import state_of
 from tests.accounts.conftest import mails, token_in
 from tests.factories import register
 
 
 @pytest.fixture
 def gate(app: FastAPI) -> WriterGate:
-    found = writer_gate(app.state.engine)
+    found = writer_gate(state_of(app).engine)
     if found is None:
         pytest.skip("PostgreSQL writers lock rows, not the database")
     return found

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from rostra.backends.mail import FolderMailer, SMTPMailer, make_mailer
 from rostra.config import ConfigError, Settings
+from rostra.http.deps import state_of
 from tests.factories import register
 
 
@@ -63,7 +64,7 @@ class TestSMTP:
         self, client: TestClient, app: FastAPI, jobs: Any, smtp_server: tuple[Sink, int]
     ) -> None:
         sink, _ = smtp_server
-        assert isinstance(app.state.backends.mailer, SMTPMailer)
+        assert isinstance(state_of(app).backends.mailer, SMTPMailer)
         register(client, email="smtp@example.org", display_name="Mykola")
         assert jobs() == 1
         [envelope] = sink.envelopes

@@ -18,6 +18,7 @@ from rostra.app import create_app
 from rostra.backends import build_backends
 from rostra.backends.redis import RedisBroker, RedisCache, RedisRateLimiter
 from rostra.config import Settings
+from rostra.http.deps import state_of
 from tests.factories import ARTICLE, add_site, reader
 
 REDIS_URL = os.environ.get("ROSTRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -101,6 +102,6 @@ def test_two_processes_share_the_page_cache(settings: Settings, prefix: str) -> 
     finally:
         from tests.conftest import empty_tables
 
-        empty_tables(one.state.engine)
-        one.state.engine.dispose()
-        two.state.engine.dispose()
+        empty_tables(state_of(one).engine)
+        state_of(one).engine.dispose()
+        state_of(two).engine.dispose()

@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 
 from rostra.app import create_app
 from rostra.config import Settings, finish
+from rostra.http.deps import state_of
 from rostra.sites import service as sites
 from tests.livesrv import free_port, live_server
 
@@ -68,7 +69,7 @@ class Rostra:
 
         self._seq[0] += 1
         email = f"admin{os.getpid()}-{self._seq[0]}@example.org"
-        with self.app.state.sessionmaker() as db:
+        with state_of(self.app).write_sessions() as db:
             create_admin(db, email, "correct horse battery", "Admin")
             db.commit()
         with self.api() as c:
@@ -191,7 +192,7 @@ def publisher(rostra: Rostra) -> Iterator[str]:
     httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
-    with rostra.app.state.sessionmaker() as db:
+    with state_of(rostra.app).write_sessions() as db:
         site = sites.add_site(db, "gazette", [origin], title="Test Gazette")
         sites.add_site(db, "premod", [f"http://127.0.0.1:{port}"], moderation="pre")
         db.commit()

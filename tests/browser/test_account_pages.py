@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from rostra.http.deps import state_of
 from rostra.models import OutboxEvent
 from tests.browser.conftest import Rostra
 from tests.conftest import run_jobs
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 
 def last_link(rostra: Rostra, to: str) -> str:
     run_jobs(rostra.app)  # a password reset's mail is written by its job
-    with rostra.app.state.read_sessionmaker() as db:
+    with state_of(rostra.app).read_sessions() as db:
         rows = db.scalars(
             select(OutboxEvent)
             .where(OutboxEvent.topic == "mail.send")

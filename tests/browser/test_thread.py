@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from rostra.http.deps import state_of
 from tests.browser.conftest import Rostra, sign_in, thread
 
 pytestmark = pytest.mark.browser
@@ -66,8 +67,8 @@ def test_edit_is_offered_only_within_the_window(page: Any, rostra: Rostra, artic
     rostra.post(other["token"], url, "Someone else's comment")
     old = rostra.post(reader["token"], url, "Written long ago")
     fresh = rostra.post(reader["token"], url, "Written just now")
-    window = rostra.app.state.settings.edit_window_seconds
-    with rostra.app.state.sessionmaker() as db:
+    window = state_of(rostra.app).settings.edit_window_seconds
+    with state_of(rostra.app).write_sessions() as db:
         db.get(Comment, old["id"]).created_at = datetime.now(UTC) - timedelta(seconds=window + 120)
         db.commit()
     page.goto(where)

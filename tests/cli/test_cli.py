@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from rostra.cli.main import main
+from rostra.http.deps import state_of
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def test_createadmin_makes_an_admin_who_can_sign_in(env: dict[str, str]) -> None
         )
         assert r.status_code == 200, r.text
         assert r.json()["user"]["is_admin"] is True
-    app.state.engine.dispose()
+    state_of(app).engine.dispose()
 
 
 def _free_port() -> int:

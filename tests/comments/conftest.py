@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.db.base import utcnow
+from rostra.http.deps import state_of
 from rostra.models import AuthSession, Comment, Site, Story, User
 from tests.factories import ARTICLE, add_site
 
@@ -39,7 +40,7 @@ def quick_reader(app: FastAPI, display_name: str | None = None, **values: Any) -
     """
     n = next(_seq)
     token = new_token()
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         user = User(
             email=f"quick{n}@example.org", display_name=display_name or f"Quick {n}", **values
         )
@@ -107,13 +108,13 @@ def user_id(client: TestClient, headers: dict[str, str]) -> int:
 
 
 def set_user(app: FastAPI, uid: int, **values: Any) -> None:
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         db.execute(update(User).where(User.id == uid).values(**values))
         db.commit()
 
 
 def _reading(app: FastAPI) -> Session:
-    factory: sessionmaker[Session] = app.state.read_sessionmaker
+    factory: sessionmaker[Session] = state_of(app).read_sessions
     return factory()
 
 
@@ -131,7 +132,7 @@ def story_row(app: FastAPI, url: str = ARTICLE) -> Story | None:
 def count_queries(app: FastAPI) -> Iterator[list[str]]:
     """Collect the SQL statements the app runs inside the block."""
     seen: list[str] = []
-    engine = app.state.engine
+    engine = state_of(app).engine
 
     def record(*args: Any) -> None:
         seen.append(args[2])

@@ -7,13 +7,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from rostra.http.deps import state_of
 from rostra.models import Site
 from tests.comments.conftest import API, page, post, quick_reader, rows, set_user, user_id
 from tests.factories import ARTICLE, add_site
 
 
 def _moderation(app: FastAPI, site: Site, mode: str) -> None:
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         db.execute(update(Site).where(Site.id == site.id).values(moderation=mode))
         db.commit()
 

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from rostra.http.deps import state_of
 from rostra.models import Comment
 from tests.comments.conftest import API, count_queries, page, post, quick_reader
 from tests.factories import ARTICLE
@@ -21,7 +22,7 @@ def test_first_page_is_served_from_the_cache(
     post(client, alice, "cached")
     first = page(client)
     # Change a row behind the API's back: a cached page does not see it...
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         db.execute(update(Comment).values(html="<p>sneaky</p>"))
         db.commit()
     assert page(client) == first
@@ -93,7 +94,7 @@ def test_lost_generation_starts_afresh(
     post(client, alice)
     page(client)
     story_id = page(client)["story"]["id"]
-    cache = app.state.backends.cache
+    cache = state_of(app).backends.cache
     cache._data.pop(f"story:{story_id}:gen:current")  # evicted
     post(client, alice, "after eviction")
     assert page(client)["story"]["comment_count"] == 2
@@ -126,6 +127,6 @@ def test_a_failing_cache_degrades_to_none(
 ) -> None:
     post(client, alice)
     page(client)
-    monkeypatch.setattr(app.state.backends, "cache", BrokenCache())
+    monkeypatch.setattr(state_of(app).backends, "cache", BrokenCache())
     post(client, alice, "while the cache is down")  # 201: the commit is what counts
     assert page(client)["story"]["comment_count"] == 2

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from rostra.comments.schemas import CommentOut
 from rostra.db.base import utcnow
+from rostra.http.deps import state_of
 from rostra.models import Site
 from tests.comments.conftest import (
     API,
@@ -241,7 +242,7 @@ def test_closed_story_refuses_comments_and_replies(
     client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
 ) -> None:
     top = post(client, alice).json()
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         story = story_row(app)
         assert story is not None
         db.merge(story).is_closed = True
@@ -253,22 +254,28 @@ def test_closed_story_refuses_comments_and_replies(
     assert rows(app) == before
 
 
-def test_outbox_event_written_with_the_comment(
-    client: TestClient, app: FastAPI, alice: dict[str, str]
+def test_outbox_event_written_with_the_comment_when_consumed(
+    client: TestClient, app: FastAPI, alice: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from sqlalchemy import select
 
+    from rostra.jobs import registry
     from rostra.models import OutboxEvent
 
+    def events() -> list[tuple[str, Any]]:
+        with state_of(app).read_sessions() as db:
+            query = select(OutboxEvent).where(OutboxEvent.topic.like("comment.%"))
+            return [(e.topic, e.payload) for e in db.scalars(query)]
+
+    post(client, alice)
+    assert events() == []  # nothing consumes comment events: no row is written
+    monkeypatch.setitem(
+        registry.HANDLERS, "comment.created", registry.Registered(lambda e, ctx: None, False)
+    )
     c = post(client, alice).json()
-    with app.state.read_sessionmaker() as db:
-        events = [
-            (e.topic, e.payload)
-            for e in db.scalars(select(OutboxEvent).where(OutboxEvent.topic.like("comment.%")))
-        ]
     story = story_row(app)
     assert story is not None
-    assert events == [("comment.created", {"comment_id": c["id"], "story_id": story.id})]
+    assert events() == [("comment.created", {"comment_id": c["id"], "story_id": story.id})]
 
 
 def test_hostile_markup_is_stored_inert(

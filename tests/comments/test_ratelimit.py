@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 
 from rostra.config import Settings
+from rostra.http.deps import state_of
 from tests.comments.conftest import API, comment_row, post, quick_reader, rows
 from tests.factories import ARTICLE
 
@@ -72,7 +73,9 @@ def test_like_limit_per_account_across_addresses(
     client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
 ) -> None:
     cid = post(client, alice).json()["id"]
-    app.state.settings = app.state.settings.model_copy(update={"trusted_proxies": "testclient"})
+    state_of(app).settings = state_of(app).settings.model_copy(
+        update={"trusted_proxies": "testclient"}
+    )
     for n in range(3):
         r = client.put(like_url(cid), headers={**bob, "X-Forwarded-For": f"203.0.113.{n}"})
         assert r.status_code == 200

@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from rostra.http.deps import state_of
 from tests.factories import ARTICLE, add_site, reader
 from tests.livesrv import live_server
 
@@ -70,7 +71,7 @@ def test_every_write_gives_its_turn_back(app: FastAPI, client: TestClient) -> No
     turn; a turn kept would make the next writer wait."""
     from rostra.db.engine import writer_gate
 
-    gate = writer_gate(app.state.engine)
+    gate = writer_gate(state_of(app).engine)
     if gate is None:
         pytest.skip("PostgreSQL has no writer gate")
     add_site(app)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from rostra.config import Settings
 from rostra.embed import i18n
+from rostra.http.deps import state_of
 from tests.factories import ARTICLE, add_site, reader
 
 HOSTILE = (
@@ -125,8 +126,8 @@ def demo(demo_settings: Settings) -> Iterator[TestClient]:
         yield c
     from tests.conftest import empty_tables
 
-    empty_tables(application.state.engine)
-    application.state.engine.dispose()
+    empty_tables(state_of(application).engine)
+    state_of(application).engine.dispose()
 
 
 def test_demo_front_page_and_articles(demo: TestClient) -> None:

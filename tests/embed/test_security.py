@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rostra.config import Settings
+from rostra.http.deps import state_of
 from rostra.http.security import content_security_policy
 from tests.factories import ARTICLE, add_site
 
@@ -159,8 +160,8 @@ def test_own_origin_matches_despite_explicit_default_port(settings: Settings) ->
             )
             assert r.headers.get("access-control-allow-origin") == "https://rostra.test"
     finally:
-        empty_tables(app.state.engine)
-        app.state.engine.dispose()
+        empty_tables(state_of(app).engine)
+        state_of(app).engine.dispose()
 
 
 def test_cors_only_on_api(client: TestClient, site: None) -> None:

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rostra.db.base import utcnow
+from rostra.http.deps import state_of
 from rostra.models import Site, UsedSsoToken, User
-from rostra.sso import service
+from rostra.sso import repository, service
 from tests.factories import ARTICLE, add_site
 
 
@@ -143,7 +144,7 @@ def test_verify_reports_each_problem() -> None:
 
 def test_suspended_reader_is_refused(client: TestClient, app: FastAPI, secret: str) -> None:
     user_id = _exchange(client, _token(secret)).json()["user"]["id"]
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         user = db.get(User, user_id)
         assert user is not None
         user.is_suspended = True
@@ -160,7 +161,7 @@ def test_two_tabs_signing_in_a_new_reader_share_it(
     reader and committed; tab A's insert now hits the unique constraint and
     must use B's reader instead of failing."""
     site_id = add_site(app).id
-    with app.state.sessionmaker() as other_tab:
+    with state_of(app).write_sessions() as other_tab:
         site = other_tab.get(Site, site_id)
         assert site is not None
         first = service.sign_in(
@@ -168,15 +169,15 @@ def test_two_tabs_signing_in_a_new_reader_share_it(
         )
         other_tab.commit()
         first_id = first.id
-    real = service._find_user
+    real = repository.reader
     lookups: list[str] = []
 
-    def looked_before_the_other_tab_committed(db: Any, site: Site, subject: str) -> Any:
+    def looked_before_the_other_tab_committed(db: Any, site_id: int, subject: str) -> Any:
         lookups.append(subject)
-        return None if len(lookups) == 1 else real(db, site, subject)
+        return None if len(lookups) == 1 else real(db, site_id, subject)
 
-    monkeypatch.setattr(service, "_find_user", looked_before_the_other_tab_committed)
-    with app.state.sessionmaker() as db:
+    monkeypatch.setattr(repository, "reader", looked_before_the_other_tab_committed)
+    with state_of(app).write_sessions() as db:
         site = db.get(Site, site_id)
         assert site is not None
         user = service.sign_in(db, site, service.make_token(site.sso_secret, "u-7", name="Tab A"))
@@ -192,7 +193,7 @@ def test_replay_records_are_kept_until_housekeeping(app: FastAPI) -> None:
     job's; a record that exists still refuses its token."""
     site_id = add_site(app).id
     now = utcnow()
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         db.add(UsedSsoToken(site_id=site_id, jti="old", expires_at=now - timedelta(hours=1)))
         db.commit()
         site = db.get(Site, site_id)
@@ -212,7 +213,7 @@ def test_replay_records_are_kept_until_housekeeping(app: FastAPI) -> None:
 def test_a_jti_may_be_reused_once_its_token_is_dead(app: FastAPI) -> None:
     site_id = add_site(app).id
     now = utcnow()
-    with app.state.sessionmaker() as db:
+    with state_of(app).write_sessions() as db:
         site = db.get(Site, site_id)
         assert site is not None
         old = jwt.encode(

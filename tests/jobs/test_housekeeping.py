@@ -12,9 +12,11 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from rostra.app import job_context
 from rostra.db.base import utcnow
+from rostra.http.deps import state_of
 from rostra.jobs import housekeeping
-from rostra.jobs.runner import JobContext, Runner
+from rostra.jobs.runner import Runner
 from rostra.models import (
     AuthSession,
     EmailToken,
@@ -30,7 +32,7 @@ DAY = timedelta(days=1)
 
 
 def _session(app: FastAPI) -> Session:
-    session: Session = app.state.sessionmaker()
+    session: Session = state_of(app).write_sessions()
     return session
 
 
@@ -139,9 +141,13 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
     with _session(app) as db:
         swept = housekeeping.sweep(db, now)
         db.commit()
-    assert swept == housekeeping.Swept(
-        idempotency_keys=1, used_sso_tokens=1, auth_sessions=2, email_tokens=2, outbox=1
-    )
+    assert swept == {
+        "idempotency_keys": 1,
+        "used_sso_tokens": 1,
+        "auth_sessions": 2,
+        "email_tokens": 2,
+        "outbox": 1,
+    }
     assert _left(app) == {
         "idempotency_keys": ["keep"],
         "used_sso_tokens": ["keep", "keep-in-leeway"],
@@ -151,15 +157,16 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
     }
 
 
-def test_used_sso_tokens_outlive_the_exchange_leeway() -> None:
+def test_used_sso_tokens_outlive_the_exchange_leeway(app: FastAPI) -> None:
     # A token the exchange still accepts must still be refused as a replay.
+    from rostra.jobs.registry import SWEEPS
     from rostra.sso.service import LEEWAY
 
-    assert housekeeping.USED_SSO_TOKENS_KEPT > LEEWAY
+    assert SWEEPS["used_sso_tokens"][1] > LEEWAY
 
 
 def test_one_pass_per_interval(app: FastAPI, jobs: Any) -> None:
-    interval = timedelta(seconds=app.state.settings.housekeeping_interval_seconds)
+    interval = timedelta(seconds=state_of(app).settings.housekeeping_interval_seconds)
     now = utcnow()
     _fill(app, now)
     for _ in range(2):
@@ -213,9 +220,7 @@ def test_runners_starting_together_schedule_one_pass(app: FastAPI) -> None:
 
 
 def test_runner_keeps_a_pass_scheduled_and_checks_once_per_interval(app: FastAPI) -> None:
-    runner = Runner(
-        app.state.sessionmaker, JobContext(app.state.settings, app.state.backends), poll_seconds=30
-    )
+    runner = Runner(state_of(app).write_sessions, job_context(state_of(app)), poll_seconds=30)
     runner.keep_housekeeping_scheduled()
     runner.keep_housekeeping_scheduled()
     assert len(_passes(app)) == 1
@@ -224,7 +229,7 @@ def test_runner_keeps_a_pass_scheduled_and_checks_once_per_interval(app: FastAPI
         db.commit()
     runner.keep_housekeeping_scheduled()  # checked less than an interval ago: no query
     assert len(_passes(app)) == 1
-    other = Runner(app.state.sessionmaker, runner.ctx, poll_seconds=30)
+    other = Runner(state_of(app).write_sessions, runner.ctx, poll_seconds=30)
     other.keep_housekeeping_scheduled()  # the next check restarts the chain
     assert [p.done_at is None for p in _passes(app)] == [False, True]
 
@@ -236,7 +241,7 @@ def test_a_failed_pass_is_undone_and_retried(
     _fill(app, now)
     real_sweep = housekeeping.sweep
 
-    def sweep_then_fail(db: Session, now: datetime | None = None) -> housekeeping.Swept:
+    def sweep_then_fail(db: Session, now: datetime | None = None) -> dict[str, int]:
         real_sweep(db, now)
         raise RuntimeError("disk full")
 

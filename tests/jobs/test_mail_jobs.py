@@ -11,10 +11,12 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rostra.accounts.tasks import build_message
+from rostra.app import make_runner
 from rostra.config import Settings
+from rostra.http.deps import state_of
 from rostra.jobs import outbox
-from rostra.jobs.runner import HANDLERS, JobContext, Runner, wake_runner
+from rostra.jobs.registry import HANDLERS
+from rostra.jobs.tasks import MAIL_SEND, build_message
 from rostra.models import OutboxEvent
 
 PAYLOAD = {
@@ -37,8 +39,8 @@ class Recorder:
 
 
 def enqueue(app: FastAPI, payload: dict[str, Any]) -> None:
-    with app.state.sessionmaker() as db:
-        outbox.enqueue(db, "mail.send", payload)
+    with state_of(app).write_sessions() as db:
+        outbox.enqueue(db, MAIL_SEND, payload)
         db.commit()
 
 
@@ -53,25 +55,34 @@ def test_build_message() -> None:
     assert not text_only.is_multipart()
 
 
-def test_handler_is_registered() -> None:
-    import rostra.accounts.tasks  # noqa: F401
+def test_handler_is_registered(app: FastAPI) -> None:
+    assert MAIL_SEND in HANDLERS  # registered by the composition root (rostra.app)
 
-    assert "mail.send" in HANDLERS
+
+def test_a_job_without_a_handler_is_refused(db: Session) -> None:
+    with pytest.raises(LookupError):
+        outbox.enqueue(db, "no.such.topic", {})
+
+
+def test_an_event_nothing_consumes_writes_no_row(db: Session) -> None:
+    assert outbox.emit(db, "comment.created", {"comment_id": 1}) is None
+    db.flush()
+    assert db.scalar(select(OutboxEvent)) is None
 
 
 def test_job_sends_once(app: FastAPI, jobs: Any, db: Session) -> None:
-    app.state.backends.mailer = recorder = Recorder()
+    state_of(app).backends.mailer = recorder = Recorder()
     enqueue(app, PAYLOAD)
     assert jobs() == 1
     [msg] = recorder.sent
-    assert msg["From"] == app.state.settings.mail_from
+    assert msg["From"] == state_of(app).settings.mail_from
     assert jobs() == 0 and len(recorder.sent) == 1
     row = db.scalar(select(OutboxEvent))
     assert row is not None and row.done_at is not None and row.last_error is None
 
 
 def test_failed_send_is_kept_for_retry(app: FastAPI, jobs: Any, db: Session) -> None:
-    app.state.backends.mailer = Recorder(fail=True)
+    state_of(app).backends.mailer = Recorder(fail=True)
     enqueue(app, PAYLOAD)
     jobs()
     row = db.scalar(select(OutboxEvent))
@@ -86,23 +97,20 @@ def settings(settings: Settings) -> Settings:
     return settings.model_copy(update={"job_poll_seconds": 30})
 
 
-def test_wake_runner_sends_without_waiting_for_the_poll(app: FastAPI) -> None:
-    """After a request commits mail, wake_runner makes the runner look at once."""
+def test_a_commit_that_enqueues_wakes_the_runner(app: FastAPI) -> None:
+    """A commit that wrote mail makes the runner look at once, not at its next poll."""
     recorder = Recorder()
-    app.state.backends.mailer = recorder
-    runner = Runner(
-        app.state.sessionmaker, JobContext(app.state.settings, app.state.backends), poll_seconds=30
-    )
+    state_of(app).backends.mailer = recorder
+    runner = make_runner(state_of(app))
     runner.start()
-    app.state.runner = runner
+    state_of(app).runner = runner
     try:
         time.sleep(0.2)  # let the first (empty) pass go to sleep
-        enqueue(app, PAYLOAD)
-        wake_runner(app.state)
+        enqueue(app, PAYLOAD)  # commits; the commit hook wakes the runner
         deadline = time.monotonic() + 10
         while not recorder.sent and time.monotonic() < deadline:
             time.sleep(0.05)
         assert len(recorder.sent) == 1
     finally:
         runner.stop()
-        app.state.runner = None
+        state_of(app).runner = None

@@ -1,17 +1,15 @@
 """JSON routes for reader accounts (mounted under /api/v1 by app.py).
 
-Each write commits before it answers; a route that enqueued mail then wakes
-the job runner so the mail leaves at once rather than at the next poll.
+Writes go through the request's unit of work (``WriteSession``), which
+commits before the answer is sent; a mail enqueued here wakes the job runner
+after that commit, so it leaves at once rather than at the next poll.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Request, Response
 
 from rostra.accounts import service
-from rostra.accounts.deps import bearer_token, current_user
-from rostra.accounts.ratelimit import allowed, by_address, enforce
 from rostra.accounts.schemas import (
     AcceptedOut,
     LoginIn,
@@ -23,11 +21,15 @@ from rostra.accounts.schemas import (
     StatusOut,
     VerifyEmailIn,
 )
-from rostra.config import Settings
-from rostra.db.session import get_db, get_read_db
-from rostra.errors import NotAuthenticated
-from rostra.jobs.runner import wake_runner
-from rostra.models import User
+from rostra.http.client import user_agent
+from rostra.http.deps import (
+    CurrentUser,
+    RateLimits,
+    ReadSession,
+    SettingsDep,
+    WriteSession,
+    bearer_token,
+)
 
 router = APIRouter(tags=["accounts"])
 
@@ -38,105 +40,102 @@ _REGISTERED = (
 _MAIL_SENT = "If the address belongs to an account, a mail is on its way to it."
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def user_agent(request: Request) -> str:
-    agent = request.headers.get("user-agent", "")
-    return "".join(c for c in agent if c.isprintable())[:255]
-
-
-@router.post("/auth/register", status_code=202, response_model=AcceptedOut)
-def register(body: RegisterIn, request: Request, db: Session = Depends(get_db)) -> AcceptedOut:
+@router.post(
+    "/auth/register", status_code=202, response_model=AcceptedOut, summary="Create an account"
+)
+def register(
+    body: RegisterIn, db: WriteSession, settings: SettingsDep, limits: RateLimits
+) -> AcceptedOut:
     """Create an account; always 202, so it never tells who is registered."""
-    enforce(request, "register", by_address(request))
+    limits.enforce("register", limits.address)
     service.register(
         db,
-        _settings(request),
+        settings,
         body.email,
         body.password,
         body.display_name,
-        may_warn=lambda email: allowed(request, "mail", f"email:{email}"),
+        may_warn=lambda email: limits.allowed("mail", f"email:{email}"),
     )
-    db.commit()
-    wake_runner(request.app.state)
     return AcceptedOut(detail=_REGISTERED)
 
 
-@router.post("/auth/login", response_model=LoginOut)
+@router.post("/auth/login", response_model=LoginOut, summary="Sign in with email and password")
 def login(
     body: LoginIn,
     request: Request,
-    db: Session = Depends(get_db),
-    reading: Session = Depends(get_read_db),
+    reading: ReadSession,
+    db: WriteSession,
+    settings: SettingsDep,
+    limits: RateLimits,
 ) -> LoginOut:
-    enforce(request, "login", by_address(request), f"email:{body.email}")
+    limits.enforce("login", limits.address, f"email:{body.email}")
+    # The slow hash runs on the reading session, outside SQLite's write lock.
     found, new_hash = service.authenticate(reading, body.email, body.password)
-    reading.rollback()
-    user, token = service.sign_in(db, _settings(request), found.id, new_hash, user_agent(request))
-    db.commit()
+    user, token = service.sign_in(db, settings, found.id, new_hash, user_agent(request))
     return LoginOut(token=token, user=MeOut.model_validate(user))
 
 
-@router.post("/auth/logout", status_code=204, response_class=Response)
-def logout(
-    request: Request, _: User = Depends(current_user), db: Session = Depends(get_db)
-) -> Response:
+@router.post(
+    "/auth/logout", status_code=204, response_class=Response, summary="Sign out this token"
+)
+def logout(request: Request, _: CurrentUser, db: WriteSession) -> Response:
     token = bearer_token(request)
-    if token is None:  # current_user has already refused this; kept for the type checker
-        raise NotAuthenticated()
+    assert token is not None  # CurrentUser has refused a request without one
     service.logout(db, token)
-    db.commit()
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=MeOut)
-def me(user: User = Depends(current_user)) -> MeOut:
+@router.get("/me", response_model=MeOut, summary="The signed-in reader's account")
+def me(user: CurrentUser) -> MeOut:
     return MeOut.model_validate(user)
 
 
-@router.post("/auth/verify-email", response_model=StatusOut)
-def verify_email(body: VerifyEmailIn, request: Request, db: Session = Depends(get_db)) -> StatusOut:
+@router.post("/auth/verify-email", response_model=StatusOut, summary="Confirm an email address")
+def verify_email(body: VerifyEmailIn, db: WriteSession, limits: RateLimits) -> StatusOut:
     # Tokens are unguessable, but guessing is still an attempt worth counting.
-    enforce(request, "login", "tokens:" + by_address(request))
+    limits.enforce("login", "tokens:" + limits.address)
     service.verify_email(db, body.token)
-    db.commit()
     return StatusOut(status="verified")
 
 
-@router.post("/auth/verify-email/resend", status_code=202, response_model=AcceptedOut)
+@router.post(
+    "/auth/verify-email/resend",
+    status_code=202,
+    response_model=AcceptedOut,
+    summary="Mail a new confirmation link",
+)
 def resend_verification(
-    request: Request, user: User = Depends(current_user), db: Session = Depends(get_db)
+    user: CurrentUser, db: WriteSession, settings: SettingsDep, limits: RateLimits
 ) -> AcceptedOut:
-    enforce(request, "mail", by_address(request), f"email:{user.email or user.id}")
-    if service.resend_verification(db, _settings(request), user):
-        db.commit()
-        wake_runner(request.app.state)
+    limits.enforce("mail", limits.address, f"email:{user.email or user.id}")
+    if service.resend_verification(db, settings, user):
         return AcceptedOut(detail="A new confirmation mail is on its way.")
     if user.email_verified:
         return AcceptedOut(detail="Your address is already confirmed.")
     return AcceptedOut(detail="This account has no email address to confirm.")
 
 
-@router.post("/auth/password-reset", status_code=202, response_model=AcceptedOut)
-def password_reset(
-    body: PasswordResetIn, request: Request, db: Session = Depends(get_db)
-) -> AcceptedOut:
+@router.post(
+    "/auth/password-reset",
+    status_code=202,
+    response_model=AcceptedOut,
+    summary="Mail a password reset link",
+)
+def password_reset(body: PasswordResetIn, db: WriteSession, limits: RateLimits) -> AcceptedOut:
     """Mail a reset link; always 202, so it never tells who is registered."""
-    enforce(request, "mail", by_address(request), f"email:{body.email}")
+    limits.enforce("mail", limits.address, f"email:{body.email}")
     service.request_password_reset(db, body.email)
-    db.commit()
-    wake_runner(request.app.state)
     return AcceptedOut(detail=_MAIL_SENT)
 
 
-@router.post("/auth/password-reset/confirm", response_model=StatusOut)
+@router.post(
+    "/auth/password-reset/confirm",
+    response_model=StatusOut,
+    summary="Set a new password with a reset link",
+)
 def password_reset_confirm(
-    body: PasswordResetConfirmIn, request: Request, db: Session = Depends(get_db)
+    body: PasswordResetConfirmIn, db: WriteSession, limits: RateLimits
 ) -> StatusOut:
-    enforce(request, "login", "tokens:" + by_address(request))
+    limits.enforce("login", "tokens:" + limits.address)
     service.confirm_password_reset(db, body.token, body.password)
-    db.commit()
     return StatusOut(status="password_changed")

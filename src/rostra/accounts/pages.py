@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
-from sqlalchemy.orm import Session
+from fastapi import APIRouter, Form, Request
 from starlette.responses import HTMLResponse
 
 from rostra.accounts import service
-from rostra.accounts.ratelimit import by_address, enforce
+from rostra.accounts.errors import WeakPassword
 from rostra.accounts.schemas import MAX_PASSWORD, MAX_TOKEN, normalise_email
-from rostra.db.session import get_db
-from rostra.errors import RostraError
-from rostra.jobs.runner import wake_runner
+from rostra.errors import BadRequest, RostraError
+from rostra.http.deps import RateLimits, WriteSession
+from rostra.http.pages import render
 from rostra.text import check_text
 
 pages_router = APIRouter(include_in_schema=False)
@@ -30,10 +29,9 @@ _NO_STORE = {"Cache-Control": "no-store"}  # pages carrying tokens stay out of c
 
 def _render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("error", None)
-    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+    return render(
         request, f"account/{name}.html", context, status_code=status_code, headers=_NO_STORE
     )
-    return response
 
 
 def _message(request: Request, heading: str, message: str, status_code: int = 200) -> HTMLResponse:
@@ -58,14 +56,14 @@ def verify_email_page(request: Request, token: str = "") -> HTMLResponse:
 
 @pages_router.post("/account/verify-email", response_class=HTMLResponse)
 def verify_email_submit(
-    request: Request, token: FormText = "", db: Session = Depends(get_db)
+    request: Request, db: WriteSession, limits: RateLimits, token: FormText = ""
 ) -> HTMLResponse:
     try:
-        enforce(request, "login", "tokens:" + by_address(request))
+        limits.enforce("login", "tokens:" + limits.address)
         service.verify_email(db, _token(token))
     except RostraError as exc:
+        db.rollback()  # the page answers the error; nothing of it is kept
         return _message(request, "Could not confirm the address", exc.detail, exc.status)
-    db.commit()
     return _message(
         request,
         "Address confirmed",
@@ -83,10 +81,11 @@ def reset_password_page(request: Request, token: str = "") -> HTMLResponse:
 @pages_router.post("/account/reset-password", response_class=HTMLResponse)
 def reset_password_submit(
     request: Request,
+    db: WriteSession,
+    limits: RateLimits,
     token: FormText = "",
     password: FormText = "",
     password_again: FormText = "",
-    db: Session = Depends(get_db),
 ) -> HTMLResponse:
     if password != password_again:
         return _render(
@@ -97,19 +96,18 @@ def reset_password_submit(
             error="The two passwords differ.",
         )
     try:
-        enforce(request, "login", "tokens:" + by_address(request))
+        limits.enforce("login", "tokens:" + limits.address)
         check_text(password[: MAX_PASSWORD + 1], "password")
         if len(password) > MAX_PASSWORD:
-            raise RostraError(f"The password is longer than {MAX_PASSWORD} characters.")
+            raise BadRequest(f"The password is longer than {MAX_PASSWORD} characters.")
         service.confirm_password_reset(db, _token(token), password)
     except RostraError as exc:
-        if exc.code == "weak_password":  # the token is still good: let them try again
-            db.rollback()
+        db.rollback()  # the page answers the error; nothing of it is kept
+        if isinstance(exc, WeakPassword):  # the token is still good: let them try again
             return _render(
                 request, "reset_password", 422, token=token[:MAX_TOKEN], error=exc.detail
             )
         return _message(request, "Could not change the password", exc.detail, exc.status)
-    db.commit()
     return _message(
         request,
         "Password changed",
@@ -120,16 +118,14 @@ def reset_password_submit(
 
 @pages_router.post("/account/reset-password/request", response_class=HTMLResponse)
 def request_reset_submit(
-    request: Request, email: FormText = "", db: Session = Depends(get_db)
+    request: Request, db: WriteSession, limits: RateLimits, email: FormText = ""
 ) -> HTMLResponse:
     try:
         address = normalise_email(email[:400])
-        enforce(request, "mail", by_address(request), f"email:{address}")
+        limits.enforce("mail", limits.address, f"email:{address}")
     except RostraError as exc:
         return _render(request, "request_reset", exc.status, email=email[:320], error=exc.detail)
     service.request_password_reset(db, address)
-    db.commit()
-    wake_runner(request.app.state)
     return _message(
         request,
         "Check your mail",

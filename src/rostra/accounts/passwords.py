@@ -12,7 +12,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from rostra.errors import Invalid
+from rostra.accounts.errors import WeakPassword
 
 MIN_LENGTH = 10
 
@@ -45,12 +45,6 @@ def needs_rehash(password_hash: str) -> bool:
 def check_strength(password: str, email: str | None) -> None:
     """Raise 422 ``weak_password``: too short, or the account's own address."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(
-            f"The password must be at least {MIN_LENGTH} characters.",
-            code="weak_password",
-            field="password",
-        )
+        raise WeakPassword(f"The password must be at least {MIN_LENGTH} characters.")
     if email and password.strip().lower() == email.strip().lower():
-        raise Invalid(
-            "The password must not be your email address.", code="weak_password", field="password"
-        )
+        raise WeakPassword("The password must not be your email address.")

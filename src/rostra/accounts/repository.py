@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow
-from rostra.models import AuthSession, EmailToken, UsedSsoToken, User
+from rostra.models import AuthSession, EmailToken, User
 
 
 def local_user_by_email(db: Session, email: str) -> User | None:
@@ -116,21 +116,6 @@ def delete_expired_email_tokens(db: Session, expired_before: datetime) -> int:
         db.execute(
             delete(EmailToken)
             .where(EmailToken.expires_at < expired_before)
-            .execution_options(synchronize_session=False)
-        )
-    )
-
-
-def delete_used_sso_tokens(db: Session, expired_before: datetime) -> int:
-    """Forget exchanged SSO token ids that expired before ``expired_before``.
-
-    Here rather than in ``rostra.sso`` because the record is about sign-in
-    replay, like the sessions above, and only housekeeping deletes in bulk.
-    """
-    return rowcount(
-        db.execute(
-            delete(UsedSsoToken)
-            .where(UsedSsoToken.expires_at < expired_before)
             .execution_options(synchronize_session=False)
         )
     )

@@ -1,9 +1,7 @@
 """Request and response bodies for accounts.
 
-Inputs are strict (a number where a string belongs is a 422 naming the field)
-and refuse unknown keys, so a typo in a client is an error rather than a
-silently ignored value. Text rules that have their own error codes (control
-characters, weak passwords) live in ``rostra.text`` and the service.
+Inputs are ``StrictModel``s. Text rules that have their own error codes
+(control characters, weak passwords) live in ``rostra.text`` and the service.
 """
 
 from __future__ import annotations
@@ -14,7 +12,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from rostra.errors import Invalid
-from rostra.text import check_text
+from rostra.http.schemas import StrictModel
+from rostra.text import check_text, single_line
 
 MAX_EMAIL = 320
 MAX_PASSWORD = 1024  # argon2 hashes any length; the cap bounds the work per request
@@ -52,11 +51,7 @@ def normalise_email(value: str) -> str:
 
 
 def clean_display_name(value: str) -> str:
-    name = check_text(value, "display_name").strip()
-    if "\n" in name or "\t" in name:
-        raise Invalid(
-            "'display_name' must be a single line.", code="invalid_characters", field="display_name"
-        )
+    name = single_line(value, "display_name")
     if not 1 <= len(name) <= 80:
         raise Invalid("'display_name' must be 1 to 80 characters.", field="display_name")
     return name
@@ -68,30 +63,26 @@ Token = Annotated[str, Field(min_length=1, max_length=MAX_TOKEN), _clean("token"
 DisplayName = Annotated[str, Field(max_length=400), AfterValidator(clean_display_name)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class RegisterIn(_In):
+class RegisterIn(StrictModel):
     email: Email
     password: Password
     display_name: DisplayName
 
 
-class LoginIn(_In):
+class LoginIn(StrictModel):
     email: Email
     password: Password
 
 
-class VerifyEmailIn(_In):
+class VerifyEmailIn(StrictModel):
     token: Token
 
 
-class PasswordResetIn(_In):
+class PasswordResetIn(StrictModel):
     email: Email
 
 
-class PasswordResetConfirmIn(_In):
+class PasswordResetConfirmIn(StrictModel):
     token: Token
     password: Password
 

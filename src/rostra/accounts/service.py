@@ -1,7 +1,8 @@
 """Account rules: registration, sign-in, sessions, verification, password reset.
 
-Services flush but never commit; the endpoint commits once, so a mail in the
-outbox and the change that caused it are written together or not at all.
+Services flush but never commit; the request's unit of work commits once, so
+a mail in the outbox and the change that caused it are written together or
+not at all.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from rostra.accounts import mail, passwords, repository
+from rostra.accounts.errors import AccountSuspended, InvalidCredentials, InvalidEmailToken
 from rostra.accounts.schemas import clean_display_name, normalise_email
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.config import Settings
 from rostra.db.base import utcnow
-from rostra.errors import Forbidden, Invalid, RostraError
 from rostra.jobs.outbox import enqueue
+from rostra.jobs.tasks import MAIL_SEND
 from rostra.models import User
 
 VERIFY_EMAIL = "verify-email"
@@ -26,13 +28,15 @@ PASSWORD_RESET = "password-reset"  # noqa: S105 -- a token purpose, not a secret
 TOKEN_LIFETIME = {VERIFY_EMAIL: timedelta(hours=48), PASSWORD_RESET: timedelta(hours=1)}
 
 
-class InvalidCredentials(RostraError):
-    status = 401
-    code = "invalid_credentials"
+def user_for_token(db: Session, token: str) -> User | None:
+    """The user of a live sign-in token (as the client sent it), in one query."""
+    return repository.user_for_token(db, hash_token(token), utcnow())
 
-    def __init__(self) -> None:
-        # One sentence for every cause, so the answer never says which part was wrong.
-        super().__init__("The email address or the password is wrong.")
+
+def ensure_active(user: User) -> None:
+    """403 ``account_suspended`` for a suspended reader."""
+    if user.is_suspended:
+        raise AccountSuspended()
 
 
 def create_session(db: Session, settings: Settings, user: User, user_agent: str = "") -> str:
@@ -85,10 +89,10 @@ def register(
             existing = repository.local_user_by_email(db, email)
         else:
             token = _email_token(db, user, VERIFY_EMAIL)
-            enqueue(db, "mail.send", mail.verify_email(settings, email, display_name, token))
+            enqueue(db, MAIL_SEND, mail.verify_email(settings, email, display_name, token))
             return
     if existing is not None and may_warn(email):
-        enqueue(db, "mail.send", mail.register_existing(settings, email, existing.display_name))
+        enqueue(db, MAIL_SEND, mail.register_existing(settings, email, existing.display_name))
 
 
 def authenticate(db: Session, email: str, password: str) -> tuple[User, str | None]:
@@ -103,8 +107,7 @@ def authenticate(db: Session, email: str, password: str) -> tuple[User, str | No
     if not passwords.verify_password(user.password_hash if user else None, password):
         raise InvalidCredentials()
     assert user is not None and user.password_hash is not None
-    if user.is_suspended:
-        raise Forbidden("This account is suspended.", code="account_suspended")
+    ensure_active(user)
     new_hash = (
         passwords.hash_password(password) if passwords.needs_rehash(user.password_hash) else None
     )
@@ -131,7 +134,7 @@ def verify_email(db: Session, token: str) -> User:
     user_id = repository.use_email_token(db, hash_token(token), VERIFY_EMAIL)
     user = db.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise _invalid_token()
+        raise InvalidEmailToken()
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     return user
@@ -142,7 +145,7 @@ def resend_verification(db: Session, settings: Settings, user: User) -> bool:
     if user.email_verified or not user.email:
         return False
     token = _email_token(db, user, VERIFY_EMAIL)
-    enqueue(db, "mail.send", mail.verify_email(settings, user.email, user.display_name, token))
+    enqueue(db, MAIL_SEND, mail.verify_email(settings, user.email, user.display_name, token))
     return True
 
 
@@ -163,7 +166,7 @@ def prepare_password_reset(db: Session, settings: Settings, email: str) -> bool:
     if user is None or user.password_hash is None or not user.email:
         return False
     token = _email_token(db, user, PASSWORD_RESET)
-    enqueue(db, "mail.send", mail.password_reset(settings, user.email, user.display_name, token))
+    enqueue(db, MAIL_SEND, mail.password_reset(settings, user.email, user.display_name, token))
     return True
 
 
@@ -175,7 +178,7 @@ def confirm_password_reset(db: Session, token: str, password: str) -> User:
     user_id = repository.use_email_token(db, hash_token(token), PASSWORD_RESET)
     user = db.get(User, user_id) if user_id is not None else None
     if user is None:
-        raise _invalid_token()
+        raise InvalidEmailToken()
     passwords.check_strength(password, user.email)
     user.password_hash = new_hash
     # Following a link sent to the address proves it, as verification would.
@@ -202,11 +205,3 @@ def create_admin(db: Session, email: str, password: str, display_name: str) -> U
         user.email_verified_at = utcnow()
     db.flush()
     return user
-
-
-def _invalid_token() -> Invalid:
-    return Invalid(
-        "This link is unknown, already used or expired. Ask for a new one.",
-        code="invalid_token",
-        field="token",
-    )

@@ -1,9 +1,8 @@
 """Publish/subscribe for live events.
 
-The in-process broker fans events out to subscribers in this process (SSE
-streams); a Redis broker with the same interface carries them across
-processes. Publishers are the outbox runner, never request handlers, so an
-event is only published for a committed change.
+The in-process broker fans events out to subscribers in this process; a
+Redis broker with the same interface carries them across processes. Nothing
+publishes or subscribes yet: live updates are the next capability to land.
 """
 
 from __future__ import annotations

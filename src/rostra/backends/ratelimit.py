@@ -1,7 +1,7 @@
 """Rate limits: a sliding-window counter per key.
 
 The in-memory limiter serves one process; a Redis limiter with the same
-interface serves many (scale-out issue).
+interface serves many (``rostra.backends.redis``).
 """
 
 from __future__ import annotations

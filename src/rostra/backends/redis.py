@@ -77,7 +77,7 @@ class RedisRateLimiter:
 
 class RedisBroker:
     """Publishes with the synchronous client (from the job runner's thread);
-    subscribers are async (SSE streams) and get a queue fed by a reader task."""
+    subscribers are async and get a queue fed by a reader task."""
 
     def __init__(self, url: str, client: redis.Redis, prefix: str, queue_size: int = 1000) -> None:
         self.url = url

@@ -150,25 +150,18 @@ def migrate(ctx: click.Context, target_down: str | None) -> None:
 @click.pass_context
 def worker(ctx: click.Context) -> None:
     """Run background jobs (mail) in the foreground, for scaled-out setups."""
-    from rostra.backends import build_backends
+    from rostra.app import build_state, make_runner
     from rostra.db import migrate as m
-    from rostra.db.engine import make_engine
-    from rostra.db.session import make_sessionmaker
-    from rostra.jobs.runner import JobContext, Runner
 
     settings = _settings(ctx)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    engine = make_engine(settings.database_url)
-    m.upgrade(engine)
-    runner = Runner(
-        make_sessionmaker(engine),
-        JobContext(settings, build_backends(settings)),
-        settings.job_poll_seconds,
-    )
+    state = build_state(settings)
+    m.upgrade(state.engine)
+    runner = make_runner(state)
     if not settings.redis_url:
         click.echo(
-            "note: without ROSTRA_REDIS_URL, live events published by this worker "
-            "reach no other process (mail is unaffected)",
+            "note: without ROSTRA_REDIS_URL, other processes' caches do not learn "
+            "of this worker's changes (mail is unaffected)",
             err=True,
         )
     click.echo("worker running; Ctrl-C stops it")
@@ -257,13 +250,13 @@ def site_add(
 @click.pass_context
 def site_list(ctx: click.Context, show_secrets: bool) -> None:
     """List the configured sites."""
-    from rostra.sites import repository
+    from rostra.sites import service as sites
 
     with _db(_settings(ctx)) as db:
-        sites = repository.all_sites(db)
-        if not sites:
+        all_sites = sites.all_sites(db)
+        if not all_sites:
             click.echo("no sites yet: add one with `rostra site add NAME --origin URL`")
-        for s in sites:
+        for s in all_sites:
             flags = []
             if s.require_verified_email:
                 flags.append("verified-email")

@@ -17,8 +17,9 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from rostra.comments import repository
+from rostra.comments.errors import IdempotencyKeyReused
 from rostra.db.base import utcnow
-from rostra.errors import Conflict, Invalid
+from rostra.errors import Invalid
 from rostra.text import has_forbidden_characters
 
 HEADER = "Idempotency-Key"
@@ -49,11 +50,7 @@ def replay(db: Session, user_id: int, key: str, digest: str) -> Response | None:
     if row is None:
         return None
     if row.request_hash != digest:
-        raise Conflict(
-            f"This {HEADER} was used before for a different request.",
-            code="idempotency_key_reused",
-            field=HEADER,
-        )
+        raise IdempotencyKeyReused()
     return Response(
         row.response_body,
         status_code=row.status_code,

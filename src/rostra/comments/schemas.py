@@ -1,7 +1,6 @@
-"""Request and response bodies for comments, reactions and counts.
+"""Request and response bodies for comments and reactions.
 
-Inputs are strict and refuse unknown keys (a number where text belongs is a
-422 naming the field). Rules with their own error codes (empty body, too
+Inputs are ``StrictModel``s. Rules with their own error codes (empty body, too
 long, control characters) live in the service, so they are the same for
 create and edit.
 """
@@ -11,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from rostra.accounts.schemas import AuthorOut
+from rostra.http.schemas import StrictModel
 from rostra.stories.schemas import StoryOut
 
 Sort = Literal["newest", "oldest", "top"]
@@ -23,18 +23,14 @@ Sort = Literal["newest", "oldest", "top"]
 _BODY_CAP = 200_000
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-class CommentIn(_In):
+class CommentIn(StrictModel):
     url: str = Field(max_length=4096)
     title: str | None = Field(default=None, max_length=500)
     parent_id: int | None = Field(default=None, ge=1, le=2**62)
     body: str = Field(max_length=_BODY_CAP)
 
 
-class CommentEditIn(_In):
+class CommentEditIn(StrictModel):
     body: str = Field(max_length=_BODY_CAP)
 
 
@@ -78,7 +74,3 @@ class RepliesPage(BaseModel):
 class LikeOut(BaseModel):
     liked: bool
     like_count: int
-
-
-class CountsOut(BaseModel):
-    counts: dict[str, int] = Field(description="keyed by each URL exactly as sent")

@@ -1,5 +1,5 @@
-"""The rules for writing comments and likes. Never commits: the endpoint
-commits once, after which the answer is sent.
+"""The rules for writing comments and likes. Never commits: the request's
+unit of work commits once, after which the answer is sent.
 
 Counters are kept in the same transaction as the change that moves them:
 ``stories.comment_count`` counts published comments, ``comments.reply_count``
@@ -8,20 +8,34 @@ a comment's direct replies that are not deleted.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from rostra.accounts.service import ensure_active
 from rostra.comments import repository
+from rostra.comments.errors import (
+    BodyEmpty,
+    BodyTooLong,
+    EditWindowClosed,
+    EmailNotVerified,
+    OtherSiteAccount,
+    OwnComment,
+    ParentDeleted,
+    ParentNotFound,
+    ParentNotPublished,
+    ParentOtherStory,
+    StoryClosed,
+)
 from rostra.comments.render import render
 from rostra.comments.schemas import CommentIn
 from rostra.config import Settings
 from rostra.db.base import utcnow
-from rostra.errors import Forbidden, Invalid, NotFound
+from rostra.errors import Forbidden, NotFound
 from rostra.jobs import outbox
 from rostra.models import Comment, CommentStatus, User
-from rostra.stories import repository as stories
-from rostra.stories.service import clean_title, resolve
+from rostra.stories import service as stories
 from rostra.text import check_text
 
 # Characters that render as nothing; a body of only these is empty.
@@ -37,49 +51,65 @@ def clean_body(settings: Settings, value: str) -> str:
     check_text(text, "body")
     text = text.rstrip().lstrip("\n")
     if not text.translate(_INVISIBLE).strip():
-        raise Invalid("The comment is empty.", field="body", code="body_empty")
+        raise BodyEmpty()
     limit = settings.max_comment_length
     if len(text) > limit:
-        raise Invalid(
-            f"The comment is {len(text)} characters; the limit is {limit}.",
-            field="body",
-            code="body_too_long",
-        )
+        raise BodyTooLong(len(text), limit)
     return text
 
 
 def _may_post(user: User, site_id: int) -> None:
-    if user.is_suspended:
-        raise Forbidden("This account may not post.", code="account_suspended")
+    ensure_active(user)
     # An SSO account is vouched for by its own site only (its address counts
     # as verified because that site says so); elsewhere it may not act.
     if user.sso_site_id is not None and user.sso_site_id != site_id:
-        raise Forbidden(
-            "This account signs in through another site and can take part only there.",
-            code="other_site_account",
-        )
+        raise OtherSiteAccount()
 
 
-def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comment:
-    """Post a comment or a reply; pending on a pre-moderated site."""
-    site, url = resolve(db, data.url)
+@dataclass(frozen=True)
+class Draft:
+    """A new comment checked and rendered, before any write begins."""
+
+    site_id: int
+    premoderated: bool
+    url: str
+    title: str
+    body: str
+    html: str
+    parent_id: int | None
+
+
+def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Draft:
+    """Check who posts where and render the body, on a reading session: a
+    comment refused for its input never takes SQLite's write lock, and the
+    Markdown is rendered and sanitised outside the write transaction."""
+    site, url = stories.resolve(db, data.url)
     _may_post(user, site.id)
     if site.require_verified_email and not user.email_verified:
-        raise Forbidden(
-            "Confirm your email address before commenting: follow the link in the mail we sent.",
-            code="email_not_verified",
-        )
+        raise EmailNotVerified()
     body = clean_body(settings, data.body)
-    title = clean_title(data.title)
-    story = stories.by_url(db, url)
+    return Draft(
+        site_id=site.id,
+        premoderated=site.moderation == "pre",
+        url=url,
+        title=stories.clean_title(data.title),
+        body=body,
+        html=render(body),
+        parent_id=data.parent_id,
+    )
+
+
+def create(db: Session, user: User, draft: Draft) -> Comment:
+    """Post a prepared comment or reply; pending on a pre-moderated site."""
+    story = stories.by_url(db, draft.url)
     if story is not None and story.is_closed:
-        raise Forbidden("Comments on this story are closed.", code="story_closed")
-    parent = _parent(db, user, data.parent_id, story.id if story else None)
+        raise StoryClosed()
+    parent = _parent(db, user, draft.parent_id, story.id if story else None)
     if story is None:
-        story = stories.get_or_create(db, site.id, url, title)
-    elif title and not story.title:
-        story.title = title  # the first title given is kept
-    status = CommentStatus.PENDING if site.moderation == "pre" else CommentStatus.PUBLISHED
+        story = stories.get_or_create(db, draft.site_id, draft.url, draft.title)
+    elif draft.title and not story.title:
+        story.title = draft.title  # the first title given is kept
+    status = CommentStatus.PENDING if draft.premoderated else CommentStatus.PUBLISHED
     comment = repository.add(
         db,
         Comment(
@@ -88,8 +118,8 @@ def create(db: Session, settings: Settings, user: User, data: CommentIn) -> Comm
             thread_id=parent.thread_id if parent else None,
             depth=parent.depth + 1 if parent else 0,
             author_id=user.id,
-            body=body,
-            html=render(body),
+            body=draft.body,
+            html=draft.html,
             status=status.value,
             created_at=utcnow(),
         ),
@@ -110,26 +140,14 @@ def _parent(db: Session, user: User, parent_id: int | None, story_id: int | None
     # Locked, so that deleting the parent cannot interleave with this reply.
     parent = repository.get(db, parent_id, lock=True)
     if parent is None or not repository.is_visible(parent, user.id):
-        raise Invalid("'parent_id' names no comment.", field="parent_id", code="parent_not_found")
+        raise ParentNotFound()
     if parent.story_id != story_id:
-        raise Invalid(
-            "'parent_id' names a comment on another story.",
-            field="parent_id",
-            code="parent_other_story",
-        )
+        raise ParentOtherStory()
     if parent.status == CommentStatus.DELETED:
-        raise Invalid(
-            "That comment was deleted; it takes no more replies.",
-            field="parent_id",
-            code="parent_deleted",
-        )
+        raise ParentDeleted()
     if parent.status != CommentStatus.PUBLISHED:
         # Else deleting the unpublished parent would leave a public placeholder.
-        raise Invalid(
-            "That comment is not published; it takes replies once it is.",
-            field="parent_id",
-            code="parent_not_published",
-        )
+        raise ParentNotPublished()
     return parent
 
 
@@ -149,15 +167,19 @@ def _own(db: Session, user: User, comment_id: int) -> Comment:
 
 
 def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str) -> Comment:
+    # Checked and rendered before the first query of the write transaction.
+    text = clean_body(settings, body)
+    html = render(text)
     comment = _own(db, user, comment_id)
     _may_post(user, comment_site(db, comment))
     now = utcnow()
     if now >= comment.created_at + timedelta(seconds=settings.edit_window_seconds):
-        raise Forbidden("The time for editing this comment is over.", code="edit_window_closed")
-    comment.body = clean_body(settings, body)
-    comment.html = render(comment.body)
+        raise EditWindowClosed()
+    comment.body = text
+    comment.html = html
     comment.edited_at = now
     db.flush()
+    stories.story_changed(db, comment.story_id)
     _event(db, "comment.updated", comment)
     return comment
 
@@ -189,6 +211,7 @@ def delete(db: Session, user: User, comment_id: int) -> int:
     # last, in the same order as posting a reply, so the two cannot deadlock.
     if was_published:
         stories.change_comment_count(db, story_id, -1)
+    stories.story_changed(db, story_id)
     return story_id
 
 
@@ -213,12 +236,13 @@ def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int
     if comment is None or comment.status != CommentStatus.PUBLISHED:
         raise NotFound("No such comment.")
     if comment.author_id == user.id:
-        raise Forbidden("You cannot like your own comment.", code="own_comment")
+        raise OwnComment()
     _may_post(user, comment_site(db, comment))
     if liked:
         repository.add_like(db, comment.id, user.id)
     else:
         repository.remove_like(db, comment.id, user.id)
+    stories.story_changed(db, comment.story_id)  # like counts and "top" order are on pages
     return repository.like_count(db, comment.id), comment.story_id
 
 
@@ -227,6 +251,7 @@ def comment_site(db: Session, comment: Comment) -> int:
 
 
 def _event(db: Session, topic: str, comment: Comment) -> None:
-    # Written in this transaction: live updates and notifications follow a
-    # committed change, and are not lost if the process dies after commit.
-    outbox.enqueue(db, topic, {"comment_id": comment.id, "story_id": comment.story_id})
+    # For the consumers other parts register (none yet): written in this
+    # transaction, so what follows a change is not lost if the process dies
+    # after the commit, and not written at all while nothing consumes it.
+    outbox.emit(db, topic, {"comment_id": comment.id, "story_id": comment.story_id})

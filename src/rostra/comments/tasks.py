@@ -1,28 +1,21 @@
-"""Outbox handlers for comment events: announce committed changes to live
-readers of the story (SSE streams subscribe to ``story:{id}``).
+"""Background work of comments: the stored answers to ``Idempotency-Key``
+retries, deleted by housekeeping after a day (a retry comes within minutes).
 
-Events carry ids only; clients fetch what they may see through the API, so
-a pending comment's text never reaches other readers this way.
+Comment events (``comment.created``…) are written to the outbox only for
+topics some part registers a handler for (``rostra.jobs.outbox.emit``); none
+does yet.
 """
 
 from __future__ import annotations
 
-from rostra.jobs.runner import JobContext, handles
-from rostra.models import OutboxEvent
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from rostra.comments import repository
+from rostra.jobs.registry import sweeps
 
 
-def _publish(event: OutboxEvent, ctx: JobContext) -> None:
-    payload = event.payload
-    ctx.backends.broker.publish(
-        f"story:{payload['story_id']}",
-        {
-            "type": event.topic,
-            "comment_id": payload["comment_id"],
-            "story_id": payload["story_id"],
-        },
-    )
-
-
-handles("comment.created")(_publish)
-handles("comment.updated")(_publish)
-handles("comment.deleted")(_publish)
+@sweeps("idempotency_keys", keep=timedelta(hours=24))
+def _idempotency_keys(db: Session, before: datetime) -> int:
+    return repository.delete_idempotency_keys(db, before)

@@ -13,14 +13,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rostra.comments import cursors, repository
-from rostra.comments.views import JSON, Presenter, no_story, story
+from rostra.comments.views import JSON, Presenter, encode
 from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import NotFound
 from rostra.models import Comment, CommentStatus, User
-from rostra.stories import repository as stories
-from rostra.stories.service import resolve
-from rostra.stories.urls import normalise
+from rostra.stories import service as stories
+from rostra.stories.cache import StoryPages
+from rostra.stories.views import no_story, story
+from rostra.urls import normalise
 
 REPLIES_PER_THREAD = 50
 
@@ -41,6 +42,30 @@ def presenter(
     return Presenter(viewer_id, authors, liked, utcnow(), settings.edit_window_seconds)
 
 
+def cached_first_page(
+    db: Session, settings: Settings, pages: StoryPages, url: str, sort: str, limit: int
+) -> bytes:
+    """An anonymous reader's first page, as encoded JSON, from the story's
+    page cache when it holds it (see ``rostra.stories.cache``)."""
+    normalised = normalise(url)
+    story_id = pages.story_id(normalised)
+    if story_id is None:
+        story_id = stories.id_by_url(db, normalised)
+        if story_id is None:
+            return encode(page(db, settings, url, sort, limit, None, None))
+        pages.remember_story_id(normalised, story_id)
+    key = pages.page_key(story_id, sort, limit)  # before reading the rows
+    body = pages.get(key) if key else None
+    if body is None:
+        # End the read transaction that found the id: the page must come from
+        # a snapshot taken after the generation was read.
+        db.rollback()
+        body = encode(page(db, settings, url, sort, limit, None, None))
+        if key:
+            pages.put(key, body)
+    return body
+
+
 def page(
     db: Session,
     settings: Settings,
@@ -55,7 +80,7 @@ def page(
     normalised = normalise(url)
     row = stories.by_url(db, normalised)
     if row is None:
-        resolve(db, normalised)  # an unknown site is an error, a new article is not
+        stories.resolve(db, normalised)  # an unknown site is an error, a new article is not
         return {"story": no_story(normalised), "comments": [], "next_cursor": None}
     viewer_id = viewer.id if viewer else None
     tops = repository.top_level(db, row.id, sort, limit + 1, after, viewer_id)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from rostra.models import Comment, CommentStatus, Story, User
+from rostra.models import Comment, CommentStatus, User
 
 JSON = dict[str, Any]
 
@@ -24,21 +24,6 @@ def iso(value: datetime | None) -> str | None:
 
 def encode(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def story(row: Story) -> JSON:
-    return {
-        "id": row.id,
-        "url": row.url,
-        "title": row.title,
-        "comment_count": row.comment_count,
-        "is_closed": row.is_closed,
-    }
-
-
-def no_story(url: str) -> JSON:
-    """An article nobody has commented on yet: it has no row until then."""
-    return {"id": None, "url": url, "title": "", "comment_count": 0, "is_closed": False}
 
 
 def author(user: User) -> JSON:

@@ -1,62 +1,89 @@
-"""One unit of work per request.
+"""Sessions, and what runs after a commit.
 
-``get_db`` yields a session; an endpoint that writes calls ``db.commit()``
-itself before it returns, so a 201 is sent only for a durable row. Code
-after ``yield`` runs after the response, so it only rolls back and closes.
+A service never commits. It records what it changed (``changed(db, "story",
+id)``) or registers a callback (``after_commit(db, fn)``); whoever owns the
+unit of work commits once — the request (``rostra.http.deps.WriteSession``),
+the job runner, a CLI command — and then the callbacks run, followed by the
+listeners that the composition root (``rostra.app``) registered on
+:class:`CommitHooks` for each kind of change. A rollback forgets both, so
+nothing runs for work that was not kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import logging
+from collections.abc import Callable, Hashable
+from functools import partial
+from typing import Any
 
-import anyio.to_thread
-from fastapi import Request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
+
+_CALLBACKS = "rostra_after_commit"
+_CHANGED = "rostra_changed"
+
+Listener = Callable[[set[Any]], None]
 
 
-def make_sessionmaker(engine: Engine, *, write: bool = True) -> sessionmaker[Session]:
-    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or only reading."""
-    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
-    return sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(
+    engine: Engine, *, write: bool = True, hooks: CommitHooks | None = None
+) -> sessionmaker[Session]:
+    """Sessions for writing (SQLite: BEGIN IMMEDIATE) or only reading.
 
-
-def get_read_db(request: Request) -> Iterator[Session]:
-    """A reading session whatever the method: for the slow part of a write
-    request (a password hash) that must not hold SQLite's write lock."""
-    db = request.app.state.read_sessionmaker()
-    try:
-        yield db
-    finally:
-        db.rollback()
-        db.close()
-
-
-async def get_db(request: Request) -> AsyncIterator[Session]:
-    """The request's session.
-
-    An async dependency on purpose: FastAPI runs a plain generator dependency
-    in the thread pool, set-up and tear-down each, and those thread hops cost
-    more than a short query. Making a session does no I/O, so it is made
-    here on the event loop; only ending a transaction that is still open
-    (a read, or a write that failed) goes to a thread.
+    ``hooks`` run after each commit of these sessions.
     """
-    state = request.app.state
-    factory: sessionmaker[Session] = (
-        state.read_sessionmaker if request.method in _READS else state.sessionmaker
-    )
-    db = factory()
+    bind = engine.execution_options(sqlite_begin="IMMEDIATE") if write else engine
+    factory = sessionmaker(bind=bind, expire_on_commit=False, autoflush=False)
+    (hooks or CommitHooks()).install(factory)
+    return factory
+
+
+def after_commit(db: Session, fn: Callable[[], None]) -> None:
+    """Run ``fn`` once the session's current transaction has committed."""
+    db.info.setdefault(_CALLBACKS, []).append(fn)
+
+
+def changed(db: Session, kind: str, key: Hashable = None) -> None:
+    """Record that the transaction changes a thing of ``kind`` (e.g. the
+    public view of story ``key``); the listeners of ``kind`` learn of it,
+    once per key, after the commit."""
+    db.info.setdefault(_CHANGED, {}).setdefault(kind, set()).add(key)
+
+
+class CommitHooks:
+    """The listeners for each kind of change, for every session of a factory."""
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Listener]] = {}
+
+    def on(self, kind: str, listener: Listener) -> None:
+        self._listeners.setdefault(kind, []).append(listener)
+
+    def install(self, factory: sessionmaker[Session]) -> None:
+        event.listen(factory, "after_commit", self._committed)
+        event.listen(factory, "after_rollback", _forget)
+
+    def _committed(self, db: Session) -> None:
+        callbacks: list[Callable[[], None]] = db.info.pop(_CALLBACKS, [])
+        kinds: dict[str, set[Any]] = db.info.pop(_CHANGED, {})
+        # The commit has happened: a failing step is logged, never raised,
+        # so the caller still reports the durable success it is.
+        for fn in callbacks:
+            _safely(fn)
+        for kind, keys in kinds.items():
+            for listener in self._listeners.get(kind, ()):
+                _safely(partial(listener, keys))
+
+
+def _forget(db: Session) -> None:
+    db.info.pop(_CALLBACKS, None)
+    db.info.pop(_CHANGED, None)
+
+
+def _safely(fn: Callable[[], None]) -> None:
     try:
-        yield db
-    finally:
-        if db.in_transaction():
-            await anyio.to_thread.run_sync(_end, db)
-        else:
-            db.close()
-
-
-def _end(db: Session) -> None:
-    db.rollback()
-    db.close()
+        fn()
+    except Exception:
+        log.exception("after-commit step %r failed", fn)

@@ -1,1 +1,1 @@
-"""demo (see issue 3)."""
+"""The demo news site (The Brennock Courier): a publisher's pages with the embed, and a toy SSO login."""

@@ -13,16 +13,14 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from sqlalchemy.orm import Session
 from starlette.responses import RedirectResponse, Response
 
-from rostra.accounts.ratelimit import by_address, enforce
 from rostra.config import Settings
-from rostra.db.session import get_db
 from rostra.demo.articles import ARTICLES, BY_SLUG, Article
-from rostra.embed.pages import render
 from rostra.errors import Invalid, NotFound
-from rostra.sites.repository import by_name
+from rostra.http.deps import RateLimits, ReadSession, SettingsDep
+from rostra.http.pages import render
+from rostra.sites import service as sites
 from rostra.sso.service import make_token
 from rostra.text import check_text
 
@@ -39,11 +37,14 @@ SSO_STORY = Article(
 )
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+async def _demo_settings(settings: SettingsDep) -> Settings:
     if not settings.demo:
         raise NotFound("The demo site is switched off (ROSTRA_DEMO=false).")
     return settings
+
+
+#: The settings, on a server that serves the demo (404 otherwise).
+DemoSettings = Annotated[Settings, Depends(_demo_settings)]
 
 
 def _lang(request: Request) -> str:
@@ -79,15 +80,13 @@ def _page(request: Request, name: str, **context: Any) -> Response:
 
 
 @router.get("/")
-def front_page(request: Request) -> Response:
-    settings = _settings(request)
+def front_page(request: Request, settings: DemoSettings) -> Response:
     articles = [_view(a, settings, f"/demo/articles/{a.slug}") for a in ARTICLES]
     return _page(request, "demo/index.html", articles=articles)
 
 
 @router.get("/demo/articles/{slug}")
-def article_page(slug: str, request: Request) -> Response:
-    settings = _settings(request)
+def article_page(slug: str, request: Request, settings: DemoSettings) -> Response:
     article = BY_SLUG.get(slug)
     if article is None:
         raise NotFound("No such demo article.")
@@ -120,11 +119,10 @@ def _subscriber(request: Request, settings: Settings) -> dict[str, str] | None:
 
 
 @router.get("/demo/sso")
-def sso_page(request: Request, db: Annotated[Session, Depends(get_db)]) -> Response:
-    settings = _settings(request)
+def sso_page(request: Request, db: ReadSession, settings: DemoSettings) -> Response:
     user = _subscriber(request, settings)
     token = None
-    site = by_name(db, "demo")
+    site = sites.by_name(db, "demo")
     if user and site:
         # What a publisher's backend does on every page view: sign a fresh,
         # short-lived token describing its signed-in user.
@@ -145,13 +143,15 @@ MAX_EMAIL = 320
 
 @router.post("/demo/sso")
 def sso_login(
-    request: Request, name: Annotated[str, Form()] = "", email: Annotated[str, Form()] = ""
+    settings: DemoSettings,
+    limits: RateLimits,
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
 ) -> Response:
     """The toy publisher's login: any name and address, nothing checked but their form."""
     # Fields are checked here, not by Form(max_length=…), so that with the
     # demo off the answer is a 404 whatever was posted.
-    settings = _settings(request)
-    enforce(request, "login", by_address(request))
+    limits.enforce("login", limits.address)
     name = " ".join(check_text(name, "name").split()) or "Subscriber"
     email = check_text(email, "email").strip().lower()
     if len(name) > MAX_NAME:
@@ -167,8 +167,7 @@ def sso_login(
 
 
 @router.post("/demo/sso/logout")
-def sso_logout(request: Request) -> Response:
-    _settings(request)
+def sso_logout(_: DemoSettings) -> Response:
     response = RedirectResponse("/demo/sso", status_code=303)
     response.delete_cookie(COOKIE)
     return response

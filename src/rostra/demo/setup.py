@@ -7,8 +7,8 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from rostra.config import Settings
-from rostra.sites import repository, service
-from rostra.stories.urls import origin_of
+from rostra.sites import service
+from rostra.urls import origin_of
 
 
 def demo_origins(settings: Settings) -> list[str]:
@@ -19,9 +19,9 @@ def demo_origins(settings: Settings) -> list[str]:
 
 
 def ensure_demo_site(db: Session, settings: Settings) -> None:
-    site = repository.by_name(db, "demo")
+    site = service.by_name(db, "demo")
     if site is None:
-        taken = repository.all_origins(db)
+        taken = service.all_origins(db)
         origins = [o for o in demo_origins(settings) if o not in taken]
         if origins:
             service.add_site(db, "demo", origins, title="The Brennock Courier (demo)")

@@ -1,1 +1,2 @@
-"""embed (see issue 3)."""
+"""The embed: the loader on publishers' pages, the thread page in its iframe,
+and the thread without JavaScript."""

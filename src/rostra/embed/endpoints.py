@@ -13,31 +13,25 @@ import json
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from rostra.db.session import get_db
+from rostra.comments import threads
+from rostra.config import Settings
 from rostra.embed import i18n
-from rostra.embed.assets import STATIC, loader_etag, loader_source, module_source
-from rostra.embed.pages import render
-from rostra.errors import RostraError
+from rostra.embed.assets import loader_etag, loader_source
+from rostra.http.assets import STATIC, module_source
+from rostra.http.deps import ReadSession, SettingsDep
+from rostra.http.pages import render
 from rostra.http.security import content_security_policy
-from rostra.models import Site
-from rostra.sites.repository import site_for_url
+from rostra.sites import service as sites
 
 router = APIRouter()
 
 MAX_URL = 2048
 PAGE_SIZE = 20
-
-
-def _site(db: Session, url: str) -> Site | None:
-    try:
-        return site_for_url(db, url)
-    except RostraError:  # an unreadable URL simply belongs to no site
-        return None
 
 
 @router.get("/embed.js", include_in_schema=False)
@@ -73,15 +67,15 @@ def embed_module(request: Request, name: str) -> Response:
 @router.get("/embed/thread", include_in_schema=False)
 def embed_thread(
     request: Request,
-    db: Annotated[Session, Depends(get_db)],
+    db: ReadSession,
+    settings: SettingsDep,
     url: Annotated[str, Query(max_length=MAX_URL)],
     title: Annotated[str, Query(max_length=500)] = "",
     lang: Annotated[str, Query(max_length=35)] = "en",
     origin: Annotated[str, Query(max_length=300)] = "",
     theme: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    settings = request.app.state.settings
-    site = _site(db, url)
+    site = sites.site_of(db, url)
     origins = list(site.origins) if site else []
     language = i18n.language(lang)
     config: dict[str, Any] = {
@@ -123,8 +117,8 @@ Sort = Literal["newest", "oldest", "top"]
 
 
 def _thread_context(
-    request: Request,
     db: Session,
+    settings: Settings,
     url: str,
     sort: str,
     cursor: str | None,
@@ -132,9 +126,7 @@ def _thread_context(
     limit: int,
     base: str,
 ) -> dict[str, Any]:
-    from rostra.comments import threads
-
-    page = threads.page(db, request.app.state.settings, url, sort, limit, cursor, None)
+    page = threads.page(db, settings, url, sort, limit, cursor, None)
     language = i18n.language(lang)
     strings = i18n.strings(language)
     more = None
@@ -157,15 +149,15 @@ def _thread_context(
 @router.get("/thread", include_in_schema=False)
 def thread_page(
     request: Request,
-    db: Annotated[Session, Depends(get_db)],
+    db: ReadSession,
+    settings: SettingsDep,
     url: Annotated[str, Query(max_length=MAX_URL)],
     sort: Sort = "oldest",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     lang: Annotated[str, Query(max_length=35)] = "en",
 ) -> Response:
     """The story's comments as a plain page: the snippet's <noscript> link, and search engines."""
-    context = _thread_context(request, db, url, sort, cursor, lang, PAGE_SIZE, "/thread")
-    settings = request.app.state.settings
+    context = _thread_context(db, settings, url, sort, cursor, lang, PAGE_SIZE, "/thread")
     story_url = context["page"]["story"]["url"]
     canonical = settings.public_url + "/thread?" + urlencode({"url": story_url})
     return render(
@@ -179,7 +171,8 @@ def thread_page(
 @router.get("/api/v1/comments.html", tags=["comments"], response_class=HTMLResponse)
 def comments_fragment(
     request: Request,
-    db: Annotated[Session, Depends(get_db)],
+    db: ReadSession,
+    settings: SettingsDep,
     url: Annotated[str, Query(max_length=MAX_URL)],
     sort: Sort = "oldest",
     limit: Annotated[int, Query(ge=1, le=100)] = PAGE_SIZE,
@@ -189,9 +182,8 @@ def comments_fragment(
     """The first page of a story's thread as an HTML fragment a publisher can
     include server-side (for readers without JavaScript and for search engines).
     Comment HTML is sanitized; names are escaped."""
-    settings = request.app.state.settings
     context = _thread_context(
-        request, db, url, sort, cursor, lang, limit, settings.public_url + "/thread"
+        db, settings, url, sort, cursor, lang, limit, settings.public_url + "/thread"
     )
     return render(
         request, "story/fragment.html", context, headers={"Cache-Control": "public, max-age=30"}

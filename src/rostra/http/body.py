@@ -8,10 +8,15 @@ an oversized body, a body that is not JSON, or bytes that are not UTF-8
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rostra.errors import (
+    InvalidEncoding,
+    PayloadTooLarge,
+    RostraError,
+    UnsupportedMediaType,
+    error_response,
+)
 
 _WITH_BODY = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -29,12 +34,7 @@ class BodyGuard:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await _reject(
-                send,
-                413,
-                "payload_too_large",
-                f"The request body is larger than {self.max_bytes} bytes.",
-            )
+            await _reject(scope, send, PayloadTooLarge.over(self.max_bytes))
             return
         chunks: list[bytes] = []
         size = 0
@@ -46,12 +46,7 @@ class BodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await _reject(
-                    send,
-                    413,
-                    "payload_too_large",
-                    f"The request body is larger than {self.max_bytes} bytes.",
-                )
+                await _reject(scope, send, PayloadTooLarge.over(self.max_bytes))
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -60,21 +55,15 @@ class BodyGuard:
         if body and scope["path"].startswith(self.prefix):
             ctype = headers.get("content-type", "").split(";")[0].strip().lower()
             if ctype != "application/json" and not ctype.endswith("+json"):
-                await _reject(
-                    send,
-                    415,
-                    "unsupported_media_type",
-                    "Send the request body as JSON with Content-Type: application/json.",
-                )
+                await _reject(scope, send, UnsupportedMediaType())
                 return
             try:
                 body.decode("utf-8")
             except UnicodeDecodeError as exc:
                 await _reject(
+                    scope,
                     send,
-                    400,
-                    "invalid_encoding",
-                    f"The request body is not valid UTF-8 (byte {exc.start}).",
+                    InvalidEncoding(f"The request body is not valid UTF-8 (byte {exc.start})."),
                 )
                 return
 
@@ -90,17 +79,8 @@ class BodyGuard:
         await self.app(scope, replay, send)
 
 
-async def _reject(send: Send, status: int, code: str, detail: str) -> None:
-    payload: dict[str, Any] = {"error": code, "detail": detail}
-    body = json.dumps(payload).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+async def _reject(scope: Scope, send: Send, error: RostraError) -> None:
+    async def nothing() -> Message:
+        return {"type": "http.disconnect"}
+
+    await error_response(error)(scope, nothing, send)

@@ -20,8 +20,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import anyio.to_thread
 from fastapi import FastAPI
@@ -29,17 +28,23 @@ from starlette.datastructures import MutableHeaders
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rostra.config import Settings
-from rostra.errors import Invalid
-from rostra.stories.urls import normalise, origin_of
+from rostra.errors import Forbidden
+from rostra.urls import bare_origin
 
 # The only API calls another origin may make: public, read-only, anonymous.
 CORS_PATHS = frozenset({"/api/v1/counts", "/api/v1/comments", "/api/v1/comments.html"})
 CORS_METHODS = frozenset({"GET", "HEAD"})
 ALLOWED_METHODS = "GET, HEAD"
-# A positive answer is kept this long; a miss always asks the database again,
-# so a newly configured origin works at once.
+# An origin found configured is believed this long. One that is not is
+# asked about again after a few seconds: soon enough that a newly
+# configured origin works at once for practical purposes, and often
+# enough for junk Origin headers not to cost a query each.
 ORIGIN_TTL = 30.0
+MISS_TTL = 5.0
+MAX_REMEMBERED = 10_000
+
+#: The origins configured on the sites, read on a reading session (app.py).
+OriginLookup = Callable[[], set[str]]
 
 
 def content_security_policy(frame_ancestors: Iterable[str] = ("'self'",)) -> str:
@@ -52,30 +57,41 @@ def content_security_policy(frame_ancestors: Iterable[str] = ("'self'",)) -> str
     )
 
 
-def _origin(value: str) -> str | None:
-    """``value`` as a normalised origin (default port dropped, host lower-cased),
-    or None when it is not a bare ``scheme://host[:port]`` (``null``, junk)."""
-    try:
-        origin = origin_of(value)
-        bare = normalise(value) in (origin, origin + "/")
-    except Invalid:
-        return None
-    return origin if bare else None
-
-
 def cors_allowed(method: str, path: str) -> bool:
     return method.upper() in CORS_METHODS and path in CORS_PATHS
 
 
+class OriginMemory:
+    """Which origins were found configured, and which not, for a while.
+
+    One per app, shared by the middleware and the commit hook that clears it
+    when this process changes a site (another process's change is seen
+    within ``MISS_TTL``)."""
+
+    def __init__(self, lookup: OriginLookup) -> None:
+        self.lookup = lookup
+        self._until: dict[str, tuple[float, bool]] = {}
+
+    def forget(self, *_: object) -> None:
+        self._until.clear()
+
+    async def configured(self, origin: str) -> bool:
+        now = time.monotonic()
+        until, found = self._until.get(origin, (0.0, False))
+        if until > now:
+            return found
+        found = origin in await anyio.to_thread.run_sync(self.lookup)
+        if len(self._until) >= MAX_REMEMBERED:
+            self._until.clear()
+        self._until[origin] = (now + (ORIGIN_TTL if found else MISS_TTL), found)
+        return found
+
+
 class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, fastapi_app: FastAPI, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, own_origin: str | None, origins: OriginMemory) -> None:
         self.app = app
-        self.root = fastapi_app
-        try:
-            self.own_origin: str | None = origin_of(settings.public_url)
-        except Invalid:
-            self.own_origin = None
-        self._allowed: dict[str, float] = {}
+        self.own_origin = own_origin
+        self.origins = origins
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -133,9 +149,7 @@ class SecurityMiddleware:
                     "/api/v1/comments and /api/v1/comments.html."
                 )
             return JSONResponse(
-                {"error": "forbidden", "detail": detail},
-                status_code=403,
-                headers={"Vary": "Origin"},
+                Forbidden(detail).body(), status_code=403, headers={"Vary": "Origin"}
             )
         return Response(
             status_code=204,
@@ -149,27 +163,13 @@ class SecurityMiddleware:
 
     async def _allowed_origin(self, header: str) -> str | None:
         """The origin to echo for this ``Origin`` header, or None if it is not allowed."""
-        origin = _origin(header)
+        origin = bare_origin(header)
         if origin is None:
             return None
-        if origin == self.own_origin:
-            return origin
-        now = time.monotonic()
-        if self._allowed.get(origin, 0.0) > now:
-            return origin
-        configured = await anyio.to_thread.run_sync(self._configured_origins)
-        if origin in configured:
-            self._allowed[origin] = now + ORIGIN_TTL
+        if origin == self.own_origin or await self.origins.configured(origin):
             return origin
         return None
 
-    def _configured_origins(self) -> set[str]:
-        from rostra.sites.repository import all_origins
 
-        factory: Any = self.root.state.sessionmaker
-        with factory() as db:
-            return {o.lower() for o in all_origins(db)}
-
-
-def install_security(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(SecurityMiddleware, fastapi_app=app, settings=settings)
+def install_security(app: FastAPI, public_url: str, origins: OriginMemory) -> None:
+    app.add_middleware(SecurityMiddleware, own_origin=bare_origin(public_url), origins=origins)

@@ -1,17 +1,15 @@
 """Housekeeping: delete rows that have served their purpose, so tables stay small.
 
-One pass (``sweep``) deletes, in the caller's transaction:
-
-- idempotency keys older than 24 hours (a retry comes within minutes);
-- used SSO token ids once their token has expired (past the exchange's leeway);
-- sign-ins that expired or were revoked more than 30 days ago;
-- mail tokens that expired more than 7 days ago;
-- outbox rows finished without error more than 7 days ago.
+One pass (``sweep``) runs, in the caller's transaction, every delete that a
+domain registered with ``rostra.jobs.registry.sweeps`` (idempotency keys,
+used SSO token ids, ended sign-ins, expired mail tokens…), each with how
+long its rows are kept, and deletes the outbox rows finished without error
+more than 7 days ago.
 
 The pass is itself an outbox row of topic ``housekeeping``. The claim that
 hands every job to exactly one runner therefore also makes exactly one runner,
 of however many, clean up per interval; no new table or lock service is needed.
-Its handler (``rostra.jobs.tasks``) sweeps, then schedules the next pass
+Its handler (``housekeep`` below) sweeps, then schedules the next pass
 ``housekeeping_interval_seconds`` later, in the same transaction. Each runner
 also calls ``ensure_scheduled`` at start and then once per interval, which
 starts the chain on a new database and restarts it if a pass failed for good.
@@ -20,53 +18,35 @@ starts the chain on a new database and restarts it if a pass failed for good.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from rostra.accounts import repository as accounts
-from rostra.comments import repository as comments
 from rostra.db.base import utcnow
 from rostra.jobs import outbox
+from rostra.jobs.registry import SWEEPS, JobContext, handles, job_session, sweeps
+from rostra.models import OutboxEvent
 
 log = logging.getLogger(__name__)
 
 TOPIC = "housekeeping"
-IDEMPOTENCY_KEYS_KEPT = timedelta(hours=24)
-# The SSO exchange accepts a token up to rostra.sso.service.LEEWAY (30 s)
-# after its exp, so the record that refuses a replay must outlive that.
-USED_SSO_TOKENS_KEPT = timedelta(minutes=5)
-ENDED_SESSIONS_KEPT = timedelta(days=30)
-EXPIRED_EMAIL_TOKENS_KEPT = timedelta(days=7)
 FINISHED_JOBS_KEPT = timedelta(days=7)
 
 
-@dataclass(frozen=True)
-class Swept:
-    """How many rows of each kind one pass deleted."""
-
-    idempotency_keys: int
-    used_sso_tokens: int
-    auth_sessions: int
-    email_tokens: int
-    outbox: int
+@sweeps("outbox", keep=FINISHED_JOBS_KEPT)
+def _finished_jobs(db: Session, before: datetime) -> int:
+    return outbox.delete_finished(db, before)
 
 
-def sweep(db: Session, now: datetime | None = None) -> Swept:
-    """Delete the old rows of every kind; the caller commits them as one transaction."""
+def sweep(db: Session, now: datetime | None = None) -> dict[str, int]:
+    """Delete the old rows of every kind; returns how many of each. The
+    caller commits them as one transaction."""
     now = now or utcnow()
-    swept = Swept(
-        idempotency_keys=comments.delete_idempotency_keys(db, now - IDEMPOTENCY_KEYS_KEPT),
-        used_sso_tokens=accounts.delete_used_sso_tokens(db, now - USED_SSO_TOKENS_KEPT),
-        auth_sessions=accounts.delete_ended_sessions(db, now - ENDED_SESSIONS_KEPT),
-        email_tokens=accounts.delete_expired_email_tokens(db, now - EXPIRED_EMAIL_TOKENS_KEPT),
-        outbox=outbox.delete_finished(db, now - FINISHED_JOBS_KEPT),
-    )
-    if any(asdict(swept).values()):
+    swept = {name: fn(db, now - keep) for name, (fn, keep) in sorted(SWEEPS.items())}
+    if any(swept.values()):
         log.info(
             "housekeeping deleted %s",
-            ", ".join(f"{n} {kind}" for kind, n in asdict(swept).items() if n),
+            ", ".join(f"{n} {kind}" for kind, n in swept.items() if n),
         )
     return swept
 
@@ -92,3 +72,14 @@ def ensure_scheduled(db: Session, interval_seconds: int, now: datetime | None = 
     interval from now, so "at most once per interval" holds across restarts."""
     now = now or utcnow()
     return schedule(db, now + timedelta(seconds=interval_seconds))
+
+
+@handles(TOPIC, writes=True)
+def housekeep(event: OutboxEvent, ctx: JobContext) -> None:
+    # The deletes, the next pass and this row's "done" commit together: a
+    # pass that fails leaves nothing half done and is retried with back-off.
+    db = job_session(event)
+    now = utcnow()
+    sweep(db, now)
+    interval = timedelta(seconds=ctx.settings.housekeeping_interval_seconds)
+    schedule(db, now + interval, besides=event.id)

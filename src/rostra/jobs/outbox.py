@@ -1,6 +1,7 @@
 """Writing, claiming, finishing and deleting outbox rows: every outbox query.
 
-``enqueue`` is called inside the request's transaction. ``claim`` takes a
+``enqueue`` and ``emit`` are called inside the request's transaction; the
+commit then wakes the runner (the ``outbox`` change, see ``rostra.app``). ``claim`` takes a
 batch atomically: on PostgreSQL with ``FOR UPDATE SKIP LOCKED`` so many
 workers share the queue; on SQLite, writes are serialised by the database,
 so a conditional UPDATE of ``locked_until`` is enough.
@@ -16,6 +17,8 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow
+from rostra.db.session import changed
+from rostra.jobs.registry import handler_for
 from rostra.models import OutboxEvent
 
 LEASE = timedelta(minutes=5)
@@ -25,12 +28,28 @@ MAX_ATTEMPTS = 8
 def enqueue(
     db: Session, topic: str, payload: dict[str, Any], available_at: datetime | None = None
 ) -> OutboxEvent:
-    """Add a row, to run at once or not before ``available_at``."""
+    """Add a job, to run at once or not before ``available_at``.
+
+    A job must have its handler registered (LookupError otherwise): a mail
+    that nothing would ever send is a bug to find in the tests.
+    """
+    if handler_for(topic) is None:
+        raise LookupError(f"no handler is registered for outbox topic {topic!r}")
     event = OutboxEvent(topic=topic, payload=payload)
     if available_at is not None:
         event.available_at = available_at
     db.add(event)
+    changed(db, "outbox")
     return event
+
+
+def emit(db: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent | None:
+    """Record an event (``comment.created``…) for whoever consumes it: a row
+    is written only when a handler for ``topic`` is registered, so an event
+    that nothing listens to costs nothing."""
+    if handler_for(topic) is None:
+        return None
+    return enqueue(db, topic, payload)
 
 
 def lock_topic(db: Session, topic: str) -> None:

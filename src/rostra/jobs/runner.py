@@ -2,9 +2,10 @@
 
 ``rostra serve`` runs one in a background thread (the embedded default);
 ``rostra worker`` runs it in the foreground for scaled-out deployments.
-Handlers are registered by topic; an event with no handler is a bug and is
-recorded as failed rather than silently dropped. Each runner also keeps the
-housekeeping pass scheduled (``rostra.jobs.housekeeping``).
+Handlers are registered by topic in ``rostra.jobs.registry``; an event with
+no handler is a bug and is recorded as failed rather than silently dropped.
+Each runner also keeps the housekeeping pass scheduled
+(``rostra.jobs.housekeeping``).
 """
 
 from __future__ import annotations
@@ -12,58 +13,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy.orm import Session, object_session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from rostra.backends import Backends
-from rostra.config import Settings
 from rostra.jobs import housekeeping, outbox
+from rostra.jobs.registry import Handler, JobContext, handler_for
 from rostra.models import OutboxEvent
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[OutboxEvent, "JobContext"], None]
-# topic -> (handler, whether it writes to the database)
-HANDLERS: dict[str, tuple[Handler, bool]] = {}
-
-
-class JobContext:
-    def __init__(self, settings: Settings, backends: Backends) -> None:
-        self.settings = settings
-        self.backends = backends
-
-
-def handles(topic: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
-    """Register a handler. Most handlers only cause effects elsewhere (a mail,
-    a published event) and run with no transaction open: on SQLite an open
-    write transaction would hold the one write lock for the length of an
-    SMTP exchange. A handler that ``writes`` runs inside the transaction
-    that marks its event done (see ``job_session``)."""
-
-    def register(fn: Handler) -> Handler:
-        HANDLERS[topic] = (fn, writes)
-        return fn
-
-    return register
-
-
-def job_session(event: OutboxEvent) -> Session:
-    """The session a handler's event was loaded in. Writes made through it
-    commit in one transaction with the event being marked done, or are
-    rolled back if the handler raises."""
-    db = object_session(event)
-    if db is None:
-        raise RuntimeError(f"outbox event {event.id} is not being run by the runner")
-    return db
-
-
-def _load_handlers() -> None:
-    # Importing the task modules registers their handlers.
-    import rostra.accounts.tasks
-    import rostra.comments.tasks
-    import rostra.jobs.tasks  # noqa: F401 (imported for the handlers it registers)
 
 
 def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 5) -> int:
@@ -72,20 +29,19 @@ def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 5) ->
     Batches are small so that every event starts well within its lease
     (outbox.LEASE) even when each takes a mail server's whole timeout.
     """
-    _load_handlers()
     with factory() as db:
         events = outbox.claim(db, limit)
         db.commit()
     for event in events:
-        handler, writes = HANDLERS.get(event.topic, (None, False))
-        if handler is not None and writes:
-            _run_in_transaction(factory, ctx, event, handler)
+        registered = handler_for(event.topic)
+        if registered is not None and registered.writes:
+            _run_in_transaction(factory, ctx, event, registered.handler)
             continue
         error = None
         try:
-            if handler is None:
+            if registered is None:
                 raise LookupError(f"no handler for topic {event.topic!r}")
-            handler(event, ctx)
+            registered.handler(event, ctx)
         except Exception as exc:  # one bad event must not stop the queue
             log.exception("job %s (%s) failed", event.id, event.topic)
             error = f"{type(exc).__name__}: {exc}"
@@ -190,9 +146,3 @@ class Runner:
             if not busy:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()
-
-
-def wake_runner(app_state: Any) -> None:
-    runner: Runner | None = getattr(app_state, "runner", None)
-    if runner is not None:
-        runner.wake()

@@ -1,21 +1,39 @@
-"""Outbox handlers for the runner's own upkeep: the housekeeping pass."""
+"""The outbox handler that belongs to no domain: sending a mail that any
+part of Rostra built.
+
+``mail.send`` payloads are ``{"to", "subject", "text", "html"?, "headers"?}``
+(see ``rostra.accounts.mail`` for builders); a failure raises, and the
+runner retries the row with back-off.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
 
-from rostra.db.base import utcnow
-from rostra.jobs import housekeeping
-from rostra.jobs.runner import JobContext, handles, job_session
+from rostra.jobs.registry import JobContext, handles
 from rostra.models import OutboxEvent
 
+MAIL_SEND = "mail.send"
 
-@handles(housekeeping.TOPIC, writes=True)
-def housekeep(event: OutboxEvent, ctx: JobContext) -> None:
-    # The deletes, the next pass and this row's "done" commit together: a
-    # pass that fails leaves nothing half done and is retried with back-off.
-    db = job_session(event)
-    now = utcnow()
-    housekeeping.sweep(db, now)
-    interval = timedelta(seconds=ctx.settings.housekeeping_interval_seconds)
-    housekeeping.schedule(db, now + interval, besides=event.id)
+
+def build_message(payload: dict[str, Any], sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = payload["to"]
+    msg["Subject"] = payload["subject"]
+    msg["Date"] = formatdate(localtime=False)
+    domain = sender.rpartition("@")[2].rstrip(">").strip() or "localhost"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (payload.get("headers") or {}).items():
+        msg[name] = value
+    msg.set_content(payload["text"])
+    if payload.get("html"):
+        msg.add_alternative(payload["html"], subtype="html")
+    return msg
+
+
+@handles(MAIL_SEND)
+def send_mail(event: OutboxEvent, ctx: JobContext) -> None:
+    ctx.backends.mailer.send(build_message(event.payload, ctx.settings.mail_from))

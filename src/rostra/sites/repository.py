@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rostra.models import Site
-from rostra.stories.urls import origin_of
+from rostra.urls import origin_of
 
 
 def by_name(db: Session, name: str) -> Site | None:

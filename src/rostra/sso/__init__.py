@@ -1,1 +1,1 @@
-"""sso (see issue 3)."""
+"""Single sign-on: a publisher's signed token exchanged for a Rostra session."""

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
-
-from rostra.accounts.ratelimit import by_address, enforce
 from rostra.accounts.schemas import LoginOut, MeOut
-from rostra.accounts.service import create_session
-from rostra.db.session import get_db
-from rostra.errors import Invalid
-from rostra.sites.repository import site_for_url
+from rostra.http.client import user_agent
+from rostra.http.deps import RateLimits, SettingsDep, WriteSession
 from rostra.sso import service
 from rostra.sso.schemas import SsoIn
 
@@ -22,25 +16,17 @@ router = APIRouter(tags=["accounts"])
 @router.post(
     "/auth/sso",
     response_model=LoginOut,
+    summary="Sign in with a publisher's SSO token",
     responses={
         401: {"description": "invalid_sso_token: forged, expired, replayed or malformed"},
         403: {"description": "account_suspended: the reader is suspended"},
         422: {"description": "url_not_allowed / invalid_url"},
     },
 )
-def sso_sign_in(body: SsoIn, request: Request, db: Annotated[Session, Depends(get_db)]) -> LoginOut:
+def sso_sign_in(
+    body: SsoIn, request: Request, db: WriteSession, settings: SettingsDep, limits: RateLimits
+) -> LoginOut:
     """Exchange an SSO token for a bearer token (see docs/sso.md)."""
-    enforce(request, "login", by_address(request))
-    site = site_for_url(db, body.url)
-    if site is None:
-        raise Invalid(
-            "The article URL belongs to no configured site.", field="url", code="url_not_allowed"
-        )
-    if not site.sso_secret:
-        raise service.InvalidSsoToken("This site has no SSO secret configured.")
-    user = service.sign_in(db, site, body.token)
-    token = create_session(
-        db, request.app.state.settings, user, request.headers.get("user-agent", "")
-    )
-    db.commit()
+    limits.enforce("login", limits.address)
+    user, token = service.exchange(db, settings, body.url, body.token, user_agent(request))
     return LoginOut(token=token, user=MeOut.model_validate(user))

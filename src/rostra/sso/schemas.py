@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from rostra.http.schemas import StrictModel
 from rostra.sso.service import MAX_TOKEN_CHARS
 
 
-class SsoIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class SsoIn(StrictModel):
     url: str = Field(max_length=2048, description="The article the reader is on; names the site.")
     token: str = Field(
         min_length=1,

@@ -19,13 +19,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rostra.accounts import service as accounts
+from rostra.config import Settings
 from rostra.db.base import utcnow
-from rostra.errors import Forbidden, RostraError
-from rostra.models import Site, UsedSsoToken, User
+from rostra.models import Site, User
+from rostra.sites import service as sites
+from rostra.sso import repository
+from rostra.sso.errors import InvalidSsoToken
 from rostra.text import has_forbidden_characters
 
 ALGORITHM = "HS256"
@@ -35,14 +38,6 @@ MAX_TOKEN_CHARS = 8192
 MAX_JTI = 128
 MAX_NAME = 80
 REPLAYED = "The SSO token was used before; sign a new one for each page view."
-
-
-class InvalidSsoToken(RostraError):
-    status = 401
-    code = "invalid_sso_token"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, field="token")
 
 
 def verify(token: str, secret: str, *, now: datetime | None = None) -> dict[str, Any]:
@@ -125,22 +120,11 @@ def _record_use(db: Session, site: Site, token: str, claims: dict[str, Any], now
     it is dropped to let a publisher reuse a ``jti`` once its token is dead.
     """
     jti = _token_id(token, claims)
-    db.execute(
-        delete(UsedSsoToken).where(
-            UsedSsoToken.site_id == site.id,
-            UsedSsoToken.jti == jti,
-            UsedSsoToken.expires_at < now - LEEWAY,
-        )
-    )
-    if db.get(UsedSsoToken, (site.id, jti)) is not None:
+    repository.forget_dead_use(db, site.id, jti, now - LEEWAY)
+    if repository.was_used(db, site.id, jti):
         raise InvalidSsoToken(REPLAYED)
-    db.add(
-        UsedSsoToken(
-            site_id=site.id, jti=jti, expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC)
-        )
-    )
     try:
-        db.flush()
+        repository.record_use(db, site.id, jti, datetime.fromtimestamp(float(claims["exp"]), UTC))
     except IntegrityError:  # the same token exchanged concurrently
         raise InvalidSsoToken(REPLAYED) from None
 
@@ -165,10 +149,6 @@ def _profile(claims: dict[str, Any]) -> tuple[str | None, str, str | None]:
     return email, name, avatar
 
 
-def _find_user(db: Session, site: Site, subject: str) -> User | None:
-    return db.scalar(select(User).where(User.sso_site_id == site.id, User.sso_subject == subject))
-
-
 def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None) -> User:
     """Verify ``token`` for ``site`` and return its (created or updated) reader.
 
@@ -180,7 +160,7 @@ def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None)
     _record_use(db, site, token, claims, now)
     email, name, avatar = _profile(claims)
     subject: str = claims["sub"]
-    user = _find_user(db, site, subject)
+    user = repository.reader(db, site.id, subject)
     if user is None:
         user = User(sso_site_id=site.id, sso_subject=subject, display_name=name)
         try:
@@ -189,12 +169,11 @@ def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None)
             with db.begin_nested():
                 db.add(user)
         except IntegrityError:
-            found = _find_user(db, site, subject)
+            found = repository.reader(db, site.id, subject)
             if found is None:
                 raise
             user = found
-    if user.is_suspended:
-        raise Forbidden("This account is suspended.", code="account_suspended")
+    accounts.ensure_active(user)
     user.display_name = name
     user.email = email
     user.avatar_url = avatar
@@ -204,6 +183,18 @@ def sign_in(db: Session, site: Site, token: str, *, now: datetime | None = None)
         user.email_verified_at = now
     db.flush()
     return user
+
+
+def exchange(
+    db: Session, settings: Settings, url: str, token: str, user_agent: str
+) -> tuple[User, str]:
+    """``POST /auth/sso``: the token of the site that ``url`` is on, for a
+    reader and a new bearer token."""
+    site, _ = sites.resolve(db, url)
+    if not site.sso_secret:
+        raise InvalidSsoToken("This site has no SSO secret configured.")
+    user = sign_in(db, site, token)
+    return user, accounts.create_session(db, settings, user, user_agent)
 
 
 def make_token(

@@ -1,19 +1,21 @@
-"""JSON routes for stories (under /api/v1): administrators close and retitle."""
+"""JSON routes for stories (under /api/v1): comment counts for listing
+pages; administrators close and retitle."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from sqlalchemy.orm import Session
+from typing import Annotated
 
-from rostra.accounts.deps import admin_user
-from rostra.comments import cache
-from rostra.comments.views import story as story_view
-from rostra.db.session import get_db
-from rostra.models import User
+from fastapi import APIRouter, Query, Response
+
+from rostra.errors import Invalid
+from rostra.http.deps import AdminUser, ReadSession, WriteSession
 from rostra.stories import service
-from rostra.stories.schemas import StoryOut, StoryPatchIn
+from rostra.stories.schemas import CountsOut, StoryOut, StoryPatchIn
+from rostra.stories.views import story as story_view
 
 router = APIRouter(tags=["stories"])
+
+MAX_COUNT_URLS = 100
 
 
 @router.patch(
@@ -21,15 +23,22 @@ router = APIRouter(tags=["stories"])
     response_model=StoryOut,
     summary="Close or reopen a story's comments, or retitle it (administrators)",
 )
-def patch_story(
-    story_id: int,
-    data: StoryPatchIn,
-    request: Request,
-    db: Session = Depends(get_db),
-    admin: User = Depends(admin_user),
-) -> StoryOut:
+def patch_story(story_id: int, data: StoryPatchIn, db: WriteSession, _: AdminUser) -> StoryOut:
     story = service.patch(db, story_id, data)
-    out = StoryOut.model_validate(story_view(story))
-    db.commit()
-    cache.bump(request.app, story.id)  # is_closed and the title are on cached pages
-    return out
+    return StoryOut.model_validate(story_view(story))
+
+
+@router.get(
+    "/counts",
+    response_model=CountsOut,
+    summary="Published comment counts for up to 100 article URLs",
+)
+def counts(
+    response: Response,
+    url: Annotated[list[str], Query(description="an article URL; repeat for more")],
+    db: ReadSession,
+) -> CountsOut:
+    if not 1 <= len(url) <= MAX_COUNT_URLS:
+        raise Invalid(f"Send 1 to {MAX_COUNT_URLS} 'url' parameters.", field="url")
+    response.headers["Cache-Control"] = "public, max-age=30"
+    return CountsOut(counts=service.counts(db, url))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from rostra.http.schemas import StrictModel
 
 
 class StoryOut(BaseModel):
@@ -13,8 +15,10 @@ class StoryOut(BaseModel):
     is_closed: bool
 
 
-class StoryPatchIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
+class StoryPatchIn(StrictModel):
     is_closed: bool | None = None
     title: str | None = Field(default=None, max_length=500)
+
+
+class CountsOut(BaseModel):
+    counts: dict[str, int] = Field(description="keyed by each URL exactly as sent")

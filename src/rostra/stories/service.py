@@ -1,43 +1,62 @@
-"""Rules for stories: which site an article URL belongs to; closing and
-retitling (administrators). Never commits."""
+"""Rules for stories: one per article URL, made by its first comment;
+closing and retitling (administrators); comment counts. Never commits.
+
+Other domains reach stories through this module, not its repository.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy.orm import Session
 
-from rostra.errors import Invalid, NotFound
+from rostra.db.session import changed
+from rostra.errors import InvalidUrl, NotFound
 from rostra.models import Site, Story
-from rostra.sites.repository import site_for_url
+from rostra.sites import service as sites
 from rostra.stories import repository
 from rostra.stories.schemas import StoryPatchIn
-from rostra.stories.urls import normalise
-from rostra.text import check_text
+from rostra.text import single_line
+from rostra.urls import normalise
 
 
 def resolve(db: Session, url: str) -> tuple[Site, str]:
-    """The site of an article URL and the URL's normalised form.
-
-    422 ``invalid_url`` for a URL that is not absolute http(s), 422
-    ``url_not_allowed`` for one on no configured site.
-    """
-    normalised = normalise(url)
-    site = site_for_url(db, normalised)
-    if site is None:
-        raise Invalid(
-            "The article URL belongs to no site configured on this server.",
-            field="url",
-            code="url_not_allowed",
-        )
-    return site, normalised
+    """The site of an article URL and the URL's normalised form (see
+    ``rostra.sites.service.resolve``)."""
+    return sites.resolve(db, url)
 
 
 def clean_title(value: str | None) -> str:
-    if value is None:
-        return ""
-    title = check_text(value, "title").strip()
-    if "\n" in title or "\t" in title:
-        raise Invalid("'title' must be a single line.", field="title", code="invalid_characters")
-    return title
+    return "" if value is None else single_line(value, "title")
+
+
+def by_url(db: Session, url: str) -> Story | None:
+    """The story of a normalised URL."""
+    return repository.by_url(db, url)
+
+
+def id_by_url(db: Session, url: str) -> int | None:
+    return repository.id_by_url(db, url)
+
+
+def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
+    return repository.get_or_create(db, site_id, url, title)
+
+
+def site_id_of(db: Session, story_id: int) -> int:
+    return repository.site_id_of(db, story_id)
+
+
+def story_changed(db: Session, story_id: int) -> None:
+    """Record that what readers see of the story changes in this transaction
+    (a comment, a like, its title): its cached pages are retired after the
+    commit (``rostra.stories.cache``)."""
+    changed(db, "story", story_id)
+
+
+def change_comment_count(db: Session, story_id: int, delta: int) -> None:
+    repository.change_comment_count(db, story_id, delta)
+    story_changed(db, story_id)
 
 
 def get(db: Session, story_id: int) -> Story:
@@ -54,4 +73,19 @@ def patch(db: Session, story_id: int, data: StoryPatchIn) -> Story:
     if data.title is not None:
         story.title = clean_title(data.title)
     db.flush()
+    story_changed(db, story.id)  # is_closed and the title are on cached pages
     return story
+
+
+def counts(db: Session, urls: Iterable[str]) -> dict[str, int]:
+    """Published comment counts keyed by each URL as given; 0 for an article
+    with no comments yet, and for a URL that cannot be read (one bad link on
+    a listing page must not hide the others' counts)."""
+    normalised: dict[str, str] = {}
+    for given in urls:
+        try:
+            normalised[given] = normalise(given)
+        except InvalidUrl:
+            continue
+    found = repository.counts(db, normalised.values())
+    return {given: found.get(normalised.get(given, ""), 0) for given in urls}

@@ -1,7 +1,7 @@
 import pytest
 
 from rostra.errors import Invalid
-from rostra.stories.urls import normalise, origin_of
+from rostra.urls import normalise, origin_of
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from rostra.errors import Invalid
+from rostra.errors import InvalidUrl
 
 MAX_URL_LENGTH = 2048
 
@@ -67,37 +67,36 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def bare_origin(value: str) -> str | None:
+    """``value`` as a normalised origin (default port dropped, host lower-cased),
+    or None when it is not a bare ``scheme://host[:port]`` (a path, ``null``, junk)."""
+    try:
+        origin = origin_of(value)
+        bare = normalise(value) in (origin, origin + "/")
+    except InvalidUrl:
+        return None
+    return origin if bare else None
+
+
 def normalise(url: str, *, field: str = "url") -> str:
-    """Return the canonical form of an article URL or raise ``Invalid``."""
+    """Return the canonical form of an article URL or raise 422 ``invalid_url``."""
     raw = url.strip()
     if not raw:
-        raise Invalid("The article URL is empty.", field=field, code="invalid_url")
+        raise InvalidUrl("The article URL is empty.", field=field)
     if len(raw) > MAX_URL_LENGTH:
-        raise Invalid(
-            f"The article URL is longer than {MAX_URL_LENGTH} characters.",
-            field=field,
-            code="invalid_url",
+        raise InvalidUrl(
+            f"The article URL is longer than {MAX_URL_LENGTH} characters.", field=field
         )
     if any(ord(ch) < 32 or ch.isspace() for ch in raw):
-        raise Invalid(
-            "The article URL contains spaces or control characters.",
-            field=field,
-            code="invalid_url",
-        )
+        raise InvalidUrl("The article URL contains spaces or control characters.", field=field)
     try:
         parts = urlsplit(raw)
         port = parts.port
     except ValueError as exc:
-        raise Invalid(
-            f"The article URL cannot be read: {exc}.", field=field, code="invalid_url"
-        ) from exc
+        raise InvalidUrl(f"The article URL cannot be read: {exc}.", field=field) from exc
     scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
-        raise Invalid(
-            "The article URL must be an absolute http:// or https:// URL.",
-            field=field,
-            code="invalid_url",
-        )
+        raise InvalidUrl(field=field)
     host = parts.hostname.lower().rstrip(".")
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
@@ -110,9 +109,7 @@ def normalise(url: str, *, field: str = "url") -> str:
     result = urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
     # Re-encoding the query can lengthen it (a quote becomes %22).
     if len(result) > MAX_URL_LENGTH:
-        raise Invalid(
-            f"The article URL is longer than {MAX_URL_LENGTH} characters.",
-            field=field,
-            code="invalid_url",
+        raise InvalidUrl(
+            f"The article URL is longer than {MAX_URL_LENGTH} characters.", field=field
         )
     return result

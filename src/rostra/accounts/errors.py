@@ -1,0 +1,28 @@
+"""The error codes of reader accounts."""
+
+from __future__ import annotations
+
+from rostra.errors import Forbidden, Invalid, RostraError
+
+
+class InvalidCredentials(RostraError):
+    status = 401
+    code = "invalid_credentials"
+    # One sentence for every cause, so the answer never says which part was wrong.
+    message = "The email address or the password is wrong."
+
+
+class AccountSuspended(Forbidden):
+    code = "account_suspended"
+    message = "This account is suspended."
+
+
+class WeakPassword(Invalid):
+    code = "weak_password"
+    default_field = "password"
+
+
+class InvalidEmailToken(Invalid):
+    code = "invalid_token"
+    message = "This link is unknown, already used or expired. Ask for a new one."
+    default_field = "token"

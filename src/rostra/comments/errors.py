@@ -1,0 +1,74 @@
+"""The error codes of comments, replies and likes."""
+
+from __future__ import annotations
+
+from rostra.errors import Conflict, Forbidden, Invalid
+
+
+class BodyEmpty(Invalid):
+    code = "body_empty"
+    message = "The comment is empty."
+    default_field = "body"
+
+
+class BodyTooLong(Invalid):
+    code = "body_too_long"
+    default_field = "body"
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"The comment is {length} characters; the limit is {limit}.")
+
+
+class StoryClosed(Forbidden):
+    code = "story_closed"
+    message = "Comments on this story are closed."
+
+
+class EmailNotVerified(Forbidden):
+    code = "email_not_verified"
+    message = "Confirm your email address before commenting: follow the link in the mail we sent."
+
+
+class OtherSiteAccount(Forbidden):
+    code = "other_site_account"
+    message = "This account signs in through another site and can take part only there."
+
+
+class EditWindowClosed(Forbidden):
+    code = "edit_window_closed"
+    message = "The time for editing this comment is over."
+
+
+class OwnComment(Forbidden):
+    code = "own_comment"
+    message = "You cannot like your own comment."
+
+
+class ParentNotFound(Invalid):
+    code = "parent_not_found"
+    message = "'parent_id' names no comment."
+    default_field = "parent_id"
+
+
+class ParentOtherStory(Invalid):
+    code = "parent_other_story"
+    message = "'parent_id' names a comment on another story."
+    default_field = "parent_id"
+
+
+class ParentDeleted(Invalid):
+    code = "parent_deleted"
+    message = "That comment was deleted; it takes no more replies."
+    default_field = "parent_id"
+
+
+class ParentNotPublished(Invalid):
+    code = "parent_not_published"
+    message = "That comment is not published; it takes replies once it is."
+    default_field = "parent_id"
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+    message = "This Idempotency-Key was used before for a different request."
+    default_field = "Idempotency-Key"

@@ -1,0 +1,59 @@
+"""Static asset URLs with a content hash, and the embed's ES modules as served.
+
+Each relative import in an embed module is served as ``./NAME.js?v=HASH``,
+HASH covering the imported module as served (so its own imports too): a
+page of one release never mixes in a cached module of another, with no
+build step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from pathlib import Path
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+_MODULE = re.compile(r"[a-z][\w-]*\.js")
+_IMPORT = re.compile(r"""((?:\bfrom|\bimport\s*\(|^import)\s*")\./([a-z][\w-]*\.js)(")""", re.M)
+_BLOCK_COMMENT = re.compile(r"^\s*/\*.*?\*/\s*$", re.S | re.M)
+#: Served as it is on publishers' pages, not as a module of the iframe.
+LOADER = "loader.js"
+
+
+@lru_cache(maxsize=256)
+def static_url(path: str) -> str:
+    """``/static/PATH?v=HASH``, so pages can be cached and still pick up new code."""
+    file = STATIC / path
+    data = module_source(path[6:]) if path.startswith("embed/") else None
+    if data is None and file.is_file():
+        data = file.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:10] if data is not None else "0"
+    return f"/static/{path}?v={digest}"
+
+
+@lru_cache(maxsize=64)
+def module_source(name: str, _seen: tuple[str, ...] = ()) -> bytes | None:
+    """The embed module ``static/embed/NAME`` as served, or None."""
+    file = STATIC / "embed" / name
+    if not _MODULE.fullmatch(name) or name == LOADER or not file.is_file():
+        return None
+    if name in _seen:
+        raise ValueError(f"embed modules import each other in a cycle: {_seen}")
+
+    def versioned(m: re.Match[str]) -> str:
+        dep = module_source(m[2], (*_seen, name))
+        digest = hashlib.sha256(dep).hexdigest()[:10] if dep else "0"
+        return f"{m[1]}./{m[2]}?v={digest}{m[3]}"
+
+    return _IMPORT.sub(versioned, strip(file.read_text("utf-8"))).encode("utf-8")
+
+
+def strip(source: str) -> str:
+    """Drop comment lines and indentation: the loader is on every article
+    page of every publisher, and the modules load with every thread, so their
+    bytes are worth a few lines of care.
+    (Only whole-line comments go; nothing inside a line is touched.)"""
+    source = _BLOCK_COMMENT.sub("", source)
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"

@@ -1,0 +1,82 @@
+"""The registry every domain writes its background work into.
+
+A domain's ``tasks.py`` registers the handlers of its outbox topics
+(``@handles``) and the old rows that housekeeping deletes for it
+(``@sweeps``); the composition root (``rostra.app.load_tasks``) imports the
+task modules, so the job runner never imports a domain, and a new domain
+adds a job without touching ``rostra.jobs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, object_session
+
+from rostra.backends import Backends
+from rostra.config import Settings
+from rostra.models import OutboxEvent
+
+
+@dataclass(frozen=True)
+class JobContext:
+    settings: Settings
+    backends: Backends
+
+
+Handler = Callable[[OutboxEvent, JobContext], None]
+#: Deletes the rows of one kind older than the given time; returns how many.
+Sweep = Callable[[Session, datetime], int]
+
+
+@dataclass(frozen=True)
+class Registered:
+    handler: Handler
+    #: Whether it writes, and so runs inside the transaction that marks its
+    #: event done (see ``job_session``).
+    writes: bool
+
+
+HANDLERS: dict[str, Registered] = {}
+#: name -> (the sweep, how long its rows are kept)
+SWEEPS: dict[str, tuple[Sweep, timedelta]] = {}
+
+
+def handles(topic: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
+    """Register the handler of ``topic``. Most handlers only cause effects
+    elsewhere (a mail, a published event) and run with no transaction open:
+    on SQLite an open write transaction would hold the one write lock for
+    the length of an SMTP exchange. A handler that ``writes`` runs inside
+    the transaction that marks its event done."""
+
+    def register(fn: Handler) -> Handler:
+        HANDLERS[topic] = Registered(fn, writes)
+        return fn
+
+    return register
+
+
+def sweeps(name: str, *, keep: timedelta) -> Callable[[Sweep], Sweep]:
+    """Register a housekeeping delete: rows of ``name`` older than ``keep``."""
+
+    def register(fn: Sweep) -> Sweep:
+        SWEEPS[name] = (fn, keep)
+        return fn
+
+    return register
+
+
+def handler_for(topic: str) -> Registered | None:
+    return HANDLERS.get(topic)
+
+
+def job_session(event: OutboxEvent) -> Session:
+    """The session a handler's event was loaded in. Writes made through it
+    commit in one transaction with the event being marked done, or are
+    rolled back if the handler raises."""
+    db = object_session(event)
+    if db is None:
+        raise RuntimeError(f"outbox event {event.id} is not being run by the runner")
+    return db

@@ -1,0 +1,108 @@
+"""The per-story page cache: anonymous first pages, as encoded bytes.
+
+Most readers are anonymous and read the first page, so that answer is kept
+per (story, sort, limit) in the shared cache. Keys carry the story's
+*generation*, which every write to the story moves on after it commits; a
+page cached under an old generation is never read again and simply expires.
+
+Correctness rests on one order: a reader reads the generation *before* it
+queries the database, and a writer moves the generation *after* it commits.
+So a page built from data older than a commit is stored under a generation
+that this commit has already retired. Writers do not call ``retire``
+themselves: services record ``changed(db, "story", id)`` and the commit
+hook that ``rostra.app`` registers calls it after the commit.
+
+The generation is taken from ``cache.incr`` (unique, atomic across
+processes) and published with ``cache.set``, because the cache interface
+reads plain values only. Two writers may publish out of order; either value
+is newer than both commits, so that is harmless. If the published value is
+evicted, readers start a fresh generation.
+
+A failing cache (Redis down) degrades to no cache: reads go to the
+database, and a write that has committed is still answered as a success.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+
+from rostra.backends.cache import Cache
+
+log = logging.getLogger(__name__)
+
+PAGE_TTL = 60
+GENERATION_TTL = 7 * 86_400
+# Short enough that a story removed with its site and made again (a new id)
+# is not looked for under its old id for long.
+STORY_ID_TTL = 600
+
+
+class StoryPages:
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    def retire(self, story_ids: Iterable[int]) -> None:
+        """Retire every cached page of these stories. Call after the commit."""
+        for story_id in story_ids:
+            self._bump(story_id)
+
+    def _bump(self, story_id: int) -> str | None:
+        try:
+            generation = str(self.cache.incr(f"story:{story_id}:gen"))
+            self.cache.set(f"story:{story_id}:gen:current", generation.encode(), GENERATION_TTL)
+        except Exception:  # the write is committed; its pages expire within PAGE_TTL
+            log.exception("cache: could not retire the pages of story %s", story_id)
+            return None
+        return generation
+
+    def page_key(self, story_id: int, sort: str, limit: int) -> str | None:
+        """The key of a first page under the story's current generation, or
+        None when the cache cannot say (then the page is not cached)."""
+        try:
+            raw = self.cache.get(f"story:{story_id}:gen:current")
+        except Exception:
+            log.exception("cache: could not read the generation of story %s", story_id)
+            return None
+        generation = raw.decode() if raw is not None else self._bump(story_id)
+        if generation is None:
+            return None
+        return f"story:{story_id}:page:{generation}:{sort}:{limit}"
+
+    def story_id(self, url: str) -> int | None:
+        """The id of the story at a normalised URL, if known to the cache.
+
+        A URL's story never changes once created, so a cached page can be found
+        without touching the database. Only found ids are remembered: an
+        article's first comment must not be hidden by a remembered absence.
+        """
+        raw = self._get(_story_key(url))
+        return int(raw) if raw is not None else None
+
+    def remember_story_id(self, url: str, story_id: int) -> None:
+        self._set(_story_key(url), str(story_id).encode(), STORY_ID_TTL)
+
+    def get(self, key: str) -> bytes | None:
+        return self._get(key)
+
+    def put(self, key: str, body: bytes) -> None:
+        self._set(key, body, PAGE_TTL)
+
+    def _get(self, key: str) -> bytes | None:
+        try:
+            return self.cache.get(key)
+        except Exception:
+            log.exception("cache: get failed")
+            return None
+
+    def _set(self, key: str, value: bytes, ttl: int) -> None:
+        try:
+            self.cache.set(key, value, ttl)
+        except Exception:
+            log.exception("cache: set failed")
+
+
+def _story_key(url: str) -> str:
+    # Hashed: URLs are long and come from the public.
+    return "story-id:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()

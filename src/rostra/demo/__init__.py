@@ -1,1 +1,2 @@
-"""The demo news site (The Brennock Courier): a publisher's pages with the embed, and a toy SSO login."""
+"""The demo news site (The Brennock Courier): a publisher's pages with the
+embed, and a toy SSO login."""

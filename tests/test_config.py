@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -82,7 +83,9 @@ RATE_SETTINGS = [
 
 @pytest.mark.parametrize("name", RATE_SETTINGS)
 def test_every_rate_is_validated_and_parsed(name: str) -> None:
+    values: dict[str, Any] = {name: "60"}
     with pytest.raises(ValueError, match=name):
-        Settings(**{name: "60"})
-    settings = Settings(**{name: "7/30"})
+        Settings(**values)
+    values[name] = "7/30"
+    settings = Settings(**values)
     assert settings.rate(name.removeprefix("rate_")) == RateLimit(count=7, seconds=30)

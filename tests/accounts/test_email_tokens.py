@@ -13,15 +13,11 @@ from rostra.db.base import utcnow
 from rostra.http.deps import state_of
 from rostra.models import EmailToken, User
 from tests.accounts.conftest import mails, token_in
-from tests.factories import login, reader, register
+from tests.factories import bearer, login, reader, register
 
 VERIFY = "/api/v1/auth/verify-email"
 RESET = "/api/v1/auth/password-reset"
 CONFIRM = "/api/v1/auth/password-reset/confirm"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_verification_end_to_end(client: TestClient, app: FastAPI) -> None:

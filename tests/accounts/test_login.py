@@ -18,13 +18,9 @@ from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.http.deps import state_of
 from rostra.models import AuthSession, User
-from tests.factories import login, reader, register
+from tests.factories import bearer, login, reader, register
 
 LOGIN = "/api/v1/auth/login"
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_login_answers_token_and_me(client: TestClient, db: Session) -> None:

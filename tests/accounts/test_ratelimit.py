@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -13,7 +11,7 @@ from rostra.errors import RateLimited
 from rostra.http.deps import state_of
 from rostra.http.ratelimit import Limits
 from tests.accounts.conftest import mails
-from tests.factories import register
+from tests.factories import assert_limited, register
 
 LOGIN = "/api/v1/auth/login"
 RESET = "/api/v1/auth/password-reset"
@@ -22,12 +20,6 @@ RESET = "/api/v1/auth/password-reset"
 @pytest.fixture
 def settings(limited: Settings) -> Settings:
     return limited
-
-
-def assert_limited(r: Any) -> None:
-    assert r.status_code == 429, r.text
-    assert r.json()["error"] == "rate_limited"
-    assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
 def test_login_limited_per_email_across_addresses(client: TestClient, app: FastAPI) -> None:

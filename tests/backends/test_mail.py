@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
@@ -19,6 +18,7 @@ from rostra.backends.mail import FolderMailer, SMTPMailer, make_mailer
 from rostra.config import ConfigError, Settings
 from rostra.http.deps import state_of
 from tests.factories import register
+from tests.livesrv import free_port
 
 
 class Sink:
@@ -30,12 +30,6 @@ class Sink:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.envelopes.append(envelope)
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
+import time
+
 import pytest
 
-from rostra.backends import ratelimit
 from rostra.backends.ratelimit import MemoryRateLimiter
 
 
@@ -14,7 +15,7 @@ def test_a_short_limits_sweep_keeps_a_long_limits_count(monkeypatch: pytest.Monk
     """The periodic sweep judges each key by its own window: a burst of
     one-second hits must not clear an hour-long limit that is full."""
     clock = [1000.0]
-    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(time, "monotonic", lambda: clock[0])
     limiter = MemoryRateLimiter()
     assert [limiter.hit("register", 2, 3600) for _ in range(2)] == [0, 0]
     clock[0] += 10  # long past the short window, well inside the long one

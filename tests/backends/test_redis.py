@@ -9,6 +9,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -70,7 +71,8 @@ def test_broker_delivers_to_subscribers(client_: redis.Redis, prefix: str) -> No
         async with broker.subscribe("story:1") as queue:
             await asyncio.sleep(0.2)  # the subscription is registered
             await asyncio.to_thread(broker.publish, "story:1", {"type": "comment.created", "id": 7})
-            return await asyncio.wait_for(queue.get(), timeout=5)  # type: ignore[no-any-return]
+            event: dict[str, Any] = await asyncio.wait_for(queue.get(), timeout=5)
+            return event
 
     assert asyncio.run(scenario()) == {"type": "comment.created", "id": 7}
 

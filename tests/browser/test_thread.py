@@ -69,7 +69,9 @@ def test_edit_is_offered_only_within_the_window(page: Any, rostra: Rostra, artic
     fresh = rostra.post(reader["token"], url, "Written just now")
     window = state_of(rostra.app).settings.edit_window_seconds
     with state_of(rostra.app).write_sessions() as db:
-        db.get(Comment, old["id"]).created_at = datetime.now(UTC) - timedelta(seconds=window + 120)
+        row = db.get(Comment, old["id"])
+        assert row is not None
+        row.created_at = datetime.now(UTC) - timedelta(seconds=window + 120)
         db.commit()
     page.goto(where)
     sign_in(page, reader)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from click.testing import CliRunner
 
 from rostra.cli.main import main
 from rostra.http.deps import state_of
+from tests.livesrv import free_port
 
 
 @pytest.fixture
@@ -129,15 +129,9 @@ def test_createadmin_makes_an_admin_who_can_sign_in(env: dict[str, str]) -> None
     state_of(app).engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_serve_starts_the_server_with_the_demo(tmp_path: Path) -> None:
     """`rostra serve` as the Quick start runs it: SQLite in a fresh data dir."""
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
     env["ROSTRA_DATA_DIR"] = str(tmp_path / "data")
     proc = subprocess.Popen(

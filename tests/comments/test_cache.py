@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from rostra.backends.cache import MemoryCache
 from rostra.http.deps import state_of
 from rostra.models import Comment
 from tests.comments.conftest import API, count_queries, page, post, quick_reader
@@ -95,6 +96,7 @@ def test_lost_generation_starts_afresh(
     page(client)
     story_id = page(client)["story"]["id"]
     cache = state_of(app).backends.cache
+    assert isinstance(cache, MemoryCache)
     cache._data.pop(f"story:{story_id}:gen:current")  # evicted
     post(client, alice, "after eviction")
     assert page(client)["story"]["comment_count"] == 2

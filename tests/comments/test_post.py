@@ -23,7 +23,7 @@ from tests.comments.conftest import (
     story_row,
     user_id,
 )
-from tests.factories import ARTICLE, OTHER_ARTICLE, add_site, reader
+from tests.factories import ARTICLE, OTHER_ARTICLE, add_site, assert_inert, reader
 
 
 def test_first_comment_creates_the_story(client: TestClient, app: FastAPI, site: Site) -> None:
@@ -290,4 +290,5 @@ def test_hostile_markup_is_stored_inert(
     for html in (c["html"], shown):
         assert "<script" not in html and "<img" not in html and "<svg" not in html
         assert "href" not in html  # neither link survives
+        assert_inert(html)
     assert c["body"] == body  # the raw text is kept for its author

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from httpx import Response
 
 from rostra.config import Settings
 from rostra.http.deps import state_of
 from tests.comments.conftest import API, comment_row, post, quick_reader, rows
-from tests.factories import ARTICLE
+from tests.factories import ARTICLE, assert_limited, like_url
 
 
 @pytest.fixture
@@ -44,16 +43,6 @@ def test_address_limit_covers_every_account(
     post(client, quick_reader(app))
     r = post(client, quick_reader(app), expect=429)
     assert r.json()["error"] == "rate_limited"
-
-
-def like_url(cid: int) -> str:
-    return f"{API}/comments/{cid}/reactions/like"
-
-
-def assert_limited(r: Response) -> None:
-    assert r.status_code == 429, r.text
-    assert r.json()["error"] == "rate_limited"
-    assert 1 <= int(r.headers["retry-after"]) <= 60
 
 
 def test_likes_and_unlikes_share_one_allowance(

@@ -6,11 +6,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.comments.conftest import API, comment_row, post, quick_reader
-from tests.factories import add_site
-
-
-def like_url(cid: int) -> str:
-    return f"{API}/comments/{cid}/reactions/like"
+from tests.factories import add_site, like_url
 
 
 def test_like_and_unlike_are_idempotent(

@@ -2,48 +2,10 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
 import pytest
 
 from rostra.comments.render import render
-
-ALLOWED = {
-    "p": set(),
-    "br": set(),
-    "em": set(),
-    "strong": set(),
-    "blockquote": set(),
-    "ul": set(),
-    "li": set(),
-    "code": set(),
-    "pre": set(),
-    "a": {"href", "target", "rel"},
-    "ol": {"start"},
-}
-
-
-class _Elements(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.found.append((tag, dict(attrs)))
-
-
-def assert_inert(html: str) -> None:
-    """Only allowed elements and attributes; links only to http(s) and mail."""
-    parser = _Elements()
-    parser.feed(html)
-    for tag, attrs in parser.found:
-        assert tag in ALLOWED, html
-        assert set(attrs) <= ALLOWED[tag], html
-        href = attrs.get("href")
-        if href is not None:
-            assert href.startswith(("http://", "https://", "mailto:")), html
-        if tag == "a":
-            assert attrs.get("rel") == "nofollow ugc noopener", html
+from tests.factories import assert_inert
 
 
 def test_markdown_subset() -> None:

@@ -7,6 +7,7 @@ IMMEDIATE so they queue instead. These tests would fail with 500s otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -77,7 +78,7 @@ def test_every_write_gives_its_turn_back(app: FastAPI, client: TestClient) -> No
     add_site(app)
     author = reader(client)
     key = {**author, "Idempotency-Key": "k1"}
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: client.post("/api/v1/comments", headers=key, json={"url": ARTICLE, "body": "a"}),
         lambda: client.post("/api/v1/comments", headers=key, json={"url": ARTICLE, "body": "a"}),
         lambda: client.post("/api/v1/comments", headers=author, json={"url": ARTICLE, "body": ""}),

@@ -17,6 +17,7 @@ from rostra.db.base import utcnow
 from rostra.http.deps import state_of
 from rostra.models import Site, UsedSsoToken, User
 from rostra.sso import repository, service
+from rostra.sso.errors import InvalidSsoToken
 from tests.factories import ARTICLE, add_site
 
 
@@ -134,11 +135,11 @@ def test_verify_reports_each_problem() -> None:
     now = utcnow()
     token = service.make_token(SECRET, "7", name="A", now=now)
     assert service.verify(token, SECRET, now=now)["sub"] == "7"
-    with pytest.raises(service.InvalidSsoToken, match="expired"):
+    with pytest.raises(InvalidSsoToken, match="expired"):
         service.verify(token, SECRET, now=now + timedelta(minutes=20))
-    with pytest.raises(service.InvalidSsoToken, match="signature"):
+    with pytest.raises(InvalidSsoToken, match="signature"):
         service.verify(token, SECRET + "x", now=now)
-    with pytest.raises(service.InvalidSsoToken, match="future"):
+    with pytest.raises(InvalidSsoToken, match="future"):
         service.verify(token, SECRET, now=now - timedelta(minutes=5))
 
 
@@ -202,11 +203,11 @@ def test_replay_records_are_kept_until_housekeeping(app: FastAPI) -> None:
         service.sign_in(db, site, token, now=now)
         db.commit()
         assert db.get(UsedSsoToken, (site_id, "old")) is not None
-        with pytest.raises(service.InvalidSsoToken, match="used before"):
+        with pytest.raises(InvalidSsoToken, match="used before"):
             service.sign_in(db, site, token, now=now + timedelta(minutes=4))
         db.rollback()
         # Past its expiry (and the leeway) the token is refused as expired.
-        with pytest.raises(service.InvalidSsoToken, match="expired"):
+        with pytest.raises(InvalidSsoToken, match="expired"):
             service.sign_in(db, site, token, now=now + timedelta(minutes=6))
 
 
@@ -241,5 +242,5 @@ def test_a_jti_may_be_reused_once_its_token_is_dead(app: FastAPI) -> None:
         )
         service.sign_in(db, site, new, now=later)
         db.commit()
-        with pytest.raises(service.InvalidSsoToken, match="used before"):
+        with pytest.raises(InvalidSsoToken, match="used before"):
             service.sign_in(db, site, new, now=later)

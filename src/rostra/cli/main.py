@@ -1,4 +1,4 @@
-"""The `rostra` command line: serve, migrate, worker, createadmin, site."""
+"""The `rostra` command line: serve, migrate, db, worker, createadmin, site."""
 
 from __future__ import annotations
 
@@ -144,6 +144,24 @@ def migrate(ctx: click.Context, target_down: str | None) -> None:
         m.upgrade(engine)
     click.echo(f"database at revision {m.current(engine) or 'base'}")
     engine.dispose()
+
+
+@main.group()
+def db() -> None:
+    """Developer commands for the schema (see docs/development.md)."""
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does, in a few words.")
+@click.option(
+    "--empty", is_flag=True, help="Write an empty migration instead of comparing the models."
+)
+def db_revision(message: str, empty: bool) -> None:
+    """Write a new migration from the models' changes (run in a checkout)."""
+    from rostra.db import migrate as m
+
+    path = m.revision(message, autogenerate=not empty)
+    click.echo(f"wrote {path}: read it, then run `scripts/test tests/db` on both databases")
 
 
 @main.command()

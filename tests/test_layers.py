@@ -20,6 +20,7 @@ ROWS: list[set[str]] = [
     {"stories"},
     {"accounts", "sites"},
     {"http"},
+    {"live"},
     {"jobs"},
     {"backends"},
     {"models"},
@@ -29,7 +30,7 @@ ROWS: list[set[str]] = [
 ]
 ROW = {name: n for n, row in enumerate(ROWS) for name in row}
 INFRASTRUCTURE = {
-    "http", "jobs", "backends", "models", "db", "text", "urls", "errors", "config"
+    "http", "live", "jobs", "backends", "models", "db", "text", "urls", "errors", "config"
 }  # fmt: skip
 
 

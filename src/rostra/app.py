@@ -35,6 +35,8 @@ from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
 from rostra.jobs.registry import JobContext
 from rostra.jobs.runner import Runner
+from rostra.live import log as live_log
+from rostra.live.hub import Hub
 from rostra.sites import service as sites
 from rostra.stories.cache import StoryPages
 
@@ -48,6 +50,7 @@ TASK_MODULES = (
     "rostra.accounts.tasks",
     "rostra.comments.tasks",
     "rostra.sso.tasks",
+    "rostra.live.log",
 )
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and
@@ -70,15 +73,36 @@ def build_state(settings: Settings, backends: Backends | None = None) -> AppStat
     backends = backends or build_backends(settings)
     hooks = CommitHooks()
     hooks.on("story", StoryPages(backends.cache).retire)
+    read_sessions = make_sessionmaker(engine, write=False)
+
+    def fetch(channel: str, after: int, limit: int) -> list[live_log.Event] | None:
+        with read_sessions() as db:
+            return live_log.after(db, channel, after, limit)
+
+    def last_seq(channel: str) -> int:
+        with read_sessions() as db:
+            return live_log.last_seq(db, channel)
+
+    hub = Hub(backends.broker, fetch, last_seq, max_per_address=settings.max_streams_per_address)
+
+    def broadcast(events: set[live_log.Event]) -> None:
+        # This process's streams first, from the event itself; the others
+        # through the bus (this hub drops its own copy when it comes back).
+        for event in sorted(events, key=lambda e: (e.channel, e.seq)):
+            hub.deliver(event)
+            backends.broker.publish(event.message())
+
+    hooks.on("live", broadcast)
     return AppState(
         settings=settings,
         engine=engine,
         write_sessions=make_sessionmaker(engine, hooks=hooks),
-        read_sessions=make_sessionmaker(engine, write=False),
+        read_sessions=read_sessions,
         hooks=hooks,
         backends=backends,
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         authenticate=accounts.user_for_token,
+        hub=hub,
     )
 
 
@@ -109,9 +133,11 @@ def create_app(
         if run_jobs:
             state.runner = make_runner(state)
             state.runner.start()
+        await state.hub.start()
         try:
             yield
         finally:
+            await state.hub.stop()
             if state.runner is not None:
                 state.runner.stop()
             state.engine.dispose()

@@ -130,6 +130,12 @@ class Settings(BaseSettings):
         description="Run background jobs (mail) inside `rostra serve`; set false when "
         "`rostra worker` processes run them.",
     )
+    max_streams_per_address: int = Field(
+        default=20,
+        ge=1,
+        description="Live-update streams one client address may hold open at once "
+        "(tabs and articles of readers behind one NAT address count together).",
+    )
     housekeeping_interval_seconds: int = Field(
         default=3600,
         ge=60,

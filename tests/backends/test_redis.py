@@ -9,7 +9,6 @@ import asyncio
 import os
 import uuid
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import redis
@@ -17,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from rostra.app import create_app
 from rostra.backends import build_backends
+from rostra.backends.broker import RESYNC
 from rostra.backends.redis import RedisBroker, RedisCache, RedisRateLimiter
 from rostra.config import Settings
 from rostra.http.deps import state_of
@@ -64,17 +64,26 @@ def test_rate_limiter_lets_attempts_through_when_redis_is_down(prefix: str) -> N
     assert RedisRateLimiter(dead, prefix).hit("k", limit=1, window=60) == 0
 
 
-def test_broker_delivers_to_subscribers(client_: redis.Redis, prefix: str) -> None:
+def test_broker_carries_messages_between_listeners(client_: redis.Redis, prefix: str) -> None:
     broker = RedisBroker(REDIS_URL, client_, prefix)
 
-    async def scenario() -> dict[str, object]:
-        async with broker.subscribe("story:1") as queue:
-            await asyncio.sleep(0.2)  # the subscription is registered
-            await asyncio.to_thread(broker.publish, "story:1", {"type": "comment.created", "id": 7})
-            event: dict[str, Any] = await asyncio.wait_for(queue.get(), timeout=5)
-            return event
+    async def scenario() -> list[str]:
+        got: list[str] = []
+        listening = broker.listen()
+        got.append(await anext(listening))  # connected: a resync marker first
+        assert broker.healthy
+        await asyncio.to_thread(broker.publish, '{"c":"story:1"}')
+        got.append(await asyncio.wait_for(anext(listening), timeout=5))
+        await listening.aclose()
+        return got
 
-    assert asyncio.run(scenario()) == {"type": "comment.created", "id": 7}
+    assert asyncio.run(scenario()) == [RESYNC, '{"c":"story:1"}']
+    assert not broker.healthy
+
+
+def test_broker_publish_survives_redis_down(prefix: str) -> None:
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    RedisBroker("redis://127.0.0.1:1/0", dead, prefix).publish("{}")  # logged, not raised
 
 
 def test_settings_choose_redis(settings: Settings, prefix: str) -> None:

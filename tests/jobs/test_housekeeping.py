@@ -21,6 +21,7 @@ from rostra.models import (
     AuthSession,
     EmailToken,
     IdempotencyKey,
+    LiveEvent,
     OutboxEvent,
     UsedSsoToken,
     User,
@@ -118,6 +119,10 @@ def _fill(app: FastAPI, now: datetime) -> None:
                     last_error=error,
                 )
             )
+        for seq, (name, created) in enumerate(
+            (("delete", now - 25 * HOUR), ("keep", now - 23 * HOUR)), start=1
+        ):
+            db.add(LiveEvent(channel="story:x", seq=seq, kind=name, data={}, created_at=created))
         db.commit()
 
 
@@ -132,6 +137,7 @@ def _left(app: FastAPI) -> dict[str, list[str]]:
                 e.payload["name"]
                 for e in db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "test.row"))
             ),
+            "live_events": sorted(db.scalars(select(LiveEvent.kind))),
         }
 
 
@@ -147,6 +153,7 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
         "auth_sessions": 2,
         "email_tokens": 2,
         "outbox": 1,
+        "live_events": 1,
     }
     assert _left(app) == {
         "idempotency_keys": ["keep"],
@@ -154,6 +161,7 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
         "auth_sessions": ["keep-expired", "keep-live", "keep-revoked"],
         "email_tokens": ["keep", "keep-live"],
         "outbox": ["keep-failed", "keep-pending", "keep-recent"],
+        "live_events": ["keep"],
     }
 
 

@@ -8,16 +8,15 @@ installations (and the tests) without collisions.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import AsyncGenerator
 
 import redis
 import redis.asyncio as aioredis
+
+from rostra.backends.broker import RESYNC
 
 log = logging.getLogger(__name__)
 
@@ -76,34 +75,48 @@ class RedisRateLimiter:
 
 
 class RedisBroker:
-    """Publishes with the synchronous client (from the job runner's thread);
-    subscribers are async and get a queue fed by a reader task."""
+    """Publishes with the synchronous client (from any thread); each process
+    listens on one pub/sub connection, reconnecting with back-off."""
 
-    def __init__(self, url: str, client: redis.Redis, prefix: str, queue_size: int = 1000) -> None:
+    CHANNEL = "live"
+
+    def __init__(self, url: str, client: redis.Redis, prefix: str) -> None:
         self.url = url
         self.r = client
-        self.prefix = prefix
-        self.queue_size = queue_size
+        self.channel = prefix + self.CHANNEL
+        self._healthy = False
 
-    def publish(self, channel: str, event: dict[str, Any]) -> None:
-        self.r.publish(self.prefix + channel, json.dumps(event))
+    @property
+    def healthy(self) -> bool:
+        return self._healthy
 
-    @asynccontextmanager
-    async def subscribe(self, channel: str) -> AsyncIterator[asyncio.Queue[Any]]:
-        queue: asyncio.Queue[Any] = asyncio.Queue(self.queue_size)
-        client = aioredis.from_url(self.url)
-        pubsub = client.pubsub()
-        await pubsub.subscribe(self.prefix + channel)
-
-        async def pump() -> None:
-            async for message in pubsub.listen():
-                if message.get("type") == "message" and not queue.full():
-                    queue.put_nowait(json.loads(message["data"]))
-
-        task = asyncio.create_task(pump())
+    def publish(self, message: str) -> None:
         try:
-            yield queue
-        finally:
-            task.cancel()
-            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
-            await client.aclose()
+            self.r.publish(self.channel, message)
+        except redis.RedisError:
+            # The event is in the database; the other processes' hubs fill
+            # the gap when the next event arrives or when Redis returns.
+            log.warning("broker: Redis unavailable, event not broadcast", exc_info=True)
+
+    async def listen(self) -> AsyncGenerator[str, None]:
+        delay = 0.5
+        while True:
+            client = aioredis.from_url(self.url, socket_connect_timeout=2)
+            pubsub = client.pubsub()
+            try:
+                await pubsub.subscribe(self.channel)
+                self._healthy = True
+                delay = 0.5
+                yield RESYNC
+                async for message in pubsub.listen():
+                    if message.get("type") == "message":
+                        data = message["data"]
+                        yield data.decode() if isinstance(data, bytes) else str(data)
+            except (redis.RedisError, OSError):
+                log.warning("broker: lost Redis, retrying in %.1f s", delay)
+            finally:
+                self._healthy = False
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+                await client.aclose()
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)

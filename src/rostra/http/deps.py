@@ -33,6 +33,7 @@ from rostra.db.session import CommitHooks
 from rostra.errors import Forbidden, NotAuthenticated, UnknownToken
 from rostra.http.client import client_address
 from rostra.http.ratelimit import Limits
+from rostra.live.hub import Hub
 from rostra.models import User
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ class AppState:
     backends: Backends
     templates: Jinja2Templates
     authenticate: Authenticator
+    #: This process's live hub (started with the app).
+    hub: Hub
     #: The in-process job runner, when this process runs jobs.
     runner: Runner | None = None
 

@@ -4,6 +4,8 @@ from rostra.models.auth_session import AuthSession
 from rostra.models.comment import Comment, CommentStatus
 from rostra.models.email_token import EmailToken
 from rostra.models.idempotency import IdempotencyKey
+from rostra.models.live_channel import LiveChannel
+from rostra.models.live_event import LiveEvent
 from rostra.models.outbox import OutboxEvent
 from rostra.models.reaction import Reaction
 from rostra.models.site import Site
@@ -17,6 +19,8 @@ __all__ = [
     "CommentStatus",
     "EmailToken",
     "IdempotencyKey",
+    "LiveChannel",
+    "LiveEvent",
     "OutboxEvent",
     "Reaction",
     "Site",

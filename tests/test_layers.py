@@ -20,7 +20,6 @@ ROWS: list[set[str]] = [
     {"stories"},
     {"accounts", "sites"},
     {"http"},
-    {"live"},
     {"jobs"},
     {"backends"},
     {"models"},
@@ -30,7 +29,7 @@ ROWS: list[set[str]] = [
 ]
 ROW = {name: n for n, row in enumerate(ROWS) for name in row}
 INFRASTRUCTURE = {
-    "http", "live", "jobs", "backends", "models", "db", "text", "urls", "errors", "config"
+    "http", "jobs", "backends", "models", "db", "text", "urls", "errors", "config"
 }  # fmt: skip
 
 

@@ -31,12 +31,12 @@ from rostra.db.session import CommitHooks, make_sessionmaker
 from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
 from rostra.http.deps import AppState
+from rostra.http.live import log as live_log
+from rostra.http.live.hub import Hub
 from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
 from rostra.jobs.registry import JobContext
 from rostra.jobs.runner import Runner
-from rostra.live import log as live_log
-from rostra.live.hub import Hub
 from rostra.sites import service as sites
 from rostra.stories.cache import StoryPages
 
@@ -50,7 +50,7 @@ TASK_MODULES = (
     "rostra.accounts.tasks",
     "rostra.comments.tasks",
     "rostra.sso.tasks",
-    "rostra.live.log",
+    "rostra.http.live.log",
 )
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and

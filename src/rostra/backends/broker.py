@@ -2,7 +2,7 @@
 
 One bus for all live channels: a publisher sends a message (a JSON string
 naming its channel) after the commit of the change it announces, and each
-process's hub (``rostra.live.hub``) listens once and hands the message to
+process's hub (``rostra.http.live.hub``) listens once and hands the message to
 the streams that want it. The in-process broker serves one process; the
 Redis broker (``rostra.backends.redis``) carries messages between processes.
 

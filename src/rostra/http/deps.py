@@ -32,8 +32,8 @@ from rostra.config import Settings
 from rostra.db.session import CommitHooks
 from rostra.errors import Forbidden, NotAuthenticated, UnknownToken
 from rostra.http.client import client_address
+from rostra.http.live.hub import Hub
 from rostra.http.ratelimit import Limits
-from rostra.live.hub import Hub
 from rostra.models import User
 
 if TYPE_CHECKING:

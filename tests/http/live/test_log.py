@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from rostra.db.base import utcnow
 from rostra.http.deps import state_of
+from rostra.http.live import log
 from rostra.jobs import housekeeping
-from rostra.live import log
 from rostra.models import LiveEvent
 
 

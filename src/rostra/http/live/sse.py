@@ -18,7 +18,7 @@ import re
 
 from starlette.types import Receive, Scope, Send
 
-from rostra.live.hub import Hub, Subscription
+from rostra.http.live.hub import Hub, Subscription
 
 MEDIA_TYPE = "text/event-stream"
 RETRY_MS = 3000

@@ -27,8 +27,8 @@ from typing import ClassVar
 import anyio.to_thread
 
 from rostra.backends.broker import RESYNC, Broker
-from rostra.live.errors import TooManyStreams
-from rostra.live.log import Event
+from rostra.http.live.errors import TooManyStreams
+from rostra.http.live.log import Event
 
 log = logging.getLogger(__name__)
 

@@ -17,11 +17,11 @@ from sqlalchemy import update
 from rostra.db.base import utcnow
 from rostra.db.session import make_sessionmaker
 from rostra.http.deps import AppState, state_of
+from rostra.http.live import hub as hub_module
+from rostra.http.live import log
+from rostra.http.live.errors import TooManyStreams
+from rostra.http.live.hub import Subscription
 from rostra.jobs import housekeeping
-from rostra.live import hub as hub_module
-from rostra.live import log
-from rostra.live.errors import TooManyStreams
-from rostra.live.hub import Subscription
 from rostra.models import LiveEvent
 
 

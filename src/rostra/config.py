@@ -86,6 +86,13 @@ class Settings(BaseSettings):
     max_comment_length: int = Field(
         default=5000, ge=1, le=100_000, description="Longest comment body, in characters."
     )
+    max_display_depth: int = Field(
+        default=6,
+        ge=1,
+        le=100,
+        description="How many levels of replies are shown nested under a top-level comment; "
+        "deeper replies are shown at the deepest level, each saying whom it answers.",
+    )
     edit_window_seconds: int = Field(
         default=900, ge=0, description="How long an author may edit a comment."
     )

@@ -129,8 +129,12 @@ def test_cursor_paging_has_no_gaps_or_duplicates(
 
 
 def test_deep_nesting_comes_back_nested(
-    client: TestClient, alice: dict[str, str], bob: dict[str, str]
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
 ) -> None:
+    # With the display cap above the chain, it is sent as stored; the cap
+    # itself is tested in test_display_depth.py.
+    state = state_of(app)
+    state.settings = state.settings.model_copy(update={"max_display_depth": 31})
     parent = post(client, alice, "depth 0").json()["id"]
     chain = [parent]
     for depth in range(1, 31):

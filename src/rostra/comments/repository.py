@@ -45,6 +45,13 @@ def get(db: Session, comment_id: int, *, lock: bool = False) -> Comment | None:
     return db.scalar(query)
 
 
+def by_ids(db: Session, comment_ids: Iterable[int]) -> list[Comment]:
+    ids = {i for i in comment_ids if valid_id(i)}
+    if not ids:
+        return []
+    return list(db.scalars(select(Comment).where(Comment.id.in_(ids))))
+
+
 def add(db: Session, comment: Comment) -> Comment:
     db.add(comment)
     db.flush()

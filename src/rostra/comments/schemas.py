@@ -34,6 +34,16 @@ class CommentEditIn(StrictModel):
     body: str = Field(max_length=_BODY_CAP)
 
 
+class ReplyTo(BaseModel):
+    """Whom a reply answers, for a reply not shown under its parent."""
+
+    id: int = Field(description="the parent comment's id")
+    display_name: str | None = Field(
+        description="its author's name; null when the parent is deleted, not visible "
+        "to you, or its author's account is gone"
+    )
+
+
 class CommentOut(BaseModel):
     id: int
     parent_id: int | None
@@ -52,7 +62,18 @@ class CommentOut(BaseModel):
         description="only for its author while the edit window is open"
     )
     reply_count: int
-    replies: list[CommentOut] = Field(default_factory=list)
+    replies: list[CommentOut] = Field(
+        default_factory=list,
+        description="replies shown under this one, oldest first; nested at most "
+        "ROSTRA_MAX_DISPLAY_DEPTH levels below a top-level comment",
+    )
+    reply_to: ReplyTo | None = Field(
+        default=None,
+        description="set on a reply shown somewhere other than directly under its parent: "
+        "deeper than ROSTRA_MAX_DISPLAY_DEPTH (listed beside its parent), or answering a "
+        "comment not shown (listed under the top-level comment). Null in the answers to "
+        "POST and PATCH",
+    )
     replies_cursor: str | None = Field(
         default=None,
         description="set on a top-level comment with more replies than sent; "

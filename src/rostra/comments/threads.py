@@ -3,17 +3,22 @@
 A page costs a fixed number of queries whatever its size: the top-level
 comments, the first replies of all their threads (one windowed query), the
 authors, and the viewer's likes. Nesting happens here, in Python.
+
+What is stored is the true tree (``parent_id``, ``depth``); what is sent is
+the tree as shown, nested at most ``ROSTRA_MAX_DISPLAY_DEPTH`` levels under a
+top-level comment (``hang``). The JSON, the no-JS page and the HTML fragment
+all take their shape from here, and the embed places the replies it adds
+(its reader's own, further pages) by the same rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 from rostra.comments import cursors, repository
-from rostra.comments.views import JSON, Presenter, encode
+from rostra.comments.views import JSON, Presenter, encode, reply_to
 from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import NotFound
@@ -93,29 +98,96 @@ def page(
         )
     replies = repository.first_replies(db, [t.id for t in tops], REPLIES_PER_THREAD + 1, viewer_id)
     show = presenter(db, settings, viewer, [*tops, *replies])
-    return {"story": story(row), "comments": _nest(show, tops, replies), "next_cursor": next_cursor}
+    comments = _nest(show, settings.max_display_depth, tops, replies)
+    return {"story": story(row), "comments": comments, "next_cursor": next_cursor}
 
 
-def _nest(show: Presenter, tops: Sequence[Comment], replies: Sequence[Comment]) -> list[JSON]:
-    nodes: dict[int, JSON] = {t.id: show.comment(t) for t in tops}
+def _nest(
+    show: Presenter, cap: int, tops: Sequence[Comment], replies: Sequence[Comment]
+) -> list[JSON]:
+    roots: dict[int, JSON] = {t.id: show.comment(t) for t in tops}
     by_thread: dict[int, list[Comment]] = {}
     for reply in replies:
         by_thread.setdefault(reply.thread_id or 0, []).append(reply)
     for thread_id, rows in by_thread.items():
-        root = nodes[thread_id]
+        root = roots[thread_id]
         if len(rows) > REPLIES_PER_THREAD:
             rows = rows[:REPLIES_PER_THREAD]
             root["replies_cursor"] = cursors.encode("replies", rows[-1].created_at, rows[-1].id)
-        # Two passes, so a reply listed before its parent (imported
-        # timestamps) still finds it.
-        for r in rows:
-            nodes[r.id] = show.comment(r)
-        for r in rows:
-            # A reply whose parent is hidden from this viewer (pending,
-            # rejected) is kept, under the top-level comment, not lost.
-            parent: Any = nodes.get(r.parent_id or 0, root)
-            parent["replies"].append(nodes[r.id])
-    return [nodes[t.id] for t in tops]
+        hang(show, cap, root, rows)
+    return [roots[t.id] for t in tops]
+
+
+def hang(
+    show: Presenter,
+    cap: int,
+    root: JSON,
+    rows: Sequence[Comment],
+    elsewhere: Mapping[int, str | None] | None = None,
+) -> None:
+    """Hang replies of one thread (oldest first) under its top-level comment
+    ``root``, as they are shown.
+
+    A reply goes into its parent's ``replies`` while the parent is fewer than
+    ``cap`` levels below the top. Under a parent at the deepest level it goes
+    beside the parent, into the list that holds the parent; a reply whose
+    parent is not among ``rows`` (hidden from this viewer, or on an earlier
+    page) goes under ``root``. Those two carry ``reply_to``, named from
+    ``elsewhere`` (parent id → author name) when the parent is not here.
+    """
+    nodes: dict[int, JSON] = {root["id"]: root}
+    for r in rows:
+        nodes[r.id] = show.comment(r)
+    level = {root["id"]: 0}
+    holder: dict[int, JSON] = {}
+    # By depth, so that a parent is placed before its replies even when an
+    # import gave it a later timestamp; the lists are filled in row order below.
+    for r in sorted(rows, key=lambda r: r.depth):
+        node, parent_id = nodes[r.id], r.parent_id or 0
+        if parent_id not in level:
+            holder[r.id], level[r.id] = root, 1
+            name = (elsewhere or {}).get(parent_id)
+            node["reply_to"] = reply_to(parent_id, name) if parent_id else None
+        elif level[parent_id] < cap:
+            holder[r.id], level[r.id] = nodes[parent_id], level[parent_id] + 1
+        else:
+            holder[r.id], level[r.id] = holder[parent_id], cap
+            node["reply_to"] = reply_to(parent_id, _author_name(nodes[parent_id]))
+    for r in rows:
+        holder[r.id]["replies"].append(nodes[r.id])
+
+
+def _author_name(node: JSON) -> str | None:
+    author: JSON | None = node["author"]
+    return None if author is None else str(author["display_name"])
+
+
+def _thread_rows(
+    db: Session, comment_id: int, cursor: str | None, limit: int, viewer_id: int | None
+) -> tuple[Comment, list[Comment], str | None]:
+    after = cursors.decode(cursor, "replies") if cursor else None
+    root = repository.get(db, comment_id)
+    if root is None or root.depth != 0 or not repository.is_visible(root, viewer_id):
+        raise NotFound("No such top-level comment.")
+    rows = repository.replies_after(db, root.id, after, limit + 1, viewer_id)
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = cursors.encode("replies", rows[-1].created_at, rows[-1].id)
+    return root, rows, next_cursor
+
+
+def _parents(
+    db: Session, root: Comment, rows: Sequence[Comment], viewer_id: int | None
+) -> dict[int, Comment]:
+    """The parents of ``rows`` that this viewer can see, by id: those among
+    the rows, the top-level comment, and those on earlier pages (one query)."""
+    known = {root.id: root, **{r.id: r for r in rows}}
+    missing = {r.parent_id for r in rows if r.parent_id is not None} - known.keys()
+    for p in repository.by_ids(db, missing):
+        if repository.is_visible(p, viewer_id):
+            known[p.id] = p
+    return known
 
 
 def replies(
@@ -126,16 +198,42 @@ def replies(
     limit: int,
     viewer: User | None,
 ) -> JSON:
-    """``GET /comments/{id}/replies``: more of one thread, flat, oldest first."""
-    after = cursors.decode(cursor, "replies") if cursor else None
+    """``GET /comments/{id}/replies``: more of one thread, flat, oldest first.
+
+    Flat, for a client that places them into the thread it shows: each has
+    ``parent_id``, and ``reply_to`` when it will not go under its parent
+    (deeper than the display depth, or answering a comment hidden from the
+    viewer).
+    """
     viewer_id = viewer.id if viewer else None
-    root = repository.get(db, comment_id)
-    if root is None or root.depth != 0 or not repository.is_visible(root, viewer_id):
-        raise NotFound("No such top-level comment.")
-    rows = repository.replies_after(db, root.id, after, limit + 1, viewer_id)
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = cursors.encode("replies", rows[-1].created_at, rows[-1].id)
-    show = presenter(db, settings, viewer, rows)
-    return {"replies": [show.comment(r) for r in rows], "next_cursor": next_cursor}
+    root, rows, next_cursor = _thread_rows(db, comment_id, cursor, limit, viewer_id)
+    parents = _parents(db, root, rows, viewer_id)
+    show = presenter(db, settings, viewer, [*rows, *parents.values()])
+    out = []
+    for r in rows:
+        node = show.comment(r)
+        parent = parents.get(r.parent_id or 0)
+        if parent is None:
+            node["reply_to"] = reply_to(r.parent_id or 0, None)
+        elif r.depth > settings.max_display_depth:
+            node["reply_to"] = reply_to(parent.id, show.name(parent))
+        out.append(node)
+    return {"replies": out, "next_cursor": next_cursor}
+
+
+def thread(db: Session, settings: Settings, comment_id: int, cursor: str | None) -> JSON:
+    """One thread for readers without JavaScript: its story, its top-level
+    comment with one page of replies hung under it (``hang``), and the cursor
+    of the next page. Replies whose parent is on an earlier page say whom
+    they answer."""
+    root, rows, next_cursor = _thread_rows(db, comment_id, cursor, REPLIES_PER_THREAD, None)
+    parents = _parents(db, root, rows, None)
+    show = presenter(db, settings, None, [*rows, *parents.values()])
+    node = show.comment(root)
+    elsewhere = {i: show.name(p) for i, p in parents.items()}
+    hang(show, settings.max_display_depth, node, rows, elsewhere)
+    return {
+        "story": story(stories.get(db, root.story_id)),
+        "comment": node,
+        "next_cursor": next_cursor,
+    }

@@ -71,4 +71,18 @@ class Presenter:
             "reply_count": row.reply_count,
             "replies": [],
             "replies_cursor": None,
+            "reply_to": None,
         }
+
+    def name(self, row: Comment) -> str | None:
+        """The name shown for a comment's author: None for a deleted comment
+        or an account that is gone (so a ``reply_to`` names nobody)."""
+        if row.status == CommentStatus.DELETED or row.author_id is None:
+            return None
+        user = self.authors.get(row.author_id)
+        return user.display_name if user is not None else None
+
+
+def reply_to(parent_id: int, display_name: str | None) -> JSON:
+    """``CommentOut.reply_to``: whom a reply not shown under its parent answers."""
+    return {"id": parent_id, "display_name": display_name}

@@ -2,8 +2,9 @@
 
 ``/embed.js`` runs on the publisher's page; ``/embed/thread`` is the page
 inside the iframe (same origin as the API, so it needs no CORS and keeps its
-bearer token in its own storage); ``/thread`` and ``/api/v1/comments.html``
-serve readers and crawlers without JavaScript.
+bearer token in its own storage); ``/thread``, ``/thread/ID`` (one thread's
+further replies) and ``/api/v1/comments.html`` serve readers and crawlers
+without JavaScript.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from rostra.comments import threads
 from rostra.config import Settings
 from rostra.embed import i18n
 from rostra.embed.assets import loader_etag, loader_source
+from rostra.embed.nojs import ThreadView
 from rostra.http.assets import STATIC, module_source
 from rostra.http.deps import ReadSession, SettingsDep
 from rostra.http.pages import render
@@ -86,6 +88,7 @@ def embed_thread(
         # The iframe posts (resize, counts) only to a host origin of this site.
         "origin": origin if origin in origins else None,
         "maxLength": settings.max_comment_length,
+        "maxDepth": settings.max_display_depth,
         "pageSize": PAGE_SIZE,
         "strings": i18n.strings(language),
     }
@@ -127,23 +130,15 @@ def _thread_context(
     base: str,
 ) -> dict[str, Any]:
     page = threads.page(db, settings, url, sort, limit, cursor, None)
-    language = i18n.language(lang)
-    strings = i18n.strings(language)
+    ui = ThreadView.build(lang, base, page["comments"])
     more = None
     if page["next_cursor"]:
         more = (
             base
             + "?"
-            + urlencode({"url": url, "sort": sort, "cursor": page["next_cursor"], "lang": language})
+            + urlencode({"url": url, "sort": sort, "cursor": page["next_cursor"], "lang": ui.lang})
         )
-    return {
-        "page": page,
-        "s": strings,
-        "lang": language,
-        "more_url": more,
-        "count_text": i18n.plural(strings["count"], page["story"]["comment_count"], language),
-        "likes": lambda n: i18n.plural(strings["likes"], n, language),
-    }
+    return {"page": page, "ui": ui, "more_url": more}
 
 
 @router.get("/thread", include_in_schema=False)
@@ -187,4 +182,31 @@ def comments_fragment(
     )
     return render(
         request, "story/fragment.html", context, headers={"Cache-Control": "public, max-age=30"}
+    )
+
+
+@router.get("/thread/{comment_id}", include_in_schema=False)
+def thread_replies_page(
+    request: Request,
+    db: ReadSession,
+    settings: SettingsDep,
+    comment_id: int,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    lang: Annotated[str, Query(max_length=35)] = "en",
+) -> Response:
+    """One thread as a plain page: its top-level comment and a page of its
+    replies, for a thread on /thread with more replies than it shows."""
+    data = threads.thread(db, settings, comment_id, cursor)
+    ui = ThreadView.build(lang, "/thread", [data["comment"]])
+    here = f"/thread/{comment_id}"
+    canonical = settings.public_url + here + ("?" + urlencode({"cursor": cursor}) if cursor else "")
+    context = {
+        "thread": data,
+        "ui": ui,
+        "canonical": canonical,
+        "all_url": "/thread?" + urlencode({"url": data["story"]["url"], "lang": ui.lang}),
+        "next_url": ui.thread_url(comment_id, data["next_cursor"]) if data["next_cursor"] else None,
+    }
+    return render(
+        request, "story/replies.html", context, headers={"Cache-Control": "public, max-age=30"}
     )

@@ -4,7 +4,7 @@ import { h } from "./dom.js";
 import { t, plural, ago, config } from "./i18n.js";
 import { api, token, setToken, ssoSubject, onAuthChange, persisted } from "./api.js";
 import { composer } from "./composer.js";
-import { renderComment, renderArticle, moreRepliesButton } from "./comment.js";
+import { renderComment, renderArticle, moreRepliesButton, place } from "./comment.js";
 import { toHost, onHostMessage, fitHeight, jwtClaims } from "./frame.js";
 
 const $ = (id) => document.getElementById(id);
@@ -171,11 +171,15 @@ async function refreshAuth() {
 async function post(body, parentId, key) {
   const payload = { url: config.url, title: config.title || null, parent_id: parentId, body };
   const { status, data } = await api("POST", "/api/v1/comments", payload, { "Idempotency-Key": key });
-  const li = renderComment(data, closed(), index);
-  const parent = parentId && index.get(parentId);
-  if (parent) parent.li.querySelector(":scope > ol.replies").append(li);
-  else if (state.sort === "newest") list.prepend(li);
-  else list.append(li);
+  let li;
+  if (parentId && index.get(parentId)) {
+    // At the deepest level shown, a reply goes beside its parent, not under it.
+    const [ol, level] = place(data, index, index.get(data.thread_id));
+    ol.append(li = renderComment(data, closed(), index, level));
+  } else {
+    li = renderComment(data, closed(), index);
+    if (state.sort === "newest") list.prepend(li); else list.append(li);
+  }
   $("empty").hidden = true;
   if (status === 201 && data.status === "published" && state.story) {
     state.story.comment_count += 1;
@@ -219,7 +223,8 @@ function openEdit(entry) {
 }
 
 function replaceArticle(entry, data) {
-  entry.data = Object.assign({}, entry.data, data, { replies: [] });
+  // An edit's answer carries no placement: the label stays.
+  entry.data = Object.assign({}, entry.data, data, { replies: [], reply_to: entry.data.reply_to });
   const fresh = renderArticle(entry.data, closed());
   entry.li.querySelector(":scope > article").replaceWith(fresh);
   const form = entry.li.querySelector(":scope > form.composer");
@@ -245,7 +250,8 @@ async function remove(entry, row) {
     row.append(h("p", { class: "error", role: "alert" }, err.detail || t("network_error")));
     return;
   }
-  const hasReplies = entry.li.querySelector(":scope > ol.replies > li");
+  // Replies shown beside it (at the deepest level) keep it as a placeholder too.
+  const hasReplies = [...index.values()].some((e) => e.data.parent_id === entry.data.id);
   const wasPublished = entry.data.status === "published";
   const next = entry.li.nextElementSibling || entry.li.parentElement.closest("li") || null;
   if (hasReplies) {
@@ -281,9 +287,10 @@ async function moreReplies(entry, button) {
     let first = null;
     for (const r of data.replies) {
       if (index.has(r.id)) continue; // the reader's own reply, posted on this page
-      const li = renderComment(Object.assign({}, r, { replies: [] }), closed(), index);
-      const parent = index.get(r.parent_id) || entry;
-      parent.li.querySelector(":scope > ol.replies").append(li);
+      const c = Object.assign({}, r, { replies: [] });
+      const [ol, level] = place(c, index, entry);
+      const li = renderComment(c, closed(), index, level);
+      ol.append(li);
       first = first || li;
     }
     const next = data.next_cursor && moreRepliesButton(data.next_cursor);

@@ -9,11 +9,15 @@ security middleware its origin lookup. No lower layer imports a domain.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.gzip import GZipMiddleware
@@ -134,9 +138,11 @@ def create_app(
             state.runner = make_runner(state)
             state.runner.start()
         await state.hub.start()
+        restore = _end_streams_on_exit(state.hub)
         try:
             yield
         finally:
+            restore()
             await state.hub.stop()
             if state.runner is not None:
                 state.runner.stop()
@@ -166,6 +172,38 @@ def create_app(
     install_security(app, settings.public_url, origins)
     app.add_middleware(GZipMiddleware, minimum_size=512)
     return app
+
+
+def _end_streams_on_exit(hub: Hub) -> Callable[[], None]:
+    """End the live streams as soon as the server is told to stop.
+
+    A server waits for open responses before it shuts the app down, and a
+    live stream never ends by itself; so the signal that stops the server
+    first ends the streams (their clients reconnect, to another process if
+    there is one, and resume), then goes on to the server's own handler.
+    Only possible in the main thread; elsewhere (tests) nothing is changed.
+    """
+    loop = asyncio.get_running_loop()
+    previous: dict[int, Any] = {}
+
+    def handler(sig: int, frame: FrameType | None) -> None:
+        loop.call_soon_threadsafe(hub.close_streams)
+        chained = previous.get(sig)
+        if callable(chained):
+            chained(sig, frame)
+
+    try:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous[sig] = signal.signal(sig, handler)
+    except ValueError:  # not the main thread
+        return lambda: None
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            if signal.getsignal(sig) is handler:
+                signal.signal(sig, old)
+
+    return restore
 
 
 def _configured_origins(state: AppState) -> set[str]:

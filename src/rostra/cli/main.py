@@ -113,6 +113,7 @@ def serve(
     )
     if settings.demo:
         click.echo(f"Demo news site: {settings.public_url}/")
+    _raise_open_files_limit()
     uvicorn.run(
         "rostra.cli.asgi:app",
         host=host,
@@ -121,7 +122,25 @@ def serve(
         proxy_headers=True,
         log_level="info",
         access_log=access_log,
+        loop="uvloop",
+        http="httptools",
+        # Live streams are long-lived connections: room for many, and a
+        # bound on how long a stop waits for the requests in flight (the
+        # streams themselves end at once, see rostra.app).
+        backlog=4096,
+        timeout_graceful_shutdown=10,
     )
+
+
+def _raise_open_files_limit() -> None:
+    """Each open live stream holds a socket: allow as many as the system lets us."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
 
 
 @main.command()

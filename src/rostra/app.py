@@ -239,12 +239,13 @@ def _include_routers(app: FastAPI) -> None:
     from rostra.accounts.endpoints import router as accounts_api
     from rostra.accounts.pages import pages_router as account_pages
     from rostra.comments.endpoints import router as comments
+    from rostra.comments.events import router as comment_events
     from rostra.demo.endpoints import router as demo
     from rostra.embed.endpoints import router as embed
     from rostra.sso.endpoints import router as sso
     from rostra.stories.endpoints import router as stories
 
-    for router in (accounts_api, sso, comments, stories):
+    for router in (accounts_api, sso, comments, comment_events, stories):
         app.include_router(router, prefix="/api/v1")
     app.include_router(account_pages)
     app.include_router(embed)

@@ -7,12 +7,13 @@ no gap whichever process writes) and a row, and after the commit the
 process's hub. A stream that reconnects, or a hub that missed a message,
 reads what it lacks from here (``after``). Rows are kept a day.
 
-Channels are named ``kind:id``: ``story:12`` (what every reader of story 12
-may see), ``user:7`` (what only reader 7 may see).
+Channels are named ``kind:key``: ``story:<hash of its URL>`` (what every
+reader of the story may see), ``user:7`` (what only reader 7 may see).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,8 +58,11 @@ def encode(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def story_channel(story_id: int) -> str:
-    return f"story:{story_id}"
+def story_channel(url: str) -> str:
+    """The channel of the story at a normalised article URL. Named by the
+    URL, not the story's id, so that a reader can follow an article nobody
+    has commented on yet: its first comment arrives like any other."""
+    return "story:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
 def user_channel(user_id: int) -> str:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import re
 
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from rostra.http.live.hub import Hub, Subscription
@@ -40,12 +41,19 @@ def parse_last_event_id(value: str | None, channels: int) -> list[int] | None:
     return numbers if len(numbers) == channels else None
 
 
-class EventStream:
-    """The response of a live stream; the caller has subscribed already."""
+class EventStream(Response):
+    """The response of a live stream; the caller has subscribed already.
+
+    A Starlette Response only so that endpoints may return it; it sends
+    itself, frame by frame, with one task per stream besides the one that
+    watches for the client going away."""
 
     media_type = MEDIA_TYPE
 
     def __init__(self, hub: Hub, sub: Subscription, ready: bytes = b"{}") -> None:
+        # Response.__init__ would render a body; a stream has none up front.
+        self.status_code = 200
+        self.background = None
         self.hub = hub
         self.sub = sub
         self.ready = ready

@@ -31,6 +31,7 @@ from rostra.db.session import CommitHooks, make_sessionmaker
 from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
 from rostra.http.deps import AppState
+from rostra.http.openapi import document_security
 from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
 from rostra.jobs.registry import JobContext
@@ -129,6 +130,7 @@ def create_app(
 
     install_error_handlers(app)
     _include_routers(app)
+    document_security(app)
     _api_docs(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     origins = OriginMemory(lambda: _configured_origins(state))

@@ -17,18 +17,19 @@ session rolls back and the client gets the JSON error; nothing is written.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import Connection, ExecutionContext
+from sqlalchemy.engine.default import DefaultExecutionContext
 
 from rostra.errors import InvalidCharacters
 
-# NUL, and the lone surrogates that a JSON "\ud800" escape can produce.
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # "email_1", "jti_2": SQLAlchemy's names for a column's second, third… bind.
 _BIND_SUFFIX = re.compile(r"(?:_\d+)+$")
+# A tuple, not a union: isinstance() with a tuple is the faster of the two.
+_CONTAINERS = (list, tuple, set, frozenset)
 
 
 def install(engine: Engine) -> None:
@@ -44,40 +45,46 @@ def _refuse_unstorable(
     context: ExecutionContext | None,
     executemany: bool,
 ) -> None:
-    for name, value in _parameters(parameters, context):
-        if _holds_unstorable(value):
-            raise _refusal(name)
-
-
-def _parameters(parameters: Any, context: ExecutionContext | None) -> Iterator[tuple[str, Any]]:
-    """(name, value) of every value a statement sends.
+    """Raise 422 ``invalid_characters`` for the first unstorable value.
 
     For a compiled statement the values are read before the types turn them
     into driver values, keyed by bind name, whatever the driver's parameter
     style (SQLite's are positional, psycopg's named): that names the column
     on both databases, and a JSON column's value is still the structure that
     its strings are in. A statement given as SQL text has only its driver
-    parameters, which name nothing.
+    parameters, which name nothing. This runs for every statement, so it
+    keeps to plain loops and exact type checks.
     """
-    compiled_parameters = getattr(context, "compiled_parameters", None)
-    if getattr(context, "compiled", None) is not None and compiled_parameters:
-        for row in compiled_parameters:
-            yield from row.items()
+    # Both dialects' contexts are default ones; the interface lacks the values.
+    if isinstance(context, DefaultExecutionContext) and context.compiled is not None:
+        for row in context.compiled_parameters:
+            for name, value in row.items():
+                if _holds_unstorable(value):
+                    raise _refusal(name)
         return
-    rows = parameters if isinstance(parameters, list) else [parameters]
-    for row in rows:
-        if isinstance(row, Mapping):
-            yield from ((str(k), v) for k, v in row.items())
-        elif isinstance(row, Sequence) and not isinstance(row, str | bytes):
-            yield from (("", v) for v in row)
+    for row in parameters if isinstance(parameters, list) else [parameters]:
+        values = row.values() if isinstance(row, dict) else row
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            continue
+        if any(_holds_unstorable(v) for v in values):
+            raise _refusal("")
 
 
 def _holds_unstorable(value: Any) -> bool:
     if isinstance(value, str):
-        return _UNSTORABLE.search(value) is not None
-    if isinstance(value, Mapping):
+        # Each step is far faster than a regular expression over the text.
+        if "\x00" in value:
+            return True
+        if value.isascii():
+            return False
+        try:
+            value.encode("utf-8")  # fails on a lone surrogate only
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
         return any(_holds_unstorable(k) or _holds_unstorable(v) for k, v in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
+    if isinstance(value, _CONTAINERS):
         return any(_holds_unstorable(v) for v in value)
     return False
 

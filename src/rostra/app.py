@@ -37,6 +37,7 @@ from rostra.http.body import BodyGuard
 from rostra.http.deps import AppState
 from rostra.http.live import log as live_log
 from rostra.http.live.hub import Hub
+from rostra.http.openapi import document_security
 from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
 from rostra.jobs.registry import JobContext
@@ -161,6 +162,7 @@ def create_app(
 
     install_error_handlers(app)
     _include_routers(app)
+    document_security(app)
     _api_docs(app)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     origins = OriginMemory(lambda: _configured_origins(state))

@@ -104,6 +104,16 @@ class Settings(BaseSettings):
     rate_login: str = Field(
         default="10/300", description="Login attempts per address and per account (COUNT/SECONDS)."
     )
+    rate_sso: str = Field(
+        default="20/300",
+        description="SSO sign-ins per reader of a site (site and `sub`), whatever the "
+        "address (COUNT/SECONDS).",
+    )
+    rate_sso_failed: str = Field(
+        default="20/300",
+        description="Failed SSO sign-ins (invalid or replayed tokens) per client address "
+        "(COUNT/SECONDS).",
+    )
     rate_register: str = Field(
         default="5/3600", description="Registrations per client address (COUNT/SECONDS)."
     )
@@ -150,7 +160,15 @@ class Settings(BaseSettings):
         "finished jobs) are deleted; one job runner does it per interval.",
     )
 
-    @field_validator("rate_login", "rate_register", "rate_post", "rate_mail", "rate_like")
+    @field_validator(
+        "rate_login",
+        "rate_sso",
+        "rate_sso_failed",
+        "rate_register",
+        "rate_post",
+        "rate_mail",
+        "rate_like",
+    )
     @classmethod
     def _rates(cls, value: str) -> str:
         return _check_rate(value)

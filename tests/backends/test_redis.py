@@ -59,9 +59,33 @@ def test_rate_limiter_window(client_: redis.Redis, prefix: str) -> None:
     assert limiter.hit("k", limit=3, window=60) == 0
 
 
+def test_rate_limiter_peek_counts_nothing(client_: redis.Redis, prefix: str) -> None:
+    limiter = RedisRateLimiter(client_, prefix)
+    assert [limiter.peek("k", limit=2, window=60) for _ in range(5)] == [0] * 5
+    assert not client_.exists(prefix + "k")  # looking stores nothing
+    assert [limiter.hit("k", limit=2, window=60) for _ in range(2)] == [0, 0]
+    retry = limiter.peek("k", limit=2, window=60)
+    assert 1 <= retry <= 60
+    assert client_.zcard(prefix + "k") == 2
+    assert limiter.peek("other", limit=2, window=60) == 0
+    limiter.reset("k")
+    assert limiter.peek("k", limit=2, window=60) == 0
+
+
+def test_rate_limiter_peek_sees_old_hits_leave(client_: redis.Redis, prefix: str) -> None:
+    limiter = RedisRateLimiter(client_, prefix)
+    assert limiter.hit("k", limit=1, window=60) == 0
+    # The hit made 61 seconds ago, as the window sees it: out of the window.
+    member = client_.zrange(prefix + "k", 0, -1)[0]
+    assert isinstance(member, bytes)
+    client_.zincrby(prefix + "k", -61, member)
+    assert limiter.peek("k", limit=1, window=60) == 0
+
+
 def test_rate_limiter_lets_attempts_through_when_redis_is_down(prefix: str) -> None:
     dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
     assert RedisRateLimiter(dead, prefix).hit("k", limit=1, window=60) == 0
+    assert RedisRateLimiter(dead, prefix).peek("k", limit=1, window=60) == 0
 
 
 def test_broker_carries_messages_between_listeners(client_: redis.Redis, prefix: str) -> None:

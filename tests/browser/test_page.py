@@ -34,6 +34,31 @@ def test_counts_on_the_listing_page(page: Any, rostra: Rostra, publisher: str) -
     assert len(requests) == 1  # one batched request for every link
 
 
+def test_counts_leave_links_to_no_article_as_they_are(
+    page: Any, rostra: Rostra, publisher: str
+) -> None:
+    """A count of null (a URL that is not an article's: unreadable, or on no
+    configured site) leaves the link's own text; 0 is "0 comments"."""
+    page.goto(publisher + "/")
+    expect(page.locator("a[data-rostra-count]").first).to_have_text(re.compile(r"^\d+ comments?$"))
+    page.evaluate("""() => {
+        for (const [id, url] of [["bad", "notaurl"], ["elsewhere", "https://elsewhere.example/a"],
+                                 ["fresh", location.origin + "/articles/never-commented"]]) {
+            const a = document.createElement("a");
+            a.id = id;
+            a.setAttribute("data-rostra-count", url);
+            a.textContent = "Comments";
+            document.body.appendChild(a);
+        }
+    }""")
+    page.evaluate("() => window.Rostra.refresh()")
+    expect(page.locator("#fresh")).to_have_text("0 comments")
+    # Filled from the same answer as #fresh, so already as they will stay.
+    expect(page.locator("#bad")).to_have_text("Comments")
+    expect(page.locator("#elsewhere")).to_have_text("Comments")
+    assert page.locator("#bad").get_attribute("data-rostra-counted") is None
+
+
 def test_counts_in_ukrainian(page: Any, rostra: Rostra, publisher: str) -> None:
     page.goto(publisher + "/")
     page.evaluate("""() => {

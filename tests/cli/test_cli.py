@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from rostra.cli.main import main
+from rostra.config import Settings
 from rostra.http.deps import state_of
 from tests.livesrv import free_port
 
@@ -165,3 +166,79 @@ def test_serve_starts_the_server_with_the_demo(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_comments_rerender(env: dict[str, str], settings: Settings) -> None:
+    """Comments stored under older rendering rules (here: no line breaks, no
+    bare links) are rendered again from their Markdown, batch by batch; the
+    stories' cached pages are retired, across processes through Redis."""
+    import uuid
+
+    import redis
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select, update
+
+    from rostra.app import create_app
+    from rostra.models import Comment
+    from tests.comments.conftest import post, quick_reader
+    from tests.factories import ARTICLE, OTHER_ARTICLE, add_site
+
+    redis_url = os.environ.get("ROSTRA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    prefix = f"rostra-test:{uuid.uuid4().hex[:12]}:"
+    shared = settings.model_copy(update={"redis_url": redis_url, "redis_prefix": prefix})
+    app = create_app(shared, migrate_on_start=False, run_jobs=False)
+    try:
+        with TestClient(app, base_url="http://rostra.test") as client:
+            add_site(app)
+            alice = quick_reader(app, "Alice")
+            bodies = ["one\ntwo", "see https://example.org/x", "plain", "![](https://x.example)"]
+            ids = [post(client, alice, b).json()["id"] for b in bodies]
+            ids.append(post(client, alice, "elsewhere\nhere", url=OTHER_ARTICLE).json()["id"])
+            doomed = post(client, alice, "to delete").json()
+            post(client, alice, "reply keeps it", parent_id=doomed["id"])
+            client.delete(f"/api/v1/comments/{doomed['id']}", headers=alice)
+            # As an older version rendered them.
+            old = {
+                ids[0]: "<p>one\ntwo</p>",
+                ids[1]: "<p>see https://example.org/x</p>",
+                ids[3]: "<p>!<a></a></p>",
+                ids[4]: "<p>elsewhere\nhere</p>",
+            }
+            with state_of(app).write_sessions() as db:
+                for cid, html in old.items():
+                    db.execute(update(Comment).where(Comment.id == cid).values(html=html))
+                db.commit()
+            # Anonymous first pages are cached now, with the old HTML.
+            before = client.get("/api/v1/comments", params={"url": ARTICLE}).json()
+            assert "<p>one\ntwo</p>" in [c["html"] for c in before["comments"]]
+            out = run(
+                {**env, "ROSTRA_REDIS_URL": redis_url, "ROSTRA_REDIS_PREFIX": prefix},
+                "comments",
+                "rerender",
+                "--batch",
+                "2",
+            )
+            assert "6 comments rendered again: 4 changed, on 2 stories" in out
+            with state_of(app).read_sessions() as db:
+                stored = {cid: h for cid, h in db.execute(select(Comment.id, Comment.html))}
+                edited = db.scalars(select(Comment.edited_at)).all()
+            assert stored[ids[0]] == "<p>one<br>\ntwo</p>"
+            assert '<a href="https://example.org/x"' in stored[ids[1]]
+            assert stored[ids[2]] == "<p>plain</p>"
+            assert ">https://x.example</a>" in stored[ids[3]]
+            assert stored[doomed["id"]] == ""  # a deleted placeholder stays empty
+            assert edited == [None] * len(edited)  # not an edit
+            after = client.get("/api/v1/comments", params={"url": ARTICLE}).json()
+            assert "<p>one<br>\ntwo</p>" in [c["html"] for c in after["comments"]]
+            # Run again: nothing left to change.
+            again = run(
+                {**env, "ROSTRA_REDIS_URL": redis_url, "ROSTRA_REDIS_PREFIX": prefix},
+                "comments",
+                "rerender",
+            )
+            assert "6 comments rendered again: 0 changed, on 0 stories" in again
+    finally:
+        state_of(app).engine.dispose()
+        keys = list(redis.Redis.from_url(redis_url).scan_iter(match=prefix + "*"))
+        if keys:
+            redis.Redis.from_url(redis_url).delete(*keys)

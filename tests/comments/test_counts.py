@@ -33,12 +33,47 @@ def test_counts_keyed_as_sent(client: TestClient, app: FastAPI, alice: dict[str,
             variant: 3,
             OTHER_ARTICLE: 1,
             "https://news.example/none": 0,
-            "https://elsewhere.example/a": 0,
-            "not a url": 0,
-            "": 0,
-            "javascript:alert(1)": 0,
+            "https://elsewhere.example/a": None,
+            "not a url": None,
+            "": None,
+            "javascript:alert(1)": None,
         }
     }
+
+
+def test_counts_null_for_what_is_no_article(
+    client: TestClient, app: FastAPI, alice: dict[str, str]
+) -> None:
+    """0 means "an article with no comments yet"; null means "no article of
+    this server": a page's stray link must not show "0 comments"."""
+    post(client, alice)
+    urls = [
+        "notaurl",
+        "\x00",
+        ARTICLE + "\x00",
+        "https://news.example/\x00",
+        "news.example/world",
+        "ftp://news.example/a",
+        "http://news.example/not-https",  # another origin than the site's
+        "https://news.example:8443/a",
+        "https://news.example.evil.example/a",
+        "//news.example/a",
+        "https://[::1/a",
+        "https://news.example/" + "x" * 3000,
+        "https://news.example/fresh",
+        ARTICLE,
+    ]
+    r = client.get(f"{API}/counts", params=[("url", u) for u in urls])
+    assert r.status_code == 200, r.text
+    counts = r.json()["counts"]
+    assert counts == {u: None for u in urls[:-2]} | {"https://news.example/fresh": 0, ARTICLE: 1}
+    # With only known stories asked for, the answer is the same without a site lookup.
+    assert client.get(f"{API}/counts", params={"url": ARTICLE}).json() == {"counts": {ARTICLE: 1}}
+
+
+def test_counts_on_a_server_with_no_site(client: TestClient) -> None:
+    r = client.get(f"{API}/counts", params=[("url", ARTICLE), ("url", "notaurl")])
+    assert r.json() == {"counts": {ARTICLE: None, "notaurl": None}}
 
 
 def test_counts_only_published(client: TestClient, app: FastAPI, alice: dict[str, str]) -> None:

@@ -103,6 +103,16 @@ BAD_BODIES: list[tuple[Any, int, str, str | None]] = [
     ({"body": ""}, 422, "body_empty", "body"),
     ({"body": "   \n\t  \r\n "}, 422, "body_empty", "body"),
     ({"body": "\u200b\u200b"}, 422, "body_empty", "body"),
+    # Blank once rendered: nothing a reader would see.
+    ({"body": "&nbsp;"}, 422, "body_empty", "body"),
+    ({"body": "\u00a0\u3000"}, 422, "body_empty", "body"),
+    ({"body": "\u3164"}, 422, "body_empty", "body"),
+    ({"body": "\u2800"}, 422, "body_empty", "body"),
+    ({"body": "\u0301\u0302"}, 422, "body_empty", "body"),
+    ({"body": "\ufe0f"}, 422, "body_empty", "body"),
+    ({"body": "[](https://x.example)"}, 422, "body_empty", "body"),
+    ({"body": "![]()"}, 422, "body_empty", "body"),
+    ({"body": ">" * 3000}, 422, "body_empty", "body"),
     ({"body": "x" * 5001}, 422, "body_too_long", "body"),
     ({"body": "a\x00b"}, 422, "invalid_characters", "body"),
     ({"body": "bell\x07"}, 422, "invalid_characters", "body"),
@@ -276,6 +286,28 @@ def test_outbox_event_written_with_the_comment_when_consumed(
     story = story_row(app)
     assert story is not None
     assert events() == [("comment.created", {"comment_id": c["id"], "story_id": story.id})]
+
+
+@pytest.mark.parametrize(
+    "body", ["x", "😀", "漢", "e\u0301", "\u00a0.", "![](https://x.example/a.png)"]
+)
+def test_a_single_visible_character_is_enough(
+    client: TestClient, alice: dict[str, str], body: str
+) -> None:
+    post(client, alice, body)
+
+
+def test_line_breaks_and_bare_links_as_readers_expect(
+    client: TestClient, alice: dict[str, str]
+) -> None:
+    c = post(client, alice, "Line one\r\nLine two https://example.org/x").json()
+    expected = (
+        '<p>Line one<br>\nLine two <a href="https://example.org/x" target="_blank" '
+        'rel="nofollow ugc noopener">https://example.org/x</a></p>'
+    )
+    assert c["html"] == expected
+    assert page(client)["comments"][0]["html"] == expected
+    assert_inert(expected)
 
 
 def test_hostile_markup_is_stored_inert(

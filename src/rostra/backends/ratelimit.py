@@ -17,6 +17,9 @@ class RateLimiter(Protocol):
     def hit(self, key: str, limit: int, window: int) -> int:
         """Count one attempt; return 0 if allowed, else seconds until the next is."""
 
+    def peek(self, key: str, limit: int, window: int) -> int:
+        """Like ``hit`` but counts nothing: 0 if an attempt would be allowed now."""
+
     def reset(self, key: str) -> None: ...
 
 
@@ -29,17 +32,25 @@ class MemoryRateLimiter:
         self._calls = 0
 
     def hit(self, key: str, limit: int, window: int) -> int:
+        return self._look(key, limit, window, count=True)
+
+    def peek(self, key: str, limit: int, window: int) -> int:
+        return self._look(key, limit, window, count=False)
+
+    def _look(self, key: str, limit: int, window: int, *, count: bool) -> int:
         now = time.monotonic()
         with self._lock:
             self._calls += 1
             if self._calls % 1024 == 0:
                 self._sweep(now)
-            _, hits = self._hits.setdefault(key, (window, deque()))
+            _, hits = self._hits.get(key) or (window, deque())
             while hits and hits[0] <= now - window:
                 hits.popleft()
             if len(hits) >= limit:
                 return max(1, math.ceil(hits[0] + window - now))
-            hits.append(now)
+            if count:
+                hits.append(now)
+                self._hits[key] = (window, hits)
             return 0
 
     def reset(self, key: str) -> None:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 # Sliding window: drop hits older than the window, count, add this hit, all
 # in one round trip; the caller learns when the oldest hit leaves the window.
+# With no member, the script only looks (``peek``): it adds no hit.
 _HIT = """
 local key, now, window, limit, member = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]),
   tonumber(ARGV[3]), ARGV[4]
@@ -29,6 +30,9 @@ redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 if redis.call('ZCARD', key) >= limit then
   local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
   return math.ceil(tonumber(oldest[2]) + window - now)
+end
+if member == '' then
+  return 0
 end
 redis.call('ZADD', key, now, member)
 redis.call('EXPIRE', key, math.ceil(window))
@@ -59,10 +63,14 @@ class RedisRateLimiter:
         self._hit = client.register_script(_HIT)
 
     def hit(self, key: str, limit: int, window: int) -> int:
+        return self._look(key, limit, window, uuid.uuid4().hex)
+
+    def peek(self, key: str, limit: int, window: int) -> int:
+        return self._look(key, limit, window, "")
+
+    def _look(self, key: str, limit: int, window: int, member: str) -> int:
         try:
-            retry = self._hit(
-                keys=[self.prefix + key], args=[time.time(), window, limit, uuid.uuid4().hex]
-            )
+            retry = self._hit(keys=[self.prefix + key], args=[time.time(), window, limit, member])
         except redis.RedisError:
             # Redis down: let the attempt through rather than fail every
             # sign-in and post; the limits come back with Redis.

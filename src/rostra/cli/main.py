@@ -1,4 +1,4 @@
-"""The `rostra` command line: serve, migrate, db, worker, createadmin, site."""
+"""The `rostra` command line: serve, migrate, db, worker, createadmin, comments, site."""
 
 from __future__ import annotations
 
@@ -230,6 +230,49 @@ def createadmin(ctx: click.Context, email: str, display_name: str, password: str
             raise click.ClickException(exc.detail) from exc
         db.commit()
         click.echo(f"administrator {user.email} (id {user.id}) ready")
+
+
+@main.group()
+def comments() -> None:
+    """Maintain the stored comments."""
+
+
+@comments.command("rerender")
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Comments per transaction.",
+)
+@click.pass_context
+def comments_rerender(ctx: click.Context, batch: int) -> None:
+    """Render every comment's HTML again from its Markdown (after an upgrade
+    changed the rules), in batches; retires the changed stories' cached pages."""
+    from rostra.app import build_state
+    from rostra.comments import service
+    from rostra.db import migrate as m
+
+    state = build_state(_settings(ctx))
+    m.upgrade(state.engine)
+    seen = changed = 0
+    stories: set[int] = set()
+    after = 0
+    try:
+        while True:
+            # One transaction per batch: the commit retires its stories' pages.
+            with state.write_sessions() as db:
+                done = service.rerender(db, after, batch)
+                db.commit()
+            if done.last_id is None:
+                break
+            after = done.last_id
+            seen += done.seen
+            changed += done.changed
+            stories |= done.story_ids
+    finally:
+        state.engine.dispose()
+    click.echo(f"{seen} comments rendered again: {changed} changed, on {len(stories)} stories")
 
 
 @main.group()

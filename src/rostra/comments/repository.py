@@ -253,3 +253,16 @@ def delete_idempotency_keys(db: Session, created_before: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return rowcount(result)
+
+
+def batch_after(db: Session, after_id: int, limit: int) -> list[Comment]:
+    """Up to ``limit`` comments with text, by id after ``after_id``, locked
+    (PostgreSQL) so that an edit cannot slip between reading and writing one."""
+    query = (
+        select(Comment)
+        .where(Comment.id > after_id, Comment.status != CommentStatus.DELETED.value)
+        .order_by(Comment.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return list(db.scalars(query))

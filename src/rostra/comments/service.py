@@ -28,7 +28,7 @@ from rostra.comments.errors import (
     ParentOtherStory,
     StoryClosed,
 )
-from rostra.comments.render import render
+from rostra.comments.render import is_visible, render, shows_text
 from rostra.comments.schemas import CommentIn
 from rostra.config import Settings
 from rostra.db.base import utcnow
@@ -37,9 +37,6 @@ from rostra.jobs import outbox
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories import service as stories
 from rostra.text import check_text
-
-# Characters that render as nothing; a body of only these is empty.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
 def clean_body(settings: Settings, value: str) -> str:
@@ -50,12 +47,22 @@ def clean_body(settings: Settings, value: str) -> str:
     text = value.replace("\r\n", "\n").replace("\r", "\n")
     check_text(text, "body")
     text = text.rstrip().lstrip("\n")
-    if not text.translate(_INVISIBLE).strip():
+    if not any(is_visible(c) for c in text):
         raise BodyEmpty()
     limit = settings.max_comment_length
     if len(text) > limit:
         raise BodyTooLong(len(text), limit)
     return text
+
+
+def render_body(settings: Settings, value: str) -> tuple[str, str]:
+    """The body as stored and its HTML; 422 ``body_empty`` also when the
+    Markdown shows nothing (``&nbsp;``, ``[](https://x)``, empty quotes)."""
+    text = clean_body(settings, value)
+    html = render(text)
+    if not shows_text(html):
+        raise BodyEmpty()
+    return text, html
 
 
 def _may_post(user: User, site_id: int) -> None:
@@ -87,14 +94,14 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
     _may_post(user, site.id)
     if site.require_verified_email and not user.email_verified:
         raise EmailNotVerified()
-    body = clean_body(settings, data.body)
+    body, html = render_body(settings, data.body)
     return Draft(
         site_id=site.id,
         premoderated=site.moderation == "pre",
         url=url,
         title=stories.clean_title(data.title),
         body=body,
-        html=render(body),
+        html=html,
         parent_id=data.parent_id,
     )
 
@@ -168,8 +175,7 @@ def _own(db: Session, user: User, comment_id: int) -> Comment:
 
 def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str) -> Comment:
     # Checked and rendered before the first query of the write transaction.
-    text = clean_body(settings, body)
-    html = render(text)
+    text, html = render_body(settings, body)
     comment = _own(db, user, comment_id)
     _may_post(user, comment_site(db, comment))
     now = utcnow()
@@ -255,3 +261,35 @@ def _event(db: Session, topic: str, comment: Comment) -> None:
     # transaction, so what follows a change is not lost if the process dies
     # after the commit, and not written at all while nothing consumes it.
     outbox.emit(db, topic, {"comment_id": comment.id, "story_id": comment.story_id})
+
+
+@dataclass(frozen=True)
+class Rerendered:
+    """One batch of ``rerender``."""
+
+    seen: int
+    changed: int
+    #: The last comment of the batch, where the next batch starts (None: done).
+    last_id: int | None
+    story_ids: frozenset[int]
+
+
+def rerender(db: Session, after_id: int, limit: int) -> Rerendered:
+    """Render stored comments again from their Markdown, ``limit`` at a time
+    in id order after ``after_id``: for when the rendering rules change
+    (``rostra comments rerender``). A story whose comments' HTML changed has
+    its cached pages retired after the commit. Not an edit: ``edited_at``
+    stays, and a body that would now be refused as empty is kept."""
+    rows = repository.batch_after(db, after_id, limit)
+    story_ids: set[int] = set()
+    changed = 0
+    for comment in rows:
+        html = render(comment.body)
+        if html != comment.html:
+            comment.html = html
+            changed += 1
+            story_ids.add(comment.story_id)
+    db.flush()
+    for story_id in story_ids:
+        stories.story_changed(db, story_id)
+    return Rerendered(len(rows), changed, rows[-1].id if rows else None, frozenset(story_ids))

@@ -10,6 +10,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from rostra.db import guard
+
 
 def normalise_url(url: str) -> str:
     """Accept the URLs operators write and pick our drivers.
@@ -102,8 +104,11 @@ def make_engine(url: str, **kw: Any) -> Engine:
         event.listen(engine, "begin", gate.begin)
         event.listen(engine, "commit", gate.end)
         event.listen(engine, "rollback", gate.end)
+        guard.install(engine)
         return engine
     kw.setdefault("pool_pre_ping", True)
     kw.setdefault("pool_size", 10)
     kw.setdefault("max_overflow", 20)
-    return create_engine(url, **kw)
+    engine = create_engine(url, **kw)
+    guard.install(engine)
+    return engine

@@ -163,7 +163,12 @@ def thread_page(
     )
 
 
-@router.get("/api/v1/comments.html", tags=["comments"], response_class=HTMLResponse)
+@router.get(
+    "/api/v1/comments.html",
+    tags=["comments"],
+    response_class=HTMLResponse,
+    summary="The first page of a thread as an HTML fragment, for pages without JavaScript",
+)
 def comments_fragment(
     request: Request,
     db: ReadSession,

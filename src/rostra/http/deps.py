@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -129,7 +130,21 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def optional_user(request: Request, db: ReadSession) -> User | None:
+#: Declares the bearer token in /openapi.json (so /docs has an Authorize
+#: button); it refuses nothing itself: ``current_user`` sends Rostra's own
+#: 401 with ``WWW-Authenticate``. The scopes are markers, not OAuth scopes:
+#: ``rostra.http.openapi`` reads them to tell operations that need a token
+#: (``REQUIRED``) from those that use one if sent, and removes them.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="A sign-in token from `POST /api/v1/auth/login` or `POST /api/v1/auth/sso`.",
+    auto_error=False,
+)
+OPTIONAL, REQUIRED = "rostra:token-optional", "rostra:token-required"
+BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Security(BEARER, scopes=[OPTIONAL])]
+
+
+async def optional_user(request: Request, db: ReadSession, _: BearerDoc) -> User | None:
     """The signed-in reader, or None. A bad token on a public read is ignored
     rather than refused, so a stale token never hides the comments.
 
@@ -140,7 +155,10 @@ async def optional_user(request: Request, db: ReadSession) -> User | None:
     return await anyio.to_thread.run_sync(app_state(request).authenticate, db, token)
 
 
-async def current_user(request: Request, user: OptionalUser) -> User:
+async def current_user(
+    request: Request,
+    user: Annotated[User | None, Security(optional_user, scopes=[REQUIRED])],
+) -> User:
     if user is None:
         raise NotAuthenticated() if bearer_token(request) is None else UnknownToken()
     return user

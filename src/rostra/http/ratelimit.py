@@ -43,15 +43,28 @@ class Limits:
         something, e.g. that an address has an account)."""
         return self._hit(name, keys) == 0
 
-    def _hit(self, name: str, keys: tuple[str, ...]) -> int:
+    def check(self, name: str, *keys: str) -> None:
+        """Raise 429 ``rate_limited`` if a key is over its limit, counting
+        nothing: for limits on failures, counted with ``count`` once an
+        attempt has failed."""
+        retry_after = self._hit(name, keys, count=False)
+        if retry_after:
+            raise RateLimited(retry_after)
+
+    def count(self, name: str, *keys: str) -> None:
+        """Count one attempt under every key, and never refuse it."""
+        self._hit(name, keys)
+
+    def _hit(self, name: str, keys: tuple[str, ...], *, count: bool = True) -> int:
         if not self.settings.rate_limit_enabled:
             return 0
         limit = self.settings.rate(name)
+        look = self.limiter.hit if count else self.limiter.peek
         for key in keys:
             # Hashed so that a shared limiter (Redis) never stores addresses or
             # emails in the clear, and keys have a bounded size.
             digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-            retry_after = self.limiter.hit(f"rl:{name}:{digest}", limit.count, limit.seconds)
+            retry_after = look(f"rl:{name}:{digest}", limit.count, limit.seconds)
             if retry_after:
                 return retry_after
         return 0

@@ -128,7 +128,10 @@ def finish(event: OutboxEvent) -> None:
 
 def fail(event: OutboxEvent, error: str) -> None:
     """Back off exponentially; after MAX_ATTEMPTS the row stays as a record."""
-    event.last_error = error[:2000]
+    # The message may quote the input that failed; it must be storable (see
+    # rostra.db.guard), or the failure itself could not be recorded.
+    storable = error.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+    event.last_error = storable[:2000]
     event.locked_until = None
     if event.attempts >= MAX_ATTEMPTS:
         event.done_at = utcnow()

@@ -21,4 +21,8 @@ class StoryPatchIn(StrictModel):
 
 
 class CountsOut(BaseModel):
-    counts: dict[str, int] = Field(description="keyed by each URL exactly as sent")
+    counts: dict[str, int | None] = Field(
+        description="keyed by each URL exactly as sent: the published comment count (0 "
+        "for an article with no comments yet), or null for a URL that is not an article "
+        "URL (not an absolute http(s) URL, or on no configured site)"
+    )

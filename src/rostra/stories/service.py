@@ -17,7 +17,7 @@ from rostra.sites import service as sites
 from rostra.stories import repository
 from rostra.stories.schemas import StoryPatchIn
 from rostra.text import single_line
-from rostra.urls import normalise
+from rostra.urls import normalise, origin_of
 
 
 def resolve(db: Session, url: str) -> tuple[Site, str]:
@@ -77,15 +77,29 @@ def patch(db: Session, story_id: int, data: StoryPatchIn) -> Story:
     return story
 
 
-def counts(db: Session, urls: Iterable[str]) -> dict[str, int]:
-    """Published comment counts keyed by each URL as given; 0 for an article
-    with no comments yet, and for a URL that cannot be read (one bad link on
-    a listing page must not hide the others' counts)."""
+def counts(db: Session, urls: Iterable[str]) -> dict[str, int | None]:
+    """Published comment counts keyed by each URL as given: 0 for an article
+    with no comments yet, None for a URL that is no article's (unreadable, or
+    on no configured site). One bad link on a listing page must not hide the
+    others' counts, nor be shown as an article with no comments."""
+    given = list(urls)
     normalised: dict[str, str] = {}
-    for given in urls:
+    for url in given:
         try:
-            normalised[given] = normalise(given)
+            normalised[url] = normalise(url)
         except InvalidUrl:
             continue
     found = repository.counts(db, normalised.values())
-    return {given: found.get(normalised.get(given, ""), 0) for given in urls}
+    # Only URLs without a story need the sites (a story's URL is on one).
+    unknown = {url for url in normalised.values() if url not in found}
+    origins = sites.all_origins(db) if unknown else set()
+    answer: dict[str, int | None] = {}
+    for url in given:
+        story_url = normalised.get(url)
+        if story_url is None:
+            answer[url] = None
+        elif story_url in found:
+            answer[url] = found[story_url]
+        else:
+            answer[url] = 0 if origin_of(story_url) in origins else None
+    return answer

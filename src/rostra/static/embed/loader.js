@@ -101,7 +101,10 @@
       fetch(HOST + "/api/v1/counts?" + qs, { credentials: "omit" })
         .then(function (r) { return r.ok ? r.json() : { counts: {} }; })
         .then(function (body) {
-          Object.keys(body.counts || {}).forEach(function (u) { fillCounts(u, body.counts[u]); });
+          Object.keys(body.counts || {}).forEach(function (u) {
+            // null: no article of this server (a bad URL, no such site); keep the link's text.
+            if (typeof body.counts[u] === "number") fillCounts(u, body.counts[u]);
+          });
         })
         .catch(function () { /* counts are decoration: leave the links as they are */ });
     }

@@ -12,6 +12,8 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from rostra.http.live.hub import close_all_streams
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -34,5 +36,8 @@ def live_server(app: FastAPI, port: int | None = None) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        # As a stop signal would (rostra.app): live streams end first, or
+        # the server would wait for them.
+        close_all_streams()
         server.should_exit = True
         thread.join(timeout=10)

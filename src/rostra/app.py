@@ -9,7 +9,6 @@ security middleware its origin lookup. No lower layer imports a domain.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import logging
 import signal
@@ -36,7 +35,7 @@ from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
 from rostra.http.deps import AppState
 from rostra.http.live import log as live_log
-from rostra.http.live.hub import Hub
+from rostra.http.live.hub import Hub, close_all_streams
 from rostra.http.openapi import document_security
 from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
@@ -139,7 +138,7 @@ def create_app(
             state.runner = make_runner(state)
             state.runner.start()
         await state.hub.start()
-        restore = _end_streams_on_exit(state.hub)
+        restore = _end_streams_on_exit()
         try:
             yield
         finally:
@@ -176,7 +175,7 @@ def create_app(
     return app
 
 
-def _end_streams_on_exit(hub: Hub) -> Callable[[], None]:
+def _end_streams_on_exit() -> Callable[[], None]:
     """End the live streams as soon as the server is told to stop.
 
     A server waits for open responses before it shuts the app down, and a
@@ -185,11 +184,10 @@ def _end_streams_on_exit(hub: Hub) -> Callable[[], None]:
     there is one, and resume), then goes on to the server's own handler.
     Only possible in the main thread; elsewhere (tests) nothing is changed.
     """
-    loop = asyncio.get_running_loop()
     previous: dict[int, Any] = {}
 
     def handler(sig: int, frame: FrameType | None) -> None:
-        loop.call_soon_threadsafe(hub.close_streams)
+        close_all_streams()
         chained = previous.get(sig)
         if callable(chained):
             chained(sig, frame)

@@ -32,6 +32,7 @@ SECURITY: dict[tuple[str, str], Requirements | None] = {
     ("get", "/api/v1/comments"): OPTIONAL,
     ("post", "/api/v1/comments"): REQUIRED,
     ("get", "/api/v1/comments/{comment_id}/replies"): OPTIONAL,
+    ("get", "/api/v1/events"): OPTIONAL,
     ("patch", "/api/v1/comments/{comment_id}"): REQUIRED,
     ("delete", "/api/v1/comments/{comment_id}"): REQUIRED,
     ("put", "/api/v1/comments/{comment_id}/reactions/like"): REQUIRED,

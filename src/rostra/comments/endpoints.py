@@ -45,8 +45,7 @@ def _json(body: bytes, status_code: int = 200) -> Response:
 
 
 def _own_view(settings: Settings, user: User, comment: Comment) -> bytes:
-    show = views.Presenter(user.id, {user.id: user}, set(), utcnow(), settings.edit_window_seconds)
-    return views.encode(show.comment(comment))
+    return views.encode(views.own(comment, user, utcnow(), settings.edit_window_seconds))
 
 
 @router.get(

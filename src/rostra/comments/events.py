@@ -28,6 +28,7 @@ router = APIRouter(tags=["live"])
     "/events",
     summary="Follow a story's comments live (Server-Sent Events)",
     response_class=EventStream,
+    status_code=200,
     responses={
         200: {
             "content": {MEDIA_TYPE: {}},

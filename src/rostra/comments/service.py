@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from rostra.accounts.service import ensure_active
-from rostra.comments import repository
+from rostra.comments import announce, repository
 from rostra.comments.errors import (
     BodyEmpty,
     BodyTooLong,
@@ -84,6 +84,8 @@ class Draft:
     body: str
     html: str
     parent_id: int | None
+    #: The site's edit window, for the author's own view of the comment.
+    edit_window: int
 
 
 def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Draft:
@@ -103,6 +105,7 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
         body=body,
         html=html,
         parent_id=data.parent_id,
+        edit_window=settings.edit_window_seconds,
     )
 
 
@@ -131,13 +134,15 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
             created_at=utcnow(),
         ),
     )
+    count = None
     if status == CommentStatus.PUBLISHED:
-        stories.change_comment_count(db, story.id, +1)
+        count = stories.change_comment_count(db, story.id, +1)
         # Only published replies count: a count must not reveal what waits
         # in the moderation queue.
         if parent:
             repository.change_reply_count(db, parent.id, +1)
     _event(db, "comment.created", comment)
+    announce.created(db, comment, user, story.url, count, draft.edit_window)
     return comment
 
 
@@ -187,6 +192,7 @@ def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str
     db.flush()
     stories.story_changed(db, comment.story_id)
     _event(db, "comment.updated", comment)
+    announce.updated(db, comment, user, settings.edit_window_seconds)
     return comment
 
 
@@ -199,11 +205,13 @@ def delete(db: Session, user: User, comment_id: int) -> int:
     """
     comment = _own(db, user, comment_id)
     story_id = comment.story_id
-    was_published = comment.status == CommentStatus.PUBLISHED
+    was = comment.status
+    was_published = was == CommentStatus.PUBLISHED
     _event(db, "comment.deleted", comment)
     if comment.parent_id is not None and was_published:
         repository.change_reply_count(db, comment.parent_id, -1)
-    if repository.has_children(db, comment.id):
+    placeholder = repository.has_children(db, comment.id)
+    if placeholder:
         comment.status = CommentStatus.DELETED.value
         comment.body = ""
         comment.html = ""
@@ -215,9 +223,9 @@ def delete(db: Session, user: User, comment_id: int) -> int:
         _prune(db, parent_id)
     # Rows are locked comments first (this one, then its ancestors), the story
     # last, in the same order as posting a reply, so the two cannot deadlock.
-    if was_published:
-        stories.change_comment_count(db, story_id, -1)
+    count = stories.change_comment_count(db, story_id, -1) if was_published else None
     stories.story_changed(db, story_id)
+    announce.deleted(db, comment_id, story_id, user.id, was, placeholder, count)
     return story_id
 
 
@@ -249,7 +257,9 @@ def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int
     else:
         repository.remove_like(db, comment.id, user.id)
     stories.story_changed(db, comment.story_id)  # like counts and "top" order are on pages
-    return repository.like_count(db, comment.id), comment.story_id
+    like_count = repository.like_count(db, comment.id)
+    announce.liked(db, comment, like_count)
+    return like_count, comment.story_id
 
 
 def comment_site(db: Session, comment: Comment) -> int:

@@ -83,6 +83,20 @@ class Presenter:
         return user.display_name if user is not None else None
 
 
+def public(row: Comment, author_row: User | None, now: datetime) -> JSON:
+    """A comment as any reader sees it (live events)."""
+    authors = {author_row.id: author_row} if author_row is not None else {}
+    return Presenter(None, authors, set(), now, 0).comment(row)
+
+
+def own(row: Comment, author_row: User, now: datetime, edit_window: int) -> JSON:
+    """A comment as its author sees it (answers to posts and edits, the
+    author's own live channel)."""
+    return Presenter(author_row.id, {author_row.id: author_row}, set(), now, edit_window).comment(
+        row
+    )
+
+
 def reply_to(parent_id: int, display_name: str | None) -> JSON:
     """``CommentOut.reply_to``: whom a reply not shown under its parent answers."""
     return {"id": parent_id, "display_name": display_name}

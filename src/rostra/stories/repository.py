@@ -61,13 +61,21 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
     return story
 
 
-def change_comment_count(db: Session, story_id: int, delta: int) -> None:
-    db.execute(
+def change_comment_count(db: Session, story_id: int, delta: int) -> int:
+    """Move the count by ``delta``; returns the new count."""
+    count: int = db.execute(
         update(Story)
         .where(Story.id == story_id)
         .values(comment_count=Story.comment_count + delta)
+        .returning(Story.comment_count)
         .execution_options(synchronize_session=False)
-    )
+    ).scalar_one()
+    return count
+
+
+def url_of(db: Session, story_id: int) -> str:
+    url: str = db.execute(select(Story.url).where(Story.id == story_id)).scalar_one()
+    return url
 
 
 def counts(db: Session, urls: Iterable[str]) -> dict[str, int]:

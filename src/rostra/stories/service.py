@@ -7,14 +7,16 @@ Other domains reach stories through this module, not its repository.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from rostra.db.session import changed
 from rostra.errors import InvalidUrl, NotFound
+from rostra.http.live import log as live
 from rostra.models import Site, Story
 from rostra.sites import service as sites
-from rostra.stories import repository
+from rostra.stories import repository, views
 from rostra.stories.schemas import StoryPatchIn
 from rostra.text import single_line
 from rostra.urls import normalise, origin_of
@@ -47,6 +49,10 @@ def site_id_of(db: Session, story_id: int) -> int:
     return repository.site_id_of(db, story_id)
 
 
+def url_of(db: Session, story_id: int) -> str:
+    return repository.url_of(db, story_id)
+
+
 def story_changed(db: Session, story_id: int) -> None:
     """Record that what readers see of the story changes in this transaction
     (a comment, a like, its title): its cached pages are retired after the
@@ -54,9 +60,20 @@ def story_changed(db: Session, story_id: int) -> None:
     changed(db, "story", story_id)
 
 
-def change_comment_count(db: Session, story_id: int, delta: int) -> None:
-    repository.change_comment_count(db, story_id, delta)
+def change_comment_count(db: Session, story_id: int, delta: int) -> int:
+    """Move the published count; returns the new count."""
+    count = repository.change_comment_count(db, story_id, delta)
     story_changed(db, story_id)
+    return count
+
+
+def announce(
+    db: Session, story_id: int, kind: str, data: dict[str, Any], *, url: str | None = None
+) -> None:
+    """Tell the story's live readers of a change, after the commit (on the
+    channel named by its URL, ``rostra.http.live.log.story_channel``)."""
+    channel = live.story_channel(url or repository.url_of(db, story_id))
+    live.publish(db, channel, kind, data)
 
 
 def get(db: Session, story_id: int) -> Story:
@@ -74,6 +91,7 @@ def patch(db: Session, story_id: int, data: StoryPatchIn) -> Story:
         story.title = clean_title(data.title)
     db.flush()
     story_changed(db, story.id)  # is_closed and the title are on cached pages
+    announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
     return story
 
 

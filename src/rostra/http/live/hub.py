@@ -425,6 +425,9 @@ class Hub:
 
 
 def close_all_streams() -> None:
-    """End the streams of every hub of this process (the server is stopping)."""
+    """End the streams of every hub of this process (the server is stopping);
+    from any thread."""
     for hub in list(RUNNING):
-        hub.close_streams()
+        loop = hub._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(hub.close_streams)

@@ -1,0 +1,247 @@
+"""GET /api/v1/events through a real server: every change of a story reaches
+its open streams, held comments reach only their author, a reconnect with
+Last-Event-ID gets exactly what it missed, and bad requests are refused."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import queue
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from rostra.http.deps import state_of
+from tests.comments.conftest import API, quick_reader
+from tests.factories import ARTICLE, add_site, like_url
+from tests.livesrv import live_server
+
+OTHER = "https://news.example/world/2026/elsewhere"
+
+
+class Stream:
+    """An SSE client on a thread, on a plain socket (so that closing it is
+    immediate and the server sees the client go): events land in a queue as
+    (id, name, data)."""
+
+    def __init__(self, base: str, url: str, headers: dict[str, str]) -> None:
+        self.events: queue.Queue[tuple[str, str, Any]] = queue.Queue()
+        self.status = 0
+        self.headers: dict[str, str] = {}
+        parts = urlsplit(base)
+        self._sock = socket.create_connection((parts.hostname, parts.port), timeout=10)
+        query = urlencode({"url": url})
+        lines = [f"GET {API}/events?{query} HTTP/1.1", f"Host: {parts.netloc}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        self._sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self._file = self._sock.makefile("rb")
+        self._read_head()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        if self.status == 200:  # else the body is a JSON refusal, read by body()
+            self._thread.start()
+
+    def _read_head(self) -> None:
+        status = self._file.readline().decode()
+        self.status = int(status.split()[1])
+        while (line := self._file.readline().decode().strip()) != "":
+            name, _, value = line.partition(":")
+            self.headers[name.strip().lower()] = value.strip()
+
+    def body(self) -> Any:
+        """The JSON body of a refusal (sent with a Content-Length)."""
+        return json.loads(self._file.read(int(self.headers["content-length"])))
+
+    def _chunks(self) -> Iterator[bytes]:
+        while size := int(self._file.readline().strip() or b"0", 16):
+            yield self._file.read(size)
+            self._file.readline()
+
+    def _run(self) -> None:
+        self._sock.settimeout(None)
+        buffer = b""
+        try:
+            for chunk in self._chunks():
+                buffer += chunk
+                *blocks, buffer = buffer.split(b"\n\n")
+                for block in blocks:
+                    fields = {}
+                    for line in block.decode().splitlines():
+                        if line and not line.startswith(":"):
+                            name, _, value = line.partition(":")
+                            fields[name] = value.removeprefix(" ")
+                    if "event" in fields:
+                        data = json.loads(fields.get("data", "null"))
+                        self.events.put((fields.get("id", ""), fields["event"], data))
+        except (OSError, ValueError):
+            pass
+
+    def next(self, timeout: float = 10) -> tuple[str, str, Any]:
+        return self.events.get(timeout=timeout)
+
+    def quiet(self, seconds: float = 0.5) -> bool:
+        try:
+            self.events.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+        self._sock.close()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+
+@contextmanager
+def server(app: FastAPI) -> Iterator[str]:
+    with live_server(app) as base:
+        yield base
+
+
+@contextmanager
+def stream(base: str, url: str = ARTICLE, **headers: str) -> Iterator[Stream]:
+    s = Stream(base, url, headers)
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def _post(base: str, who: dict[str, str], body: str, **fields: Any) -> httpx.Response:
+    return httpx.post(f"{base}{API}/comments", json={"url": ARTICLE, "body": body, **fields},
+                      headers=who, timeout=10)  # fmt: skip
+
+
+def test_a_story_streams_every_change(app: FastAPI) -> None:
+    add_site(app)
+    alice, bob = quick_reader(app, "Alice"), quick_reader(app, "Bob")
+    with server(app) as base, stream(base) as anon:
+        assert anon.status == 200
+        assert anon.headers["content-type"].startswith("text/event-stream")
+        assert anon.headers["x-accel-buffering"] == "no"
+        assert "no-cache" in anon.headers["cache-control"]
+        assert anon.next() == ("0", "ready", {"url": ARTICLE, "viewer": None})
+
+        made = _post(base, alice, "First *words*").json()
+        event_id, name, data = anon.next()
+        assert (event_id, name) == ("1", "comment.created")
+        assert data["comment_count"] == 1
+        comment = data["comment"]
+        assert comment["id"] == made["id"] and comment["html"] == "<p>First <em>words</em></p>"
+        assert comment["author"]["display_name"] == "Alice"
+        assert comment["body"] is None and comment["is_mine"] is False  # nobody's own view
+
+        reply = _post(base, bob, "A reply", parent_id=made["id"]).json()
+        assert anon.next()[1:] == ("comment.created", {**anon_view(app, reply), "comment_count": 2})
+
+        httpx.patch(f"{base}{API}/comments/{made['id']}", json={"body": "Changed"}, headers=alice)
+        _, name, data = anon.next()
+        assert name == "comment.updated" and data["comment"]["html"] == "<p>Changed</p>"
+
+        httpx.put(f"{base}{like_url(made['id'])}", headers=bob)
+        assert anon.next()[1:] == ("comment.liked", {"id": made["id"], "like_count": 1})
+
+        httpx.delete(f"{base}{API}/comments/{made['id']}", headers=alice)
+        assert anon.next()[1:] == (
+            "comment.deleted",
+            {"id": made["id"], "placeholder": True, "comment_count": 1},
+        )
+        assert anon.quiet()
+
+
+def anon_view(app: FastAPI, answer: dict[str, Any]) -> dict[str, Any]:
+    """The event data of a created comment, from the author's answer to the post."""
+    public = {**answer, "body": None, "is_mine": False, "editable_until": None}
+    return {"comment": public}
+
+
+def test_held_comments_reach_only_their_author(app: FastAPI) -> None:
+    add_site(app, moderation="pre")
+    alice, bob = quick_reader(app, "Alice"), quick_reader(app, "Bob")
+    with (
+        server(app) as base,
+        stream(base) as anon,
+        stream(base, **alice) as own,
+        stream(base, **bob) as other,
+    ):
+        assert anon.next()[1] == own.next()[1] == other.next()[1] == "ready"
+        r = _post(base, alice, "Wait for me")
+        assert r.status_code == 202
+        event_id, name, data = own.next()
+        assert name == "comment.held"
+        assert event_id == "0.1"  # the story's channel, then the reader's own
+        assert data["story_url"] == ARTICLE
+        assert data["comment"]["status"] == "pending" and data["comment"]["body"] == "Wait for me"
+        assert anon.quiet() and other.quiet()
+
+
+def test_a_reconnect_gets_exactly_what_it_missed(app: FastAPI) -> None:
+    add_site(app)
+    alice = quick_reader(app, "Alice")
+    with server(app) as base:
+        with stream(base) as first:
+            first.next()
+            _post(base, alice, "one")
+            last_id, _, _ = first.next()
+        for n in ("two", "three"):
+            _post(base, alice, n)
+        with stream(base, **{"Last-Event-ID": last_id}) as again:
+            assert again.next()[1] == "ready"
+            got = [again.next() for _ in range(2)]
+            assert [(i, d["comment"]["html"]) for i, _, d in got] == [
+                ("2", "<p>two</p>"),
+                ("3", "<p>three</p>"),
+            ]
+            assert again.quiet()
+        # An id from further back than the log reaches, or never given: reload.
+        with stream(base, **{"Last-Event-ID": "99"}) as lost:
+            assert lost.next()[1] == "ready"
+            assert lost.next()[:2] == ("3", "reload")
+
+
+def test_another_story_hears_nothing(app: FastAPI) -> None:
+    add_site(app)
+    alice = quick_reader(app, "Alice")
+    with server(app) as base, stream(base, OTHER) as elsewhere:
+        elsewhere.next()
+        _post(base, alice, "Not for you")
+        assert elsewhere.quiet()
+
+
+@pytest.mark.parametrize(
+    ("url", "code"),
+    [("notaurl", "invalid_url"), ("https://unknown.example/a", "url_not_allowed")],
+)
+def test_a_stream_of_no_article_is_refused(app: FastAPI, url: str, code: str) -> None:
+    add_site(app)
+    with server(app) as base:
+        r = httpx.get(f"{base}{API}/events", params={"url": url}, timeout=10)
+        assert r.status_code == 422 and r.json()["error"] == code
+
+
+def test_streams_per_address_are_capped(app: FastAPI) -> None:
+    add_site(app)
+    state_of(app).hub.max_per_address = 2
+    with server(app) as base, stream(base) as one, stream(base) as two:
+        one.next(), two.next()
+        with stream(base) as third:
+            assert third.status == 429
+            body = third.body()
+            assert body["error"] == "too_many_streams" and third.headers["retry-after"]
+        one.close()  # the server sees the client go, and frees its place
+        deadline = time.monotonic() + 5
+        while state_of(app).hub.per_address and time.monotonic() < deadline:
+            if sum(state_of(app).hub.per_address.values()) < 2:
+                break
+            time.sleep(0.05)
+        with stream(base) as fourth:
+            assert fourth.status == 200 and fourth.next()[1] == "ready"

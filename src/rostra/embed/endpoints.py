@@ -53,6 +53,19 @@ def embed_module(request: Request, name: str) -> Response:
         if name == "loader" and file.is_file():
             return FileResponse(file, media_type="text/javascript; charset=utf-8")
         return Response(status_code=404)
+    return _versioned(request, source, "text/javascript; charset=utf-8")
+
+
+@router.get("/static/embed/{name}.css", include_in_schema=False)
+def embed_style(request: Request, name: str) -> Response:
+    """The embed's style sheets, without their comments, cached like the modules."""
+    source = module_source(name + ".css")
+    if source is None:
+        return Response(status_code=404)
+    return _versioned(request, source, "text/css; charset=utf-8")
+
+
+def _versioned(request: Request, source: bytes, media_type: str) -> Response:
     digest = hashlib.sha256(source).hexdigest()
     etag = f'"{digest[:16]}"'
     # The current version's URL never changes content; any other is revalidated.
@@ -61,7 +74,7 @@ def embed_module(request: Request, name: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": cache}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    return Response(source, media_type="text/javascript; charset=utf-8", headers=headers)
+    return Response(source, media_type=media_type, headers=headers)
 
 
 @router.get("/embed/thread", include_in_schema=False)

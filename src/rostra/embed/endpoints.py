@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from rostra.comments import threads
 from rostra.config import Settings
-from rostra.embed import i18n
+from rostra.embed import i18n, look
 from rostra.embed.assets import loader_etag, loader_source
 from rostra.http.assets import STATIC, module_source
 from rostra.http.deps import ReadSession, SettingsDep
@@ -77,6 +77,19 @@ def _versioned(request: Request, source: bytes, media_type: str) -> Response:
     return Response(source, media_type=media_type, headers=headers)
 
 
+@router.get("/embed/look", include_in_schema=False)
+def embed_look(
+    theme: Annotated[str, Query(max_length=10)] = "",
+    bg: Annotated[str, Query(max_length=100)] = "",
+    fg: Annotated[str, Query(max_length=100)] = "",
+    accent: Annotated[str, Query(max_length=200)] = "",
+    font: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    """The iframe's look again, for a host page that changed its own (see embed/look.py)."""
+    body = look.read(theme=theme, bg=bg, fg=fg, accent=accent, font_family=font)
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
 @router.get("/embed/thread", include_in_schema=False)
 def embed_thread(
     request: Request,
@@ -87,6 +100,10 @@ def embed_thread(
     lang: Annotated[str, Query(max_length=35)] = "en",
     origin: Annotated[str, Query(max_length=300)] = "",
     theme: Annotated[str, Query(max_length=10)] = "",
+    bg: Annotated[str, Query(max_length=100)] = "",
+    fg: Annotated[str, Query(max_length=100)] = "",
+    accent: Annotated[str, Query(max_length=200)] = "",
+    font: Annotated[str, Query(max_length=1000)] = "",
 ) -> Response:
     site = sites.site_of(db, url)
     origins = list(site.origins) if site else []
@@ -101,6 +118,8 @@ def embed_thread(
         "maxLength": settings.max_comment_length,
         "pageSize": PAGE_SIZE,
         "strings": i18n.strings(language),
+        # The host page's look (embed/look.py checks every value).
+        "look": look.read(theme=theme, bg=bg, fg=fg, accent=accent, font_family=font),
     }
     csp = content_security_policy(["'self'", *origins])
     return render(
@@ -109,7 +128,7 @@ def embed_thread(
         {
             "config": _json_for_html(config),
             "lang": language,
-            "theme": theme if theme in ("light", "dark") else "",
+            "look": config["look"],
             "s": config["strings"],
             "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
         },

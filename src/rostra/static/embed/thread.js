@@ -5,7 +5,7 @@ import { t, plural, ago, config } from "./i18n.js";
 import { api, token, setToken, ssoSubject, onAuthChange, persisted } from "./api.js";
 import { composer } from "./composer.js";
 import { renderComment, renderArticle, moreRepliesButton } from "./comment.js";
-import { toHost, onHostMessage, fitHeight, jwtClaims } from "./frame.js";
+import { toHost, onHostMessage, fitHeight, jwtClaims, restyle } from "./frame.js";
 
 const $ = (id) => document.getElementById(id);
 const list = $("list");
@@ -337,6 +337,7 @@ async function sso(jwt) {
 onHostMessage((msg) => {
   if (msg.rostra === "sso" && typeof msg.token === "string") sso(msg.token);
   else if (msg.rostra === "logout") signOut();
+  else if (msg.rostra === "look") restyle(msg);
 });
 
 // --- start ---------------------------------------------------------------

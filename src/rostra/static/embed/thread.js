@@ -104,7 +104,7 @@ function renderCompose() {
   box.textContent = "";
   if (closed()) { box.append(h("p", { class: "notice" }, t("closed"))); return; }
   if (!state.me) {
-    box.append(h("p", { class: "notice" }, t("sign_in_to_comment"), " ",
+    box.append(h("p", { class: "notice ask" }, t("sign_in_to_comment"), " ",
       h("button", { type: "button", class: "link", onclick: () => openAuth("signin") }, t("sign_in"))));
     return;
   }

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -111,12 +111,49 @@ def rostra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rostra]:
         yield Rostra(url=url, app=app)
 
 
+#: Host pages of ?look=NAME: (meta color-scheme, CSS). Without ?look the page
+#: declares "light dark" and sets no colours, so it follows the reader's OS.
+LOOKS = {
+    # A light news page with no dark mode.
+    "light": ("", "body { background: #fbfaf7; color: #1a1a1a; font-family: Georgia, serif }"),
+    # A dark page that does not declare its scheme (the page's scheme is light).
+    "dark": ("", "body { background: #151515; color: #e8e6e3; font-family: Georgia, serif }"),
+    # A dark page that declares it, in a colour space the loader must convert.
+    "dark-oklch": (
+        "dark",
+        "body { background: oklch(0.25 0.03 260); color: oklch(0.95 0 0); font-family: serif }",
+    ),
+    # A light page whose comments sit in a dark section, under a nearly
+    # transparent white wash the loader must look through.
+    "dark-section": (
+        "",
+        "body { background: #ffffff; color: #111111 }"
+        " .section { background: #1d2433; color: #f0f0f0; padding: 8px }"
+        " #rostra-thread { background: rgba(255, 255, 255, 0.04) }",
+    ),
+    # A page that switches its look with a class on <html>, animated.
+    "switch": (
+        "",
+        "body { background: #fbfaf7; color: #1a1a1a; transition: background-color .3s, color .3s }"
+        " .night body { background: #151515; color: #e8e6e3 }",
+    ),
+}
+
+
 def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str]]) -> str:
     slug = path.rsplit("/", 1)[-1]
     lang = query.get("lang", ["en"])[0]
     sso = query.get("sso", [""])[0]
-    theme = query.get("theme", [""])[0]
     explicit = query.get("explicit", [""])[0]
+    look = query.get("look", [""])[0]
+    scheme, css = LOOKS.get(look, ("light dark", ""))
+    scheme_meta = f'<meta name="color-scheme" content="{scheme}">' if scheme else ""
+    # ?sheet=1: the look comes in a style sheet that is slow to arrive;
+    # ?sheet=hang: in one that takes longer than a reader would wait.
+    sheet = ""
+    if wait := query.get("sheet", [""])[0]:
+        sheet = f'<link rel="stylesheet" href="/look.css?look={html.escape(look)}&sheet={wait}">'
+        css = ""
     # ?tall=1: a long article, so the thread starts well below the fold.
     spacer = '<div id="spacer" style="height: 3000px"></div>' if query.get("tall") else ""
     # ?explicit=SLUG: no id, the thread is named by data-rostra-url instead.
@@ -127,17 +164,20 @@ def _article_html(rostra: str, origin: str, path: str, query: dict[str, list[str
     )
     if sso:
         box.append(f'data-rostra-sso="{html.escape(sso)}"')
-    if theme:
-        box.append(f'data-rostra-theme="{html.escape(theme)}"')
+    for name in ("theme", "accent", "font"):
+        if value := query.get(name, [""])[0]:
+            box.append(f'data-rostra-{name}="{html.escape(value)}"')
     return f"""<!doctype html><html lang="{html.escape(lang)}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
+{scheme_meta}<style>
+body {{ font-family: sans-serif; max-width: 720px; margin: 0 auto; padding: 8px }}
+{css}</style>{sheet}
 <title>{slug} - Test Gazette</title>
 <link rel="canonical" href="{origin}/articles/{slug}">
 <meta property="og:title" content="The {slug.replace("-", " ")} story">
-</head><body style="font-family: sans-serif; max-width: 720px; margin: 0 auto; padding: 8px">
+</head><body>
 <h1>The {slug.replace("-", " ")} story</h1><p>Some article text.</p>{spacer}
-<div {" ".join(box)}></div>
+<div class="section"><div {" ".join(box)}></div></div>
 <script src="{rostra}/embed.js" data-rostra async></script>
 <noscript><a href="{rostra}/thread?url={origin}/articles/{slug}">Read the comments</a></noscript>
 </body></html>"""
@@ -167,6 +207,13 @@ def publisher(rostra: Rostra) -> Iterator[str]:
                 # Served as localhost (site "gazette") and as 127.0.0.1 (site "premod").
                 here = f"http://{self.headers.get('Host', origin[7:])}"
                 body = _article_html(rostra.url, here, parts.path, parse_qs(parts.query))
+            elif parts.path == "/look.css":
+                query = parse_qs(parts.query)
+                # Slower than the embed's loader script, or than its patience.
+                time.sleep(20 if query.get("sheet") == ["hang"] else 1)
+                look = query.get("look", [""])[0]
+                self._send(LOOKS.get(look, ("", ""))[1].encode(), "text/css")
+                return
             elif parts.path in ("/", "/index.html"):
                 body = _listing_html(rostra.url, origin)
             elif parts.path == "/foreign":
@@ -179,9 +226,11 @@ def publisher(rostra: Rostra) -> Iterator[str]:
             else:
                 self.send_error(404)
                 return
-            data = body.encode()
+            self._send(body.encode(), "text/html")
+
+        def _send(self, data: bytes, kind: str) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Type", f"{kind}; charset=utf-8")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
@@ -278,7 +327,7 @@ def article(publisher: str) -> Any:
 
     def make(slug: str | None = None, **query: str) -> tuple[str, str]:
         name = slug or f"story-{os.getpid()}-{time.monotonic_ns()}-{next(counter)}"
-        q = "&".join(f"{k}={v}" for k, v in query.items())
+        q = urlencode(query)
         url = f"{publisher}/articles/{name}"
         return url + (f"?{q}" if q else ""), url
 

@@ -60,7 +60,45 @@ def test_wrong_password_shows_the_api_detail(page: Any, rostra: Rostra, article:
     t.get_by_label("Password").fill("not the password at all")
     t.locator("form.auth-form button[type=submit]").click()
     expect(t.locator(".auth [role=alert]")).to_be_visible()
+    expect(t.locator("#signout")).to_have_count(0)
+    t.get_by_role("button", name="Close").click()  # still signed out
     expect(t.locator("#signin")).to_be_visible()
+    expect(t.locator("#signin")).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    ("lang", "sign_in", "register", "close"),
+    [("en", "Sign in", "Register", "Close"), ("uk", "Увійти", "Зареєструватися", "Закрити")],
+)
+def test_an_open_panel_offers_each_way_once(
+    page: Any, article: Any, lang: str, sign_in: str, register: str, close: str
+) -> None:
+    """Signed out, the bar and the note under it offer sign-in; once a panel
+    is open they step aside and the panel alone says where to go next."""
+    from tests.browser.conftest import ARTIFACTS
+
+    page.goto(article(lang=lang)[0])
+    t = thread(page)
+    offers = t.get_by_role("button", name=sign_in, exact=True)
+    expect(offers).to_have_count(2)  # the bar's and the note's
+    t.locator("#register").click()
+    expect(t.locator(".auth input").first).to_be_focused()
+    expect(offers).to_have_count(1)  # the panel's own link to the sign-in form
+    expect(t.locator(".auth").get_by_role("button", name=sign_in, exact=True)).to_be_visible()
+    expect(t.get_by_text(sign_in, exact=True).filter(visible=True)).to_have_count(1)
+    expect(t.locator("#compose .ask")).to_be_hidden()
+    expect(t.get_by_role("button", name=register, exact=True)).to_have_count(0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"register-panel-{lang}.png"))
+    # The sign-in form: its heading and its button, and a way to register.
+    offers.click()
+    expect(t.get_by_role("button", name=register, exact=True)).to_have_count(1)
+    expect(t.locator(".auth").get_by_role("button", name=register, exact=True)).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / f"sign-in-panel-{lang}.png"))
+    t.get_by_role("button", name=close, exact=True).click()
+    expect(offers).to_have_count(2)
+    expect(t.locator("#compose .ask")).to_be_visible()
+    expect(t.locator("#signin")).to_be_focused()
 
 
 def test_forgot_password(page: Any, rostra: Rostra, article: Any) -> None:

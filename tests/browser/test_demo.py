@@ -43,3 +43,24 @@ def test_demo_sso_login_and_logout(page: Any, rostra: Rostra) -> None:
     page.get_by_role("button", name="Sign out of the Courier").click()
     expect(page.get_by_label("Name")).to_be_visible()
     expect(thread(page).locator("#signin")).to_be_visible()
+
+
+@pytest.mark.parametrize(("query", "sign_in"), [("", "Sign in"), ("?lang=uk", "Увійти")])
+def test_article_page_layout(page: Any, rostra: Rostra, query: str, sign_in: str) -> None:
+    """The section label stands clear of the masthead's rule, and with the
+    register panel open the thread offers sign-in once, in both languages."""
+    from tests.browser.conftest import ARTIFACTS
+
+    page.goto(f"{rostra.url}/demo/articles/{ARTICLES[0].slug}{query}")
+    rule = page.locator(".masthead").bounding_box()
+    label = page.locator(".article .section").bounding_box()
+    assert rule and label
+    assert label["y"] - (rule["y"] + rule["height"]) >= 16
+    t = thread(page)
+    t.locator("#register").click()
+    expect(t.locator(".auth input").first).to_be_focused()
+    expect(t.get_by_text(sign_in, exact=True).filter(visible=True)).to_have_count(1)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"demo-article{query.replace('?lang=', '-')}.png"))
+    t.locator("#authpanel").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"demo-register{query.replace('?lang=', '-')}.png"))

@@ -17,11 +17,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse, HTMLResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from rostra.comments import threads
 from rostra.config import Settings
-from rostra.embed import i18n
+from rostra.embed import i18n, look
 from rostra.embed.assets import loader_etag, loader_source
 from rostra.embed.nojs import ThreadView
 from rostra.http.assets import STATIC, module_source
@@ -55,6 +55,19 @@ def embed_module(request: Request, name: str) -> Response:
         if name == "loader" and file.is_file():
             return FileResponse(file, media_type="text/javascript; charset=utf-8")
         return Response(status_code=404)
+    return _versioned(request, source, "text/javascript; charset=utf-8")
+
+
+@router.get("/static/embed/{name}.css", include_in_schema=False)
+def embed_style(request: Request, name: str) -> Response:
+    """The embed's style sheets, without their comments, cached like the modules."""
+    source = module_source(name + ".css")
+    if source is None:
+        return Response(status_code=404)
+    return _versioned(request, source, "text/css; charset=utf-8")
+
+
+def _versioned(request: Request, source: bytes, media_type: str) -> Response:
     digest = hashlib.sha256(source).hexdigest()
     etag = f'"{digest[:16]}"'
     # The current version's URL never changes content; any other is revalidated.
@@ -63,7 +76,20 @@ def embed_module(request: Request, name: str) -> Response:
     headers = {"ETag": etag, "Cache-Control": cache}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
-    return Response(source, media_type="text/javascript; charset=utf-8", headers=headers)
+    return Response(source, media_type=media_type, headers=headers)
+
+
+@router.get("/embed/look", include_in_schema=False)
+def embed_look(
+    theme: Annotated[str, Query(max_length=10)] = "",
+    bg: Annotated[str, Query(max_length=100)] = "",
+    fg: Annotated[str, Query(max_length=100)] = "",
+    accent: Annotated[str, Query(max_length=200)] = "",
+    font: Annotated[str, Query(max_length=1000)] = "",
+) -> Response:
+    """The iframe's look again, for a host page that changed its own (see embed/look.py)."""
+    body = look.read(theme=theme, bg=bg, fg=fg, accent=accent, font_family=font)
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
 
 @router.get("/embed/thread", include_in_schema=False)
@@ -76,6 +102,10 @@ def embed_thread(
     lang: Annotated[str, Query(max_length=35)] = "en",
     origin: Annotated[str, Query(max_length=300)] = "",
     theme: Annotated[str, Query(max_length=10)] = "",
+    bg: Annotated[str, Query(max_length=100)] = "",
+    fg: Annotated[str, Query(max_length=100)] = "",
+    accent: Annotated[str, Query(max_length=200)] = "",
+    font: Annotated[str, Query(max_length=1000)] = "",
 ) -> Response:
     site = sites.site_of(db, url)
     origins = list(site.origins) if site else []
@@ -91,6 +121,8 @@ def embed_thread(
         "maxDepth": settings.max_display_depth,
         "pageSize": PAGE_SIZE,
         "strings": i18n.strings(language),
+        # The host page's look (embed/look.py checks every value).
+        "look": look.read(theme=theme, bg=bg, fg=fg, accent=accent, font_family=font),
     }
     csp = content_security_policy(["'self'", *origins])
     return render(
@@ -99,7 +131,7 @@ def embed_thread(
         {
             "config": _json_for_html(config),
             "lang": language,
-            "theme": theme if theme in ("light", "dark") else "",
+            "look": config["look"],
             "s": config["strings"],
             "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
         },

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-_MODULE = re.compile(r"[a-z][\w-]*\.js")
+_MODULE = re.compile(r"[a-z][\w-]*\.(js|css)")
 _IMPORT = re.compile(r"""((?:\bfrom|\bimport\s*\(|^import)\s*")\./([a-z][\w-]*\.js)(")""", re.M)
 _BLOCK_COMMENT = re.compile(r"^\s*/\*.*?\*/\s*$", re.S | re.M)
 #: Served as it is on publishers' pages, not as a module of the iframe.
@@ -34,7 +34,7 @@ def static_url(path: str) -> str:
 
 @lru_cache(maxsize=64)
 def module_source(name: str, _seen: tuple[str, ...] = ()) -> bytes | None:
-    """The embed module ``static/embed/NAME`` as served, or None."""
+    """The embed module (or style sheet) ``static/embed/NAME`` as served, or None."""
     file = STATIC / "embed" / name
     if not _MODULE.fullmatch(name) or name == LOADER or not file.is_file():
         return None
@@ -53,7 +53,32 @@ def strip(source: str) -> str:
     """Drop comment lines and indentation: the loader is on every article
     page of every publisher, and the modules load with every thread, so their
     bytes are worth a few lines of care.
-    (Only whole-line comments go; nothing inside a line is touched.)"""
+    (Whole-line comments go, and a ``// comment`` ending a line of code;
+    nothing else inside a line is touched.)"""
     source = _BLOCK_COMMENT.sub("", source)
-    lines = (line.strip() for line in source.splitlines())
+    lines = (_end_comment(line.strip()) for line in source.splitlines())
     return "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
+
+
+def _end_comment(line: str) -> str:
+    """``line`` without the ``// comment`` that ends it, where a scan shows
+    the ``//`` outside every string. A line with any other slash before it
+    (a regular expression, a division, a ``/*``) or a template string is
+    left as it is."""
+    quote = ""
+    escaped = False
+    for i, c in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "`":
+            return line
+        elif c == "/":
+            return line[:i].rstrip() if line.startswith("//", i) else line
+    return line

@@ -39,3 +39,30 @@ export function jwtClaims(jwt) {
     return [String(p.sub), JSON.stringify([p.name, p.email, p.avatar])];
   } catch (e) { return [null, null]; }
 }
+
+// The host page's look, as the server worked it out from what the loader
+// read (embed/look.py): the scheme, whether to paint a panel, and the custom
+// properties over the scheme's colours, set through the CSSOM (the page's
+// policy allows no style attribute). A page that changes its look (a
+// dark-mode switch) has it worked out again; the latest answer wins.
+let asked = 0;
+function paint(look) {
+  const root = document.documentElement;
+  if (look.theme) root.dataset.theme = look.theme;
+  root.toggleAttribute("data-panel", look.panel);
+  root.style.cssText = "";
+  for (const k in look.props) root.style.setProperty(k, look.props[k]);
+}
+export async function restyle(msg) {
+  const ticket = ++asked;
+  const q = new URLSearchParams({ accent: config.look.accent || "" });
+  for (const k of ["theme", "bg", "fg", "font"]) q.set(k, msg[k]);
+  try {
+    const look = await (await fetch("/embed/look?" + q)).json();
+    if (ticket === asked) paint(look);
+  } catch (e) { /* keep the look it has */ }
+}
+if (config.look) {
+  paint(config.look);
+  for (const k of config.look.ignored) console.warn("Rostra: ignored the " + k + " given (docs/embed.md)");
+}

@@ -17,14 +17,17 @@
   function attr(el, name) {
     return el && el.getAttribute(name) ? el.getAttribute(name) : "";
   }
+  // data-rostra-NAME of the thread's element, else of the script tag.
+  function opt(el, name) {
+    return attr(el, "data-rostra-" + name) || attr(script, "data-rostra-" + name);
+  }
   function meta(sel) {
     var el = document.querySelector(sel);
     return el ? (el.getAttribute("content") || el.getAttribute("href") || "") : "";
   }
   // "uk-UA" -> "uk": the catalogue is keyed by language only.
   function lang(el) {
-    var l = attr(el, "data-rostra-lang") || attr(script, "data-rostra-lang") ||
-      document.documentElement.lang || "en";
+    var l = opt(el, "lang") || document.documentElement.lang || "en";
     return l.toLowerCase().split("-")[0];
   }
   function countText(n, language) {
@@ -35,9 +38,48 @@
     return (forms[cat] || forms.other).replace("{n}", n.toLocaleString(language));
   }
 
+  // [r, g, b, alpha] of a computed colour; a canvas converts those that
+  // the computed style keeps in their own space (oklch(), color()…).
+  var ctx;
+  function rgba(c) {
+    if (/^rgb/.test(c)) return c.match(/[\d.]+/g).map(Number).concat(1);
+    ctx = ctx || document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = c;
+    ctx.fillRect(0, 0, 1, 1);
+    c = ctx.getImageData(0, 0, 1, 1).data;
+    return [c[0], c[1], c[2], c[3] / 255];
+  }
+  function hex(c) {
+    return "#" + c.slice(0, 3).map(function (v) { return (256 + Math.round(v)).toString(16).slice(1); }).join("");
+  }
+  // The page's look where the thread sits: the first mostly opaque
+  // background up from the box (else the canvas of the page's scheme), its
+  // text colour and font. The scheme: data-rostra-theme, else dark where
+  // light text contrasts more with that background (WCAG luminance < 0.179).
+  function look(box) {
+    var el = box, bg, s = getComputedStyle(box), lum = 0;
+    while (el && (bg = rgba(getComputedStyle(el).backgroundColor))[3] < 0.5) el = el.parentElement;
+    if (!el) {
+      el = document.documentElement.appendChild(document.createElement("i"));
+      el.style.background = "Canvas";
+      bg = rgba(getComputedStyle(el).backgroundColor);
+      el.remove();
+    }
+    for (var i = 0; i < 3; i++) lum += [0.2126, 0.7152, 0.0722][i] * Math.pow((bg[i] / 255 + 0.055) / 1.055, 2.4);
+    var pin = opt(box, "theme");
+    return {
+      theme: /^(light|dark)$/.test(pin) ? pin : lum < 0.179 ? "dark" : "light",
+      bg: hex(bg),
+      fg: hex(rgba(s.color)),
+      font: (opt(box, "font") || s.fontFamily).slice(0, 300)
+    };
+  }
+
   var frame = null;
   var ready = false;
   var queue = [];
+  var shown = "";
 
   function send(msg) {
     if (!frame) return;
@@ -49,29 +91,33 @@
     var box = document.getElementById("rostra-thread") ||
       document.querySelector("[data-rostra-url]:not([data-rostra-count]):not(script)");
     if (!box || box.querySelector("iframe.rostra-frame")) return;
-    var url = attr(box, "data-rostra-url") || attr(script, "data-rostra-url") ||
-      meta('link[rel="canonical"]') || location.href.split("#")[0];
-    var title = attr(box, "data-rostra-title") || attr(script, "data-rostra-title") ||
-      meta('meta[property="og:title"]') || document.title;
+    var url = opt(box, "url") || meta('link[rel="canonical"]') || location.href.split("#")[0];
+    var title = opt(box, "title") || meta('meta[property="og:title"]') || document.title;
     var language = lang(box);
-    var theme = attr(box, "data-rostra-theme") || attr(script, "data-rostra-theme");
+    var l = look(box);
+    var accent = opt(box, "accent");
     var q = "url=" + encodeURIComponent(new URL(url, location.href).href) +
       "&title=" + encodeURIComponent(title) +
       "&lang=" + encodeURIComponent(language) +
-      "&origin=" + encodeURIComponent(location.origin) +
-      (theme ? "&theme=" + encodeURIComponent(theme) : "");
+      "&origin=" + encodeURIComponent(location.origin);
+    for (var k in l) q += "&" + k + "=" + encodeURIComponent(l[k]);
+    if (accent) q += "&accent=" + encodeURIComponent(accent);
+    shown = JSON.stringify(l);
     frame = document.createElement("iframe");
     frame.className = "rostra-frame";
     frame.src = HOST + "/embed/thread?" + q;
     frame.title = (COUNTS[language] && COUNTS[language].frame_title) || "Comments";
     frame.setAttribute("scrolling", "no");
     frame.style.cssText = "width:100%;min-width:100%;border:0;height:240px;overflow:hidden";
+    // The same scheme as the page inside, or Chromium paints an opaque
+    // backdrop behind the thread.
+    frame.style.colorScheme = l.theme;
     // A new iframe (refresh() after the page swapped its thread box) starts
     // unready: messages wait for its own "ready", not the old frame's.
     ready = false;
     queue = [];
     box.appendChild(frame);
-    var sso = attr(box, "data-rostra-sso") || attr(script, "data-rostra-sso");
+    var sso = opt(box, "sso");
     if (sso) send({ rostra: "sso", token: sso });
   }
 
@@ -126,7 +172,40 @@
     refresh: function () { mount(); counts(); }
   };
 
-  function start() { mount(); counts(); }
+  // A page that changes its look (a dark-mode switch) is read again: after
+  // a change of the root's or body's attributes, of the reader's scheme, or
+  // a colour transition around the thread; the thread hears of a change.
+  function restyle() {
+    if (!frame || !frame.parentNode) return;
+    var l = look(frame.parentNode);
+    if (JSON.stringify(l) === shown) return;
+    shown = JSON.stringify(l);
+    frame.style.colorScheme = l.theme;
+    l.rostra = "look";
+    send(l);
+  }
+
+  // The thread waits for the page's style sheets (an async script may run
+  // before they are in, and read a look the page does not have), for three
+  // seconds at most; the look is read again once the page has loaded.
+  function start() {
+    var waiting = 1;
+    var go = function () { if (!--waiting) mount(); };
+    [].forEach.call(document.querySelectorAll('link[rel~="stylesheet"]'), function (l) {
+      if (!l.sheet) { waiting++; l.addEventListener("load", go); l.addEventListener("error", go); }
+    });
+    go();
+    setTimeout(function () { if (waiting > 0) { waiting = 1; go(); } }, 3000);
+    counts();
+    var watch = new MutationObserver(restyle);
+    watch.observe(document.documentElement, { attributes: true });
+    watch.observe(document.body, { attributes: true });
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", restyle);
+    addEventListener("load", restyle);
+    document.addEventListener("transitionend", function (e) {
+      if (e.target.contains(frame)) restyle();
+    });
+  }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -5,7 +5,7 @@ import { t, plural, ago, config } from "./i18n.js";
 import { api, token, setToken, ssoSubject, onAuthChange, persisted } from "./api.js";
 import { composer } from "./composer.js";
 import { renderComment, renderArticle, moreRepliesButton, place } from "./comment.js";
-import { toHost, onHostMessage, fitHeight, jwtClaims } from "./frame.js";
+import { toHost, onHostMessage, fitHeight, jwtClaims, restyle } from "./frame.js";
 
 const $ = (id) => document.getElementById(id);
 const list = $("list");
@@ -104,7 +104,7 @@ function renderCompose() {
   box.textContent = "";
   if (closed()) { box.append(h("p", { class: "notice" }, t("closed"))); return; }
   if (!state.me) {
-    box.append(h("p", { class: "notice" }, t("sign_in_to_comment"), " ",
+    box.append(h("p", { class: "notice ask" }, t("sign_in_to_comment"), " ",
       h("button", { type: "button", class: "link", onclick: () => openAuth("signin") }, t("sign_in"))));
     return;
   }
@@ -344,6 +344,7 @@ async function sso(jwt) {
 onHostMessage((msg) => {
   if (msg.rostra === "sso" && typeof msg.token === "string") sso(msg.token);
   else if (msg.rostra === "logout") signOut();
+  else if (msg.rostra === "look") restyle(msg);
 });
 
 // --- start ---------------------------------------------------------------

@@ -79,6 +79,21 @@ def _versioned(request: Request, source: bytes, media_type: str) -> Response:
     return Response(source, media_type=media_type, headers=headers)
 
 
+def _auth_strings(lang: str) -> bytes:
+    return json.dumps(i18n.auth_strings(lang), ensure_ascii=False).encode()
+
+
+def _auth_strings_url(lang: str) -> str:
+    digest = hashlib.sha256(_auth_strings(lang)).hexdigest()[:10]
+    return f"/embed/strings/auth.{lang}.json?v={digest}"
+
+
+@router.get("/embed/strings/auth.{lang}.json", include_in_schema=False)
+def embed_auth_strings(request: Request, lang: str) -> Response:
+    """The sign-in forms' strings, fetched by auth.js when a reader opens them."""
+    return _versioned(request, _auth_strings(i18n.language(lang)), "application/json")
+
+
 @router.get("/embed/look", include_in_schema=False)
 def embed_look(
     theme: Annotated[str, Query(max_length=10)] = "",
@@ -120,7 +135,8 @@ def embed_thread(
         "maxLength": settings.max_comment_length,
         "maxDepth": settings.max_display_depth,
         "pageSize": PAGE_SIZE,
-        "strings": i18n.strings(language),
+        "strings": i18n.page_strings(language),
+        "authStrings": _auth_strings_url(language),
         # The host page's look (embed/look.py checks every value).
         "look": look.read(theme=theme, bg=bg, fg=fg, accent=accent, font_family=font),
     }
@@ -132,7 +148,7 @@ def embed_thread(
             "config": _json_for_html(config),
             "lang": language,
             "look": config["look"],
-            "s": config["strings"],
+            "s": i18n.strings(language),
             "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
         },
         headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"},

@@ -34,6 +34,25 @@ def strings(lang: str) -> dict[str, Any]:
     return {**cat[DEFAULT], **cat.get(language(lang), {})}
 
 
+# Strings only the sign-in forms (static/embed/auth.js, loaded when a reader
+# opens them) use: kept out of the iframe page, which every reader loads,
+# and fetched by auth.js itself (tests/embed/test_i18n_parts.py checks the split).
+AUTH_ONLY = frozenset({
+    "forgot", "email", "password", "password_hint", "display_name", "create_account",
+    "send_reset", "reset_sent", "close", "sign_in_title", "register_title", "forgot_title",
+    "page_only",
+})  # fmt: skip
+
+
+def page_strings(lang: str) -> dict[str, Any]:
+    """What the iframe page carries: every string but the sign-in forms' own."""
+    return {k: v for k, v in strings(lang).items() if k not in AUTH_ONLY}
+
+
+def auth_strings(lang: str) -> dict[str, Any]:
+    return {k: v for k, v in strings(lang).items() if k in AUTH_ONLY}
+
+
 def count_forms() -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for lang, table in catalogue().items():

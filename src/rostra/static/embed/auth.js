@@ -1,8 +1,11 @@
 // Sign-in, registration and password-reset forms. Loaded on demand (dynamic
 // import) so that readers who only read never download it.
 import { h, uid, showError } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, config, addStrings } from "./i18n.js";
 import { api, setToken } from "./api.js";
+
+// Its own strings, kept out of the page every reader loads.
+addStrings(await fetch(config.authStrings).then((r) => r.json()).catch(() => ({})));
 
 function field(label, type, name, extra) {
   const id = uid("ra-");

@@ -5,6 +5,9 @@ export const config = JSON.parse(el ? el.textContent : "{}");
 const strings = config.strings || {};
 export const lang = config.lang || "en";
 
+// More strings, for a part that loads later (the sign-in forms fetch theirs).
+export function addStrings(more) { Object.assign(strings, more); }
+
 export function t(key, vars) {
   let s = strings[key];
   if (typeof s !== "string") s = key;

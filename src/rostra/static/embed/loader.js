@@ -129,6 +129,8 @@
       while (queue.length) frame.contentWindow.postMessage(queue.shift(), HOST);
     } else if (d.rostra === "resize" && typeof d.height === "number") {
       frame.style.height = Math.max(80, Math.ceil(d.height)) + "px";
+      // A live change above what the reader reads: keep it in place.
+      if (typeof d.by === "number" && isFinite(d.by)) window.scrollBy(0, d.by);
     } else if (d.rostra === "count" && typeof d.count === "number") {
       fillCounts(d.url, d.count);
     }

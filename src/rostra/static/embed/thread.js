@@ -16,6 +16,7 @@ const state = { sort: $("sort").value || "newest", story: null, next: null, me: 
 // Kept while signed out too, so they come back at the next sign-in.
 const drafts = {};
 let focused = null; // the draft whose box had focus
+let live = null; // live.js, once the first comments show
 
 function keepDrafts() {
   focused = null;
@@ -141,6 +142,7 @@ async function signedIn(user, mine) {
   state.me = user;
   await load(false);
   renderAuthBar();
+  if (live) live.restart();
   announce(t("now_signed_in", { name: user.display_name }));
   await pageOnly();
   if (mine) $("signout").focus();
@@ -155,6 +157,7 @@ async function signOut(mine) {
   state.me = null;
   await load(false);
   renderAuthBar();
+  if (live) live.restart();
   announce(t("now_signed_out"));
   if (mine) $("signin").focus();
 }
@@ -164,6 +167,7 @@ async function refreshAuth() {
   $("authpanel").textContent = "";
   await load(false);
   renderAuthBar();
+  if (live) live.restart();
 }
 
 // --- writing -------------------------------------------------------------
@@ -373,4 +377,6 @@ fitHeight();
   renderAuthBar();
   toHost({ rostra: "ready" }); // the loader now sends any queued SSO token
   await load(false);
+  live = await import("./live.js");
+  live.start({ state, index, list, closed, load, announce, renderCount, renderCompose, replaceArticle });
 })();

@@ -130,6 +130,13 @@ class Settings(BaseSettings):
         description="Run background jobs (mail) inside `rostra serve`; set false when "
         "`rostra worker` processes run them.",
     )
+    metadata_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="The longest a fetch of an article's page (for its title and canonical "
+        "URL) may take, redirects included.",
+    )
     housekeeping_interval_seconds: int = Field(
         default=3600,
         ge=60,

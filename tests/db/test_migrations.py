@@ -57,8 +57,10 @@ def test_a_new_revision_has_what_the_models_add(tmp_path: Path) -> None:
     finally:
         Base.metadata.remove(extra)
     assert path.parent == copy / "versions"
-    assert path.name.endswith("_0002_add_scratch_notes.py")
+    last = max(int(p.name.split("_")[3]) for p in (copy / "versions").glob("*_*_*_[0-9]*_*.py"))
+    new, before = f"{last:04d}", f"{last - 1:04d}"
+    assert path.name.endswith(f"_{new}_add_scratch_notes.py")
     text = path.read_text()
-    assert 'revision: str = "0002"' in text and 'down_revision: str | None = "0001"' in text
+    assert f'revision: str = "{new}"' in text and f'down_revision: str | None = "{before}"' in text
     assert 'op.create_table(\n        "scratch_notes"' in text
     assert 'op.drop_table("scratch_notes")' in text

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -16,27 +16,6 @@ from click.testing import CliRunner
 from rostra.cli.main import main
 from rostra.http.deps import state_of
 from tests.livesrv import free_port
-
-
-@pytest.fixture
-def env(
-    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    for name in list(os.environ):
-        if name.startswith("ROSTRA_") and not name.startswith("ROSTRA_TEST_"):
-            monkeypatch.delenv(name)
-    values = {"ROSTRA_DATA_DIR": str(tmp_path / "data"), "ROSTRA_DATABASE_URL": database_url}
-    yield values
-    _empty(database_url)
-
-
-def _empty(url: str) -> None:
-    from rostra.db.engine import make_engine
-    from tests.conftest import empty_tables
-
-    engine = make_engine(url)
-    empty_tables(engine)
-    engine.dispose()
 
 
 def run(env: dict[str, str], *args: str, input: str | None = None) -> str:
@@ -52,7 +31,11 @@ def test_help_lists_the_commands() -> None:
 
 
 def test_migrate(env: dict[str, str]) -> None:
-    assert "database at revision 0001" in run(env, "migrate")
+    from rostra.db import migrate
+
+    versions = Path(migrate.__file__).parent.parent / "migrations" / "versions"
+    head = max(p.name.split("_")[3] for p in versions.glob("*_*_*_[0-9]*_*.py"))
+    assert f"database at revision {head}" in run(env, "migrate")
 
 
 def test_site_add_and_list(env: dict[str, str]) -> None:
@@ -69,8 +52,18 @@ def test_site_add_and_list(env: dict[str, str]) -> None:
     )
     assert "site ledger added: https://ledger.example https://www.ledger.example" in out
     assert "SSO secret:" in out
-    listing = run(env, "site", "list")
-    assert "ledger\thttps://ledger.example https://www.ledger.example\tverified-email" in listing
+    listing = run(env, "site", "list").splitlines()
+    columns = "NAME  TITLE  ORIGINS  VERIFIED EMAIL  MODERATION  FETCH METADATA  STORIES"
+    assert re.split(r"\s{2,}", listing[0]) == columns.split("  ")
+    assert listing[1].split() == [
+        "ledger",
+        "ledger",
+        "https://ledger.example,https://www.ledger.example",
+        "required",
+        "post",
+        "yes",
+        "0",
+    ]
 
 
 @pytest.mark.parametrize(

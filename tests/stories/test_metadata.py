@@ -1,5 +1,6 @@
-"""The metadata fetcher's rules, one by one: which addresses it may reach,
-how it reads a page, and fetching over real HTTP and HTTPS servers."""
+"""The metadata fetcher's rules, one by one: which addresses it may reach
+(``stories.metadata``), how it reads a page (``stories.head``), and fetching
+over real HTTP and HTTPS servers."""
 
 from __future__ import annotations
 
@@ -12,15 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rostra.stories import metadata
-from rostra.stories.metadata import (
-    FetchError,
-    address_allowed,
-    clean_title,
-    parse,
-    parse_time,
-    trusted_networks,
-)
+from rostra.stories import head, metadata
+from rostra.stories.head import clean_title, parse, parse_time
+from rostra.stories.metadata import FetchError, address_allowed, trusted_networks
 from tests.stories.pages import article_server, self_signed
 
 UA = "Rostra/test"
@@ -135,7 +130,7 @@ def test_og_title_then_title() -> None:
     svg = "<head><svg><title>Icon</title></svg><title>Page</title></head>"
     assert parse(svg, PAGE, ORIGINS).title == "Page"
     assert parse("<head><title>Never closed", PAGE, ORIGINS).title == "Never closed"
-    assert parse("not html at all", PAGE, ORIGINS) == metadata.PageMetadata(None, None, None)
+    assert parse("not html at all", PAGE, ORIGINS) == head.PageMetadata(None, None, None)
 
 
 def test_titles_are_cleaned() -> None:
@@ -146,7 +141,7 @@ def test_titles_are_cleaned() -> None:
     assert clean_title("\u2066\u200f\x00 ") is None
     assert clean_title("Emoji 👩\u200d🔬 kept") == "Emoji 👩\u200d🔬 kept"
     long = clean_title("word " * 200)
-    assert long is not None and len(long) == metadata.MAX_TITLE and long.endswith("…")
+    assert long is not None and len(long) == head.MAX_TITLE and long.endswith("…")
     assert "\n" not in (clean_title("a\r\nb\u2028c") or "")
 
 
@@ -198,15 +193,15 @@ def test_published_time_from_the_page() -> None:
 
 def test_charsets() -> None:
     latin = b"<head><meta charset='iso-8859-1'><title>Caf\xe9</title></head>"
-    assert parse(metadata.decode(latin, None), PAGE, ORIGINS).title == "Café"
+    assert parse(head.decode(latin, None), PAGE, ORIGINS).title == "Café"
     equiv = b"<head><meta http-equiv='Content-Type' content='text/html; charset=windows-1251'>"
     equiv += b"<title>\xcd\xee\xe2\xe8\xed\xe8</title></head>"
-    assert parse(metadata.decode(equiv, None), PAGE, ORIGINS).title == "Новини"
+    assert parse(head.decode(equiv, None), PAGE, ORIGINS).title == "Новини"
     utf8 = "<head><title>Новини</title></head>".encode()
-    assert metadata.decode(utf8, "utf-8") == utf8.decode()
-    assert metadata.decode(utf8, "no-such-charset") == utf8.decode()  # unknown: UTF-8
-    assert metadata.decode(b"<title>\xff</title>", None) == "<title>\ufffd</title>"
-    assert metadata.decode(b"<meta charset=utf-16><title>x</title>", None).endswith("x</title>")
+    assert head.decode(utf8, "utf-8") == utf8.decode()
+    assert head.decode(utf8, "no-such-charset") == utf8.decode()  # unknown: UTF-8
+    assert head.decode(b"<title>\xff</title>", None) == "<title>\ufffd</title>"
+    assert head.decode(b"<meta charset=utf-16><title>x</title>", None).endswith("x</title>")
 
 
 # --- fetching over the network ---------------------------------------------------

@@ -32,7 +32,7 @@ from rostra.sites import service as sites
 from rostra.sites.errors import UrlNotAllowed
 from rostra.stories import repository
 from rostra.stories.errors import MetadataFetchOff
-from rostra.stories.metadata import PageMetadata
+from rostra.stories.head import PageMetadata
 from rostra.stories.schemas import StoryPatchIn
 from rostra.text import single_line
 from rostra.urls import normalise, origin_of

@@ -55,6 +55,7 @@ TASK_MODULES = (
     "rostra.comments.tasks",
     "rostra.sso.tasks",
     "rostra.http.live.log",
+    "rostra.stories.tasks",
 )
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and
@@ -111,7 +112,7 @@ def build_state(settings: Settings, backends: Backends | None = None) -> AppStat
 
 
 def job_context(state: AppState) -> JobContext:
-    return JobContext(state.settings, state.backends)
+    return JobContext(state.settings, state.backends, state.write_sessions)
 
 
 def make_runner(state: AppState) -> Runner:

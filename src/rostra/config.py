@@ -153,6 +153,13 @@ class Settings(BaseSettings):
         description="Live-update streams one client address may hold open at once "
         "(tabs and articles of readers behind one NAT address count together).",
     )
+    metadata_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=30,
+        description="The longest a fetch of an article's page (for its title and canonical "
+        "URL) may take, redirects included.",
+    )
     housekeeping_interval_seconds: int = Field(
         default=3600,
         ge=60,

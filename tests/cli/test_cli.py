@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -23,27 +23,6 @@ HEAD = max(
     p.name.split("_")[3]
     for p in (Path(__file__).parents[2] / "src/rostra/migrations/versions").glob("2*.py")
 )
-
-
-@pytest.fixture
-def env(
-    tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    for name in list(os.environ):
-        if name.startswith("ROSTRA_") and not name.startswith("ROSTRA_TEST_"):
-            monkeypatch.delenv(name)
-    values = {"ROSTRA_DATA_DIR": str(tmp_path / "data"), "ROSTRA_DATABASE_URL": database_url}
-    yield values
-    _empty(database_url)
-
-
-def _empty(url: str) -> None:
-    from rostra.db.engine import make_engine
-    from tests.conftest import empty_tables
-
-    engine = make_engine(url)
-    empty_tables(engine)
-    engine.dispose()
 
 
 def run(env: dict[str, str], *args: str, input: str | None = None) -> str:
@@ -76,8 +55,18 @@ def test_site_add_and_list(env: dict[str, str]) -> None:
     )
     assert "site ledger added: https://ledger.example https://www.ledger.example" in out
     assert "SSO secret:" in out
-    listing = run(env, "site", "list")
-    assert "ledger\thttps://ledger.example https://www.ledger.example\tverified-email" in listing
+    listing = run(env, "site", "list").splitlines()
+    columns = "NAME  TITLE  ORIGINS  VERIFIED EMAIL  MODERATION  FETCH METADATA  STORIES"
+    assert re.split(r"\s{2,}", listing[0]) == columns.split("  ")
+    assert listing[1].split() == [
+        "ledger",
+        "ledger",
+        "https://ledger.example,https://www.ledger.example",
+        "required",
+        "post",
+        "yes",
+        "0",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ def test_documented_models(client: TestClient) -> None:
     assert model("/api/v1/comments/{comment_id}/replies", "get") == "RepliesPage"
     assert model("/api/v1/comments/{comment_id}/reactions/like", "put") == "LikeOut"
     assert model("/api/v1/counts", "get") == "CountsOut"
-    assert model("/api/v1/stories/{story_id}", "patch") == "StoryOut"
+    assert model("/api/v1/stories/{story_id}", "patch") == "StoryAdminOut"
     assert "204" in paths["/api/v1/comments/{comment_id}"]["delete"]["responses"]
     comment = spec["components"]["schemas"]["CommentOut"]["properties"]
     assert {"replies", "replies_cursor", "editable_until", "liked", "is_mine"} <= set(comment)

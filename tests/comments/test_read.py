@@ -24,7 +24,15 @@ def ids(comments: list[dict[str, Any]]) -> list[int]:
 def test_article_without_comments(client: TestClient, site: Site) -> None:
     data = page(client, ARTICLE + "?utm_source=newsletter")
     assert data == {
-        "story": {"id": None, "url": ARTICLE, "title": "", "comment_count": 0, "is_closed": False},
+        "story": {
+            "id": None,
+            "url": ARTICLE,
+            "canonical_url": None,
+            "title": "",
+            "published_at": None,
+            "comment_count": 0,
+            "is_closed": False,
+        },
         "comments": [],
         "next_cursor": None,
     }

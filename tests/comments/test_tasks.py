@@ -10,8 +10,15 @@ from fastapi.testclient import TestClient
 
 from rostra.jobs import registry
 from rostra.jobs.registry import JobContext
-from rostra.models import OutboxEvent
+from rostra.models import OutboxEvent, Site
 from tests.comments.conftest import API, post
+from tests.factories import add_site
+
+
+@pytest.fixture
+def site(app: FastAPI) -> Site:
+    # A site that does not fetch its pages: the only jobs are the events counted here.
+    return add_site(app, fetch_metadata=False)
 
 
 def test_events_reach_their_consumer_after_the_commit(

@@ -31,17 +31,18 @@ def _settings(ctx: click.Context) -> Settings:
 
 @contextmanager
 def _db(settings: Settings) -> Iterator[Session]:
+    """A writing session with the app's commit hooks: a change to a story
+    retires its cached pages where servers share them (Redis)."""
+    from rostra.app import build_state
     from rostra.db import migrate
-    from rostra.db.engine import make_engine
-    from rostra.db.session import make_sessionmaker
 
-    engine = make_engine(settings.database_url)
-    migrate.upgrade(engine)
+    state = build_state(settings)
+    migrate.upgrade(state.engine)
     try:
-        with make_sessionmaker(engine)() as db:
+        with state.write_sessions() as db:
             yield db
     finally:
-        engine.dispose()
+        state.engine.dispose()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -280,6 +281,9 @@ def site() -> None:
     """Configure the sites whose article URLs Rostra accepts."""
 
 
+_ORIGIN_HELP = "scheme://host[:port], e.g. https://ledger.example"
+
+
 @site.command("add")
 @click.argument("name")
 @click.option(
@@ -287,15 +291,22 @@ def site() -> None:
     "origins",
     multiple=True,
     required=True,
-    help="scheme://host[:port] the site's articles live on (repeatable).",
+    help=f"An origin the site's articles live on (repeatable): {_ORIGIN_HELP}.",
 )
-@click.option("--title", default="")
+@click.option("--title", default="", help="The site's name as people read it (default: NAME).")
 @click.option(
     "--require-verified-email",
     is_flag=True,
     help="Readers must verify their address before posting.",
 )
 @click.option("--premoderate", is_flag=True, help="New comments wait for a moderator.")
+@click.option(
+    "--fetch-metadata/--no-fetch-metadata",
+    default=True,
+    show_default=True,
+    help="Read stories' titles and canonical URLs from the article pages; "
+    "off, only administrators set titles.",
+)
 @click.pass_context
 def site_add(
     ctx: click.Context,
@@ -304,6 +315,7 @@ def site_add(
     title: str,
     require_verified_email: bool,
     premoderate: bool,
+    fetch_metadata: bool,
 ) -> None:
     """Add site NAME with its origins; prints its SSO secret."""
     from rostra.sites import service
@@ -317,6 +329,7 @@ def site_add(
                 title=title,
                 require_verified_email=require_verified_email,
                 moderation="pre" if premoderate else "post",
+                fetch_metadata=fetch_metadata,
             )
         except RostraError as exc:
             raise click.ClickException(exc.detail) from exc
@@ -325,27 +338,182 @@ def site_add(
         click.echo(f"SSO secret: {s.sso_secret}")
 
 
+@site.command("edit")
+@click.argument("name")
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    help=f"Replace the site's origins with these (repeatable): {_ORIGIN_HELP}.",
+)
+@click.option("--add-origin", "add_origins", multiple=True, help="Add an origin (repeatable).")
+@click.option(
+    "--remove-origin", "remove_origins", multiple=True, help="Remove an origin (repeatable)."
+)
+@click.option("--title", default=None, help="The site's name as people read it.")
+@click.option(
+    "--require-verified-email/--no-require-verified-email",
+    default=None,
+    help="Whether readers must verify their address before posting.",
+)
+@click.option(
+    "--premoderate/--no-premoderate",
+    default=None,
+    help="Whether new comments wait for a moderator.",
+)
+@click.option(
+    "--fetch-metadata/--no-fetch-metadata",
+    default=None,
+    help="Whether stories' titles come from the article pages (on: every story's page is "
+    "read again; off: the titles clients sent are dropped).",
+)
+@click.pass_context
+def site_edit(
+    ctx: click.Context,
+    name: str,
+    origins: tuple[str, ...],
+    add_origins: tuple[str, ...],
+    remove_origins: tuple[str, ...],
+    title: str | None,
+    require_verified_email: bool | None,
+    premoderate: bool | None,
+    fetch_metadata: bool | None,
+) -> None:
+    """Change site NAME's origins, title or rules."""
+    from rostra.sites import service
+    from rostra.stories import service as stories
+
+    changes = service.SiteChanges(
+        origins=list(origins) if origins else None,
+        add_origins=list(add_origins),
+        remove_origins=list(remove_origins),
+        title=title,
+        require_verified_email=require_verified_email,
+        moderation=None if premoderate is None else ("pre" if premoderate else "post"),
+        fetch_metadata=fetch_metadata,
+    )
+    with _db(_settings(ctx)) as db:
+        try:
+            s, said = service.edit_site(db, name, changes)
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        if any(line.startswith("fetch metadata:") for line in said):
+            n = stories.site_fetching_changed(db, s.id, s.fetch_metadata)
+            many = f"{n} {'story' if n == 1 else 'stories'}"
+            if s.fetch_metadata:
+                said.append(f"{many} queued to be read again")
+            else:
+                said.append(f"dropped the titles clients sent for {many}")
+        db.commit()
+    if not said:
+        click.echo(f"site {name}: nothing changed")
+    for line in said:
+        click.echo(f"site {name}: {line}")
+
+
+@site.command("show")
+@click.argument("name")
+@click.option("--secrets", "show_secrets", is_flag=True, help="Also print the SSO secret.")
+@click.pass_context
+def site_show(ctx: click.Context, name: str, show_secrets: bool) -> None:
+    """Print everything about site NAME."""
+    from rostra.sites import service
+
+    with _db(_settings(ctx)) as db:
+        try:
+            s = service.get(db, name)
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        found = service.contents(db, s)
+    rows = [
+        ("name", s.name),
+        ("title", s.title),
+        ("origins", "\n".join(s.origins)),
+        ("require verified email", "yes" if s.require_verified_email else "no"),
+        ("moderation", f"{s.moderation} ({service.MODERATION.get(s.moderation, '?')})"),
+        ("fetch metadata", "yes" if s.fetch_metadata else "no (only administrators title)"),
+        ("stories", f"{found.stories} ({found.comments} comments)"),
+        ("SSO readers", str(found.sso_readers)),
+        ("created", s.created_at.strftime("%Y-%m-%d %H:%M UTC")),
+        ("SSO secret", s.sso_secret if show_secrets else "hidden (--secrets shows it)"),
+    ]
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        lines = value.split("\n") or [""]
+        click.echo(f"{label.ljust(width)}  {lines[0]}".rstrip())
+        for more in lines[1:]:
+            click.echo(f"{'':{width}}  {more}")
+
+
 @site.command("list")
 @click.option("--secrets", "show_secrets", is_flag=True, help="Also print SSO secrets.")
 @click.pass_context
 def site_list(ctx: click.Context, show_secrets: bool) -> None:
-    """List the configured sites."""
+    """List the configured sites, one a line, under a header."""
     from rostra.sites import service as sites
 
     with _db(_settings(ctx)) as db:
         all_sites = sites.all_sites(db)
-        if not all_sites:
-            click.echo("no sites yet: add one with `rostra site add NAME --origin URL`")
-        for s in all_sites:
-            flags = []
-            if s.require_verified_email:
-                flags.append("verified-email")
-            if s.moderation == "pre":
-                flags.append("premoderated")
-            line = f"{s.name}\t{' '.join(s.origins)}\t{','.join(flags) or '-'}"
-            if show_secrets:
-                line += f"\t{s.sso_secret}"
-            click.echo(line)
+        stories = sites.story_counts(db)
+    if not all_sites:
+        click.echo("no sites yet: add one with `rostra site add NAME --origin URL`")
+        return
+    header = ["NAME", "TITLE", "ORIGINS", "VERIFIED EMAIL", "MODERATION", "FETCH METADATA"]
+    header += ["STORIES"] + (["SSO SECRET"] if show_secrets else [])
+    table = [header]
+    for s in all_sites:
+        row = [s.name, s.title, ",".join(s.origins)]
+        row += ["required" if s.require_verified_email else "no", s.moderation]
+        row += ["yes" if s.fetch_metadata else "no", str(stories.get(s.id, 0))]
+        table.append(row + ([s.sso_secret] if show_secrets else []))
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+    for row in table:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+@site.command("rotate-secret")
+@click.argument("name")
+@click.pass_context
+def site_rotate_secret(ctx: click.Context, name: str) -> None:
+    """Give site NAME a new SSO secret and print it; the old one stops working."""
+    from rostra.sites import service
+
+    with _db(_settings(ctx)) as db:
+        try:
+            s = service.rotate_secret(db, name)
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        db.commit()
+    click.echo(f"new SSO secret for {s.name}: {s.sso_secret}")
+    click.echo("Tokens signed with the old secret are refused from now on.")
+
+
+@site.command("remove")
+@click.argument("name")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Also delete the site's stories, their comments and its SSO readers.",
+)
+@click.pass_context
+def site_remove(ctx: click.Context, name: str, force: bool) -> None:
+    """Remove site NAME (refused while it has stories or SSO readers, unless --force)."""
+    from rostra.sites import service
+
+    with _db(_settings(ctx)) as db:
+        try:
+            s = service.get(db, name)
+            found = service.contents(db, s)
+            if force:
+                click.echo(
+                    f"deleting site {name} with its {found} "
+                    "(and the readers' sign-ins and likes), in one transaction"
+                )
+            service.remove_site(db, name, force=force)
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        db.commit()
+    click.echo(f"site {name} removed")
 
 
 if __name__ == "__main__":  # pragma: no cover

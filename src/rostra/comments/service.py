@@ -117,8 +117,8 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
     parent = _parent(db, user, draft.parent_id, story.id if story else None)
     if story is None:
         story = stories.get_or_create(db, draft.site_id, draft.url, draft.title)
-    elif draft.title and not story.title:
-        story.title = draft.title  # the first title given is kept
+    else:
+        stories.offer_title(db, story, draft.title)  # a placeholder, until the page is read
     status = CommentStatus.PENDING if draft.premoderated else CommentStatus.PUBLISHED
     comment = repository.add(
         db,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from rostra.backends import Backends
 from rostra.config import Settings
@@ -24,6 +24,10 @@ from rostra.models import OutboxEvent
 class JobContext:
     settings: Settings
     backends: Backends
+    #: Write sessions (with the commit hooks), for a handler that must not
+    #: hold a transaction open while it waits on the network (it reads, lets
+    #: go, does the slow part, then writes and commits in a short one).
+    sessions: sessionmaker[Session] | None = None
 
 
 Handler = Callable[[OutboxEvent, JobContext], None]

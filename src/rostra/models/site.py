@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -23,4 +23,8 @@ class Site(Base):
     require_verified_email: Mapped[bool] = mapped_column(Boolean, default=False)
     # "post": comments appear at once (201); "pre": they wait for a moderator (202).
     moderation: Mapped[str] = mapped_column(String(8), default="post")
+    # Whether stories' titles, canonical URLs and publication times are read
+    # from the article pages (rostra.stories.metadata); off, only
+    # administrators set titles.
+    fetch_metadata: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -18,6 +18,22 @@ class Story(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     url: Mapped[str] = mapped_column(String(2048), unique=True)
     title: Mapped[str] = mapped_column(String(500), default="")
+    # Who gave the title (rostra.stories.service): "client" (a placeholder sent
+    # with a comment, or none yet), "page" (read from the article's own page),
+    # "editor" (an administrator's, which the page never overrides).
+    title_source: Mapped[str] = mapped_column(
+        String(8), default="client", server_default=text("'client'")
+    )
+    # From the page's <link rel=canonical> (on the site's origins), or an editor's.
+    canonical_url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    # "page" or "editor"; None while there is no canonical URL.
+    canonical_source: Mapped[str | None] = mapped_column(String(8), default=None)
+    # The page's article:published_time, in UTC.
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The last fetch of the page that answered, and the last failure (None
+    # once a fetch succeeds).
+    metadata_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    metadata_error: Mapped[str | None] = mapped_column(String(500), default=None)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
     # Published comments, kept in step by the comment service in the same
     # transaction, so counts for a listing page are one indexed read.

@@ -17,3 +17,7 @@ class SiteExists(Conflict):
 
 class OriginTaken(Conflict):
     code = "origin_taken"
+
+
+class SiteNotEmpty(Conflict):
+    code = "site_not_empty"

@@ -1,5 +1,5 @@
 """JSON routes for stories (under /api/v1): comment counts for listing
-pages; administrators close and retitle."""
+pages; administrators close, retitle and have a story's page read again."""
 
 from __future__ import annotations
 
@@ -10,22 +10,45 @@ from fastapi import APIRouter, Query, Response
 from rostra.errors import Invalid
 from rostra.http.deps import AdminUser, ReadSession, WriteSession
 from rostra.stories import service
-from rostra.stories.schemas import CountsOut, StoryOut, StoryPatchIn
-from rostra.stories.views import story as story_view
+from rostra.stories.schemas import CountsOut, StoryAdminOut, StoryPatchIn
+from rostra.stories.views import story_admin
 
 router = APIRouter(tags=["stories"])
 
 MAX_COUNT_URLS = 100
 
 
+@router.get(
+    "/stories/{story_id}",
+    response_model=StoryAdminOut,
+    summary="A story and where its title came from (administrators)",
+)
+def get_story(story_id: int, db: ReadSession, _: AdminUser) -> StoryAdminOut:
+    return StoryAdminOut.model_validate(story_admin(service.get(db, story_id)))
+
+
 @router.patch(
     "/stories/{story_id}",
-    response_model=StoryOut,
-    summary="Close or reopen a story's comments, or retitle it (administrators)",
+    response_model=StoryAdminOut,
+    summary="Close or reopen a story's comments, or set its title or canonical URL "
+    "(administrators)",
 )
-def patch_story(story_id: int, data: StoryPatchIn, db: WriteSession, _: AdminUser) -> StoryOut:
+def patch_story(story_id: int, data: StoryPatchIn, db: WriteSession, _: AdminUser) -> StoryAdminOut:
     story = service.patch(db, story_id, data)
-    return StoryOut.model_validate(story_view(story))
+    return StoryAdminOut.model_validate(story_admin(story))
+
+
+@router.post(
+    "/stories/{story_id}/fetch-metadata",
+    response_model=StoryAdminOut,
+    status_code=202,
+    summary="Read the story's title and canonical URL from its page again (administrators)",
+    responses={409: {"description": "metadata_fetch_off: the story's site does not fetch"}},
+)
+def fetch_story_metadata(story_id: int, db: WriteSession, _: AdminUser) -> StoryAdminOut:
+    """The page is read by a background job, soon after this answer."""
+    story = service.request_metadata(db, story_id)
+    return StoryAdminOut.model_validate(story_admin(story))
 
 
 @router.get(

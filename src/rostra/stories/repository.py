@@ -12,8 +12,10 @@ from rostra.db.base import utcnow, valid_id
 from rostra.models import Story
 
 
-def by_id(db: Session, story_id: int) -> Story | None:
-    return db.get(Story, story_id) if valid_id(story_id) else None
+def by_id(db: Session, story_id: int, *, lock: bool = False) -> Story | None:
+    if not valid_id(story_id):
+        return None
+    return db.get(Story, story_id, with_for_update=lock or None)
 
 
 def site_id_of(db: Session, story_id: int) -> int:
@@ -31,9 +33,9 @@ def id_by_url(db: Session, url: str) -> int | None:
     return db.scalar(select(Story.id).where(Story.url == url))
 
 
-def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
+def get_or_create(db: Session, site_id: int, url: str, title: str) -> tuple[Story, bool]:
     """The story of ``url``, created if needed, safe against a concurrent
-    first comment on the same article.
+    first comment on the same article; and whether this call created it.
 
     ``INSERT … ON CONFLICT (url) DO NOTHING`` (SQLite and PostgreSQL) makes the
     loser of the race a no-op instead of an error, then both read the winner's
@@ -41,9 +43,9 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
     """
     story = by_url(db, url)
     if story is not None:
-        return story
+        return story, False
     dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    db.execute(
+    inserted = db.scalar(
         dialect.insert(Story)
         .values(
             site_id=site_id,
@@ -54,11 +56,36 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=[Story.url])
+        .returning(Story.id)  # no row when the other writer's insert won
     )
     story = by_url(db, url)
     if story is None:  # inserted above or by the winner of the race: cannot happen
         raise RuntimeError(f"story {url!r} neither inserted nor found")
-    return story
+    return story, inserted is not None
+
+
+def ids_of_site(db: Session, site_id: int) -> list[int]:
+    return list(db.scalars(select(Story.id).where(Story.site_id == site_id).order_by(Story.id)))
+
+
+def drop_client_titles(db: Session, site_id: int) -> list[int]:
+    """Empty the titles that clients sent for the site's stories; returns
+    the ids of the stories changed."""
+    ids = list(
+        db.scalars(
+            select(Story.id).where(
+                Story.site_id == site_id, Story.title_source == "client", Story.title != ""
+            )
+        )
+    )
+    if ids:
+        db.execute(
+            update(Story)
+            .where(Story.id.in_(ids))
+            .values(title="")
+            .execution_options(synchronize_session=False)
+        )
+    return ids
 
 
 def change_comment_count(db: Session, story_id: int, delta: int) -> int:

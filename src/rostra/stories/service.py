@@ -1,5 +1,17 @@
 """Rules for stories: one per article URL, made by its first comment;
-closing and retitling (administrators); comment counts. Never commits.
+where its title and canonical URL come from; closing and retitling
+(administrators); comment counts. Never commits.
+
+A story's title comes from, in rising order of precedence:
+
+1. ``client``: the title sent with a comment, a placeholder kept only until
+   the article's page has been read (and not taken at all when the site does
+   not fetch metadata);
+2. ``page``: the page's ``og:title`` or ``<title>``, read by the
+   ``story.metadata`` job (``rostra.stories.tasks``, rules in
+   ``rostra.stories.metadata``), enqueued when the story is made;
+3. ``editor``: an administrator's (``PATCH /stories/{id}``), which the page
+   never overrides. The canonical URL is the page's unless an editor set one.
 
 Other domains reach stories through this module, not its repository.
 """
@@ -7,19 +19,29 @@ Other domains reach stories through this module, not its repository.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rostra.db.base import utcnow
 from rostra.db.session import changed
 from rostra.errors import InvalidUrl, NotFound
 from rostra.http.live import log as live
+from rostra.jobs import outbox
 from rostra.models import Site, Story
 from rostra.sites import service as sites
+from rostra.sites.errors import UrlNotAllowed
 from rostra.stories import repository, views
+from rostra.stories.errors import MetadataFetchOff
+from rostra.stories.head import PageMetadata
 from rostra.stories.schemas import StoryPatchIn
 from rostra.text import single_line
 from rostra.urls import normalise, origin_of
+
+METADATA_TOPIC = "story.metadata"
+CLIENT, PAGE, EDITOR = "client", "page", "editor"
+NO_TITLE = "The page has no og:title or <title>; the title is left as it was."
 
 
 def resolve(db: Session, url: str) -> tuple[Site, str]:
@@ -41,8 +63,45 @@ def id_by_url(db: Session, url: str) -> int | None:
     return repository.id_by_url(db, url)
 
 
+def _site(db: Session, site_id: int) -> Site:
+    site = sites.by_id(db, site_id)
+    if site is None:  # stories are deleted with their site
+        raise RuntimeError(f"site {site_id} of a story is missing")
+    return site
+
+
 def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
-    return repository.get_or_create(db, site_id, url, title)
+    """The story of ``url``, made if needed with ``title`` as its
+    placeholder; a new story's page is fetched by a job (if its site
+    fetches metadata; if not, the client's title is not taken)."""
+    story = repository.by_url(db, url)
+    if story is not None:
+        offer_title(db, story, title)
+        return story
+    site = _site(db, site_id)
+    story, created = repository.get_or_create(
+        db, site_id, url, title if site.fetch_metadata else ""
+    )
+    if not created:
+        offer_title(db, story, title)
+    elif site.fetch_metadata:
+        _enqueue_fetch(db, story.id)
+    return story
+
+
+def offer_title(db: Session, story: Story, title: str) -> None:
+    """A client's title, taken as the placeholder of a story that has no
+    title yet from anyone, on a site that fetches metadata."""
+    if not title or story.title or story.title_source != CLIENT:
+        return
+    if _site(db, story.site_id).fetch_metadata:
+        story.title = title
+        db.flush()
+        story_changed(db, story.id)
+
+
+def _enqueue_fetch(db: Session, story_id: int) -> None:
+    outbox.enqueue(db, METADATA_TOPIC, {"story_id": story_id})
 
 
 def site_id_of(db: Session, story_id: int) -> int:
@@ -84,15 +143,115 @@ def get(db: Session, story_id: int) -> Story:
 
 
 def patch(db: Session, story_id: int, data: StoryPatchIn) -> Story:
+    """An administrator's change. A title or canonical URL set here wins over
+    the page's for good; an empty one gives it back to the page (fetched
+    again)."""
     story = get(db, story_id)
+    site = _site(db, story.site_id)
+    title = None if data.title is None else clean_title(data.title)
+    canonical = None
+    if data.canonical_url:
+        canonical = _canonical_on_site(site, data.canonical_url)
+    refetch = False
     if data.is_closed is not None:
         story.is_closed = data.is_closed
-    if data.title is not None:
-        story.title = clean_title(data.title)
+    if title:
+        story.title, story.title_source = title, EDITOR
+    elif title is not None:
+        if story.title_source == EDITOR:
+            story.title, story.title_source = "", CLIENT
+        refetch = True
+    if canonical:
+        story.canonical_url, story.canonical_source = canonical, EDITOR
+    elif data.canonical_url is not None:
+        if story.canonical_source == EDITOR:
+            story.canonical_url, story.canonical_source = None, None
+        refetch = True
+    if refetch and site.fetch_metadata:
+        _enqueue_fetch(db, story.id)
     db.flush()
     story_changed(db, story.id)  # is_closed and the title are on cached pages
     announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
     return story
+
+
+def _canonical_on_site(site: Site, value: str) -> str:
+    url = normalise(value, field="canonical_url")
+    if origin_of(url) not in site.origins:
+        raise UrlNotAllowed(
+            f"The canonical URL must be on the story's site ({', '.join(site.origins)}).",
+            field="canonical_url",
+        )
+    return url
+
+
+def request_metadata(db: Session, story_id: int) -> Story:
+    """Fetch the story's page again (an administrator asks): 409
+    ``metadata_fetch_off`` when its site does not fetch."""
+    story = get(db, story_id)
+    if not _site(db, story.site_id).fetch_metadata:
+        raise MetadataFetchOff()
+    _enqueue_fetch(db, story.id)
+    return story
+
+
+@dataclass(frozen=True)
+class FetchTarget:
+    url: str
+    origins: tuple[str, ...]
+
+
+def fetch_target(db: Session, story_id: int) -> FetchTarget | None:
+    """What the metadata job fetches for a story; None when there is nothing
+    to do (the story went with its site, or the site stopped fetching)."""
+    story = repository.by_id(db, story_id)
+    if story is None:
+        return None
+    site = sites.by_id(db, story.site_id)
+    if site is None or not site.fetch_metadata:
+        return None
+    return FetchTarget(story.url, tuple(site.origins))
+
+
+def record_metadata(db: Session, story_id: int, found: PageMetadata) -> None:
+    """What the page said, kept by the precedence in this module's docstring."""
+    story = repository.by_id(db, story_id, lock=True)
+    if story is None:
+        return
+    if found.title and story.title_source != EDITOR:
+        story.title, story.title_source = found.title, PAGE
+    if story.canonical_source != EDITOR:
+        story.canonical_url = found.canonical_url
+        story.canonical_source = PAGE if found.canonical_url else None
+    story.published_at = found.published_at
+    story.metadata_fetched_at = utcnow()
+    story.metadata_error = None if found.title else NO_TITLE
+    db.flush()
+    story_changed(db, story.id)
+    announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
+
+
+def record_metadata_error(db: Session, story_id: int, error: str) -> None:
+    """Why the last fetch failed (the story is otherwise left as it was)."""
+    story = repository.by_id(db, story_id, lock=True)
+    if story is not None:
+        story.metadata_error = error[:500]
+        db.flush()
+
+
+def site_fetching_changed(db: Session, site_id: int, fetch: bool) -> int:
+    """After a site's switch changed: switched on, every story of the site is
+    fetched; switched off, the titles clients sent are dropped (only
+    administrators title its stories now). Returns how many stories."""
+    if fetch:
+        ids = repository.ids_of_site(db, site_id)
+        for story_id in ids:
+            _enqueue_fetch(db, story_id)
+        return len(ids)
+    ids = repository.drop_client_titles(db, site_id)
+    for story_id in ids:
+        story_changed(db, story_id)
+    return len(ids)
 
 
 def counts(db: Session, urls: Iterable[str]) -> dict[str, int | None]:

@@ -106,11 +106,12 @@ function handle(name, d, url) {
     const e = ctx.index.get(d.id);
     if (!e) return;
     e.data.like_count = d.like_count;
-    const b = e.li.querySelector(":scope > article .like");
+    const art = e.li.querySelector(":scope > article");
+    const b = art.querySelector(".like"), own = art.querySelector(".likes");
     if (b) {
       b.querySelector(".n").textContent = " " + d.like_count;
       b.setAttribute("aria-label", t("like") + ", " + plural("likes", d.like_count));
-    }
+    } else if (own) own.textContent = plural("likes", d.like_count);
   } else if (name === "story.updated") {
     const was = s.story && s.story.is_closed;
     s.story = Object.assign({}, s.story, d.story);

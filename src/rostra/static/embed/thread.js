@@ -176,7 +176,11 @@ async function post(body, parentId, key) {
   const payload = { url: config.url, title: config.title || null, parent_id: parentId, body };
   const { status, data } = await api("POST", "/api/v1/comments", payload, { "Idempotency-Key": key });
   let li;
-  if (parentId && index.get(parentId)) {
+  const known = index.get(data.id); // the live stream was quicker than the answer
+  if (known) {
+    replaceArticle(known, data);
+    li = known.li;
+  } else if (parentId && index.get(parentId)) {
     // At the deepest level shown, a reply goes beside its parent, not under it.
     const [ol, level] = place(data, index, index.get(data.thread_id));
     ol.append(li = renderComment(data, closed(), index, level));
@@ -185,7 +189,7 @@ async function post(body, parentId, key) {
     if (state.sort === "newest") list.prepend(li); else list.append(li);
   }
   $("empty").hidden = true;
-  if (status === 201 && data.status === "published" && state.story) {
+  if (!known && status === 201 && data.status === "published" && state.story) {
     state.story.comment_count += 1;
     renderCount();
     toHost({ rostra: "count", url: config.hostUrl, count: state.story.comment_count });

@@ -38,6 +38,8 @@ SECURITY: dict[tuple[str, str], Requirements | None] = {
     ("put", "/api/v1/comments/{comment_id}/reactions/like"): REQUIRED,
     ("delete", "/api/v1/comments/{comment_id}/reactions/like"): REQUIRED,
     ("patch", "/api/v1/stories/{story_id}"): REQUIRED,
+    ("get", "/api/v1/stories/{story_id}"): REQUIRED,
+    ("post", "/api/v1/stories/{story_id}/fetch-metadata"): REQUIRED,
     ("get", "/api/v1/counts"): NONE,
     ("get", "/api/v1/comments.html"): NONE,
 }

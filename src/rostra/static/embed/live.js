@@ -11,6 +11,7 @@ import { toHost } from "./frame.js";
 let ctx = null;
 let stream = null;
 const waiting = []; // new top-level comments, shown when the reader asks
+const brought = new Set(); // comments the stream announced (their count is in)
 const seen = new Set(); // articles now in the reader's viewport
 let watcher = null;
 
@@ -26,6 +27,14 @@ export function start(context) {
     for (const m of changes) for (const n of m.addedNodes) if (n.querySelectorAll) all(n);
   }).observe(ctx.list, { childList: true, subtree: true });
   restart();
+}
+
+// The reader's own new comment, in case the stream told of it first: not
+// "new" to them, and already counted. Returns whether it had been told.
+export function claim(id) {
+  const i = waiting.findIndex((c) => c.id === id);
+  if (i >= 0) { waiting.splice(i, 1); banner(); }
+  return brought.has(id);
 }
 
 // A new reader (sign-in, sign-out): a new stream, from now.
@@ -121,6 +130,7 @@ function handle(name, d, url) {
 
 function added(c) {
   const { index } = ctx;
+  brought.add(c.id);
   if (index.has(c.id)) return; // the reader's own, shown when they posted it
   if (c.parent_id) {
     const root = index.get(c.thread_id);

@@ -177,6 +177,7 @@ async function post(body, parentId, key) {
   const { status, data } = await api("POST", "/api/v1/comments", payload, { "Idempotency-Key": key });
   let li;
   const known = index.get(data.id); // the live stream was quicker than the answer
+  const told = live ? live.claim(data.id) : false;
   if (known) {
     replaceArticle(known, data);
     li = known.li;
@@ -189,7 +190,7 @@ async function post(body, parentId, key) {
     if (state.sort === "newest") list.prepend(li); else list.append(li);
   }
   $("empty").hidden = true;
-  if (!known && status === 201 && data.status === "published" && state.story) {
+  if (!known && !told && status === 201 && data.status === "published" && state.story) {
     state.story.comment_count += 1;
     renderCount();
     toHost({ rostra: "count", url: config.hostUrl, count: state.story.comment_count });

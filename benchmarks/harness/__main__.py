@@ -31,7 +31,7 @@ import httpx
 from harness import plan as planning
 from harness import report, wrk
 from harness.fanout import NotAvailable, Sample, Streams, summarise
-from harness.procs import PeakSampler, Proc, raise_open_files, tree_memory
+from harness.procs import PeakSampler, Proc, raise_open_files, settle, tree_memory
 from harness.servers import (
     ASGI_SERVERS,
     BENCH,
@@ -257,12 +257,20 @@ class Run:
 
     def load(self, row: report.Row, server: str, request: wrk.Request, connections: int) -> None:
         log(f"  {row.key} on {server}: {connections} connections, {self.args.duration:g} s")
+        procs = self.servers()[server]
+
+        def quiet() -> None:
+            waited = settle(procs)
+            if waited > 2:
+                log(f"    waited {waited:.0f} s for {server} to finish the requests left in flight")
+
         result = wrk.run(
             request,
             self.script(f"{row.key}-{server}"),
             connections,
             self.args.duration,
             self.args.warmup,
+            settle=quiet,
         )
         row.results[server] = result
         log(
@@ -365,6 +373,7 @@ class Run:
             request = self.post_request(server, "sustained")
             if check_post(request):
                 continue
+            settle(self.servers()[server])
             buckets: list[wrk.Result] = []
             self.report.sustained[server] = buckets
             log(f"  sustained on {server}: {total:,} comments, 8 connections")
@@ -400,7 +409,7 @@ class Run:
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         n = 0
         async with httpx.AsyncClient(base_url=self.api, headers=headers, timeout=30) as client:
-            await client.get("/auth/me")  # the connection is open before the clock starts
+            await client.get("/me")  # the connection is open before the clock starts
 
             async def post() -> int:
                 nonlocal n
@@ -460,7 +469,7 @@ class Run:
             )
             entry["largest_mb"] = round(max(entry["largest_mb"], top), 1)
             entry["total_mb"] = round(max(entry["total_mb"], sampler.peak_total[name]), 1)
-            entry["processes"] = max(entry["processes"], len(tree_memory(self.servers()[name])))
+            entry["processes"] = max(entry["processes"], sampler.counts.get(name, 0))
 
     # --- the whole run -----------------------------------------------------
 

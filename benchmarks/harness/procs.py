@@ -148,20 +148,69 @@ def tree_memory(procs: list[Proc]) -> list[ProcMemory]:
     return found
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used, from /proc/PID/stat."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICKS
+
+
+def settle(procs: list[Proc], idle_share: float = 0.05, limit: float = 120.0) -> float:
+    """Wait until the servers are idle (under ``idle_share`` of a core over
+    half a second): wrk leaves the requests it had in flight when it stops,
+    and a slow server is still answering them; the next measurement must not
+    pay for them. Returns the seconds waited."""
+    pids = [p for proc in procs for p in proc.pids()]
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        before = cpu_seconds(pids)
+        time.sleep(0.5)
+        if cpu_seconds(pids) - before < idle_share * 0.5:
+            break
+    return time.monotonic() - start
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def rss_mb(pid: int) -> float | None:
+    """RSS from /proc/PID/statm: cheap enough to read every second under load."""
+    try:
+        resident = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return resident * _PAGE / (1024 * 1024)
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
 @dataclass
 class PeakSampler:
     """Samples the RSS of process trees in a thread while load runs and keeps
-    each tree's highest per-process and total figures."""
+    each tree's highest per-process and total figures. The trees are walked
+    once, at the start (workers do not come and go under load), so that the
+    sampling itself costs next to nothing."""
 
     procs: dict[str, list[Proc]]
-    interval: float = 0.5
+    interval: float = 1.0
     peak_process: dict[str, float] = field(default_factory=dict)
     peak_total: dict[str, float] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def __enter__(self) -> PeakSampler:
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        pids = {
+            name: [p for proc in procs for p in proc.pids()] for name, procs in self.procs.items()
+        }
+        self.counts = {name: len(found) for name, found in pids.items()}
+        self._thread = threading.Thread(target=self._run, args=(pids,), daemon=True)
         self._thread.start()
         return self
 
@@ -170,13 +219,11 @@ class PeakSampler:
         if self._thread:
             self._thread.join()
 
-    def _run(self) -> None:
+    def _run(self, pids: dict[str, list[int]]) -> None:
         while not self._stop.wait(self.interval):
-            for name, procs in self.procs.items():
-                mems = tree_memory(procs)
-                if not mems:
+            for name, found in pids.items():
+                sizes = [m for m in map(rss_mb, found) if m is not None]
+                if not sizes:
                     continue
-                top = max(m.rss_mb for m in mems)
-                total = sum(m.rss_mb for m in mems)
-                self.peak_process[name] = max(self.peak_process.get(name, 0.0), top)
-                self.peak_total[name] = max(self.peak_total.get(name, 0.0), total)
+                self.peak_process[name] = max(self.peak_process.get(name, 0.0), max(sizes))
+                self.peak_total[name] = max(self.peak_total.get(name, 0.0), sum(sizes))

@@ -96,6 +96,8 @@ def _cells(row: Row, server: str) -> tuple[str, str]:
         return "—", "—"
     latency = f"{_ms(r.p50_ms)} / {_ms(r.p99_ms)}"
     if not r.valid:
+        if r.requests == 0:
+            return f"invalid ({r.problem})", "—"
         return f"invalid ({r.problem}; {_n(r.rps)})", latency
     return _n(r.rps), latency
 

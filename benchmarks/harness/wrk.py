@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,7 +109,7 @@ class Result:
     @property
     def problem(self) -> str:
         if self.requests == 0:
-            return "no answer"
+            return f"no answer within {TIMEOUT}"
         bits = []
         if self.status_errors:
             bits.append(f"{self.status_errors} answers ≥ 400")
@@ -167,11 +168,19 @@ def _command(script: Path, connections: int, duration: float, url: str) -> list[
 
 
 def run(
-    request: Request, script_path: Path, connections: int, duration: float, warmup: float = 0
+    request: Request,
+    script_path: Path,
+    connections: int,
+    duration: float,
+    warmup: float = 0,
+    settle: Callable[[], object] = lambda: None,
 ) -> Result:
     """Warm up (figures thrown away: a slow server may finish nothing in
-    them), then measure for ``duration`` seconds."""
+    them), then measure for ``duration`` seconds. ``settle`` runs before the
+    warm-up and before the measurement: it waits for the server to finish
+    what an earlier run left in flight."""
     script_path.write_text(request.script())
+    settle()
     load = os.getloadavg()[0]
     if warmup > 0:
         subprocess.run(
@@ -180,6 +189,7 @@ def run(
             check=False,
             timeout=warmup + 60,
         )
+        settle()
     done = subprocess.run(
         _command(script_path, connections, duration, request.url),
         capture_output=True,

@@ -54,6 +54,13 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=float, help="seconds per measurement (default 10)")
     p.add_argument("--warmup", type=float, help="seconds of load thrown away first (default 2)")
+    p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="measure each read, count and post N times and keep the run of median rate "
+        "(steadier figures on a machine that other work shares)",
+    )
     p.add_argument("--connections", type=int, default=32, help="wrk connections for reads")
     p.add_argument(
         "--only",
@@ -264,19 +271,22 @@ class Run:
             if waited > 2:
                 log(f"    waited {waited:.0f} s for {server} to finish the requests left in flight")
 
-        result = wrk.run(
-            request,
-            self.script(f"{row.key}-{server}"),
-            connections,
-            self.args.duration,
-            self.args.warmup,
-            settle=quiet,
-        )
-        row.results[server] = result
-        log(
-            f"    {result.rps:,.0f}/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
-            + ("" if result.valid else f"  INVALID: {result.problem}")
-        )
+        results = []
+        for _ in range(self.args.repeat):
+            result = wrk.run(
+                request,
+                self.script(f"{row.key}-{server}"),
+                connections,
+                self.args.duration,
+                self.args.warmup,
+                settle=quiet,
+            )
+            results.append(result)
+            log(
+                f"    {result.rps:,.0f}/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+                + ("" if result.valid else f"  INVALID: {result.problem}")
+            )
+        row.results[server] = median(results)
 
     def reads(self, signed_in: bool) -> None:
         kind = "signed in" if signed_in else "anonymous"
@@ -510,6 +520,18 @@ class Run:
         self.nginx.stop()
 
 
+def median(results: list[wrk.Result]) -> wrk.Result:
+    """The run of median rate, or the first invalid one: one invalid run
+    makes the figure invalid."""
+    bad = [r for r in results if not r.valid]
+    if bad or len(results) == 1:
+        return bad[0] if bad else results[0]
+    ordered = sorted(results, key=lambda r: r.rps)
+    chosen = ordered[len(ordered) // 2]
+    chosen.note = f"median of {len(results)} runs: " + ", ".join(f"{r.rps:.0f}" for r in ordered)
+    return chosen
+
+
 def asyncio_run(coro: Any) -> Any:
     try:
         import uvloop
@@ -584,7 +606,8 @@ def meta(args: argparse.Namespace, run: Run) -> dict[str, Any]:
         else "not run (--rostra-only)",
         "load": f"{report.wrk_version()}, 1 thread, {args.connections} connections for reads "
         f"and counts, {args.duration:g} s per run after {args.warmup:g} s of warm-up; "
-        "Accept-Encoding: gzip on every request",
+        "Accept-Encoding: gzip on every request"
+        + (f"; each figure the median of {args.repeat} runs" if args.repeat > 1 else ""),
         "data": ", ".join(f"{n:,}" for n in args.sizes) + " comments per thread "
         "(about 70 % top-level), 10 stories for counts, posting on stories of their own",
         "shape": args.shape,

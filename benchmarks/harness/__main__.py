@@ -502,7 +502,7 @@ class Run:
                 self.counts()
             for c in (1, 8):
                 if f"post-{c}" in chosen:
-                    log(f"posting, {c} connection(s)")
+                    log(f"posting, {c} connection{'s' * (c > 1)}")
                     self.post(c)
         self.memory("after load")
         if "sustained" in chosen:

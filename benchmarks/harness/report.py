@@ -70,6 +70,10 @@ class Report:
         return next((r for r in [*self.reads, *self.posting] if r.key == key), None)
 
 
+def _count(value: float, noun: str) -> str:
+    return f"{value:,.0f} {noun}" + ("" if round(value) == 1 else "s")
+
+
 def _n(value: float) -> str:
     return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
 
@@ -160,7 +164,7 @@ def _relative(
     share = a.rps / b.rps
     text = f"{_n(a.rps)}/s is {100 * share:.0f} % of {what} ({_n(b.rps)}/s)"
     return ("met" if share >= at_least else "missed"), text + (
-        "" if share >= at_least else f", {100 * (at_least - share):.0f} points under"
+        "" if share >= at_least else f", {_count(100 * (at_least - share), 'point')} under"
     )
 
 

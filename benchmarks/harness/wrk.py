@@ -112,9 +112,9 @@ class Result:
             return f"no answer within {TIMEOUT}"
         bits = []
         if self.status_errors:
-            bits.append(f"{self.status_errors} answers ≥ 400")
+            bits.append(f"{self.status_errors} answer{'s' * (self.status_errors > 1)} ≥ 400")
         if self.socket_errors:
-            bits.append(f"{self.socket_errors} socket errors")
+            bits.append(f"{self.socket_errors} socket error{'s' * (self.socket_errors > 1)}")
         return ", ".join(bits)
 
     def as_json(self) -> dict[str, object]:

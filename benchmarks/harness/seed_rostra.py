@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 
 from harness.plan import Plan
+from rostra.app import load_tasks
 from rostra.comments import service as comments
 from rostra.comments.schemas import CommentIn
 from rostra.config import load_settings
@@ -40,13 +41,15 @@ BATCH = 2_000
 
 def main(plan_path: Path) -> None:
     started = time.monotonic()
+    load_tasks()  # what the comment rules enqueue must have its handler registered
     plan = Plan.read(plan_path)
     settings = load_settings()
     engine = make_engine(settings.database_url)
     migrate.upgrade(engine)
     session = make_sessionmaker(engine)
     with session() as db:
-        site = sites.add_site(db, SITE, [plan.host], title="Benchmark news")
+        # The bench host serves no article pages: nothing to fetch titles from.
+        site = sites.add_site(db, SITE, [plan.host], title="Benchmark news", fetch_metadata=False)
         authors = [
             User(
                 display_name=name,

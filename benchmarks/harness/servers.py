@@ -168,6 +168,8 @@ class Rostra:
             "ROSTRA_DATA_DIR": str(self.tmp / "rostra"),
             "ROSTRA_DEMO": "false",
             "ROSTRA_RATE_LIMIT_ENABLED": "false",
+            # Every stream of the fan-out comes from 127.0.0.1.
+            "ROSTRA_MAX_STREAMS_PER_ADDRESS": "100000",
             "ROSTRA_PUBLIC_URL": self.base,
             "PYTHONPATH": str(BENCH),
         }

@@ -119,3 +119,64 @@ def assert_page_inert(html: str) -> None:
         assert "src=" in tag or 'type="application/json"' in tag, "an inline script got through"
     assert not re.search(r"<[^>]+\son\w+=", html), "an event handler attribute got through"
     assert not re.search(r"""(href|src)\s*=\s*["']?\s*javascript:""", html, re.I)
+
+
+def seen_by(data: dict[str, Any], cap: int = 6) -> dict[str, Any]:
+    """A page of ``GET /comments`` or ``/replies`` as a client shows it to the
+    signed-in reader: the ``viewer`` overlay laid over the shared page by the
+    rules of docs/api.md (what the embed's viewer.js does)."""
+    v = data.get("viewer")
+    if not v:
+        return data
+    liked = set(v["liked"])
+    mine = {m["id"]: m for m in v["mine"]}
+    key = "comments" if "comments" in data else "replies"
+    # id -> (node, the list holding it, level shown)
+    nodes: dict[int, tuple[dict[str, Any], list[dict[str, Any]], int]] = {}
+
+    def walk(items: list[dict[str, Any]], level: int) -> None:
+        for n in items:
+            n["liked"] = n["id"] in liked
+            if n["id"] in mine:
+                n.update(mine[n["id"]], is_mine=True)
+            nodes[n["id"]] = (n, items, level)
+            walk(n["replies"], level + 1)
+
+    walk(data[key], 0 if key == "comments" else 1)
+    if key != "comments":
+        return data
+    for held in v["held"]:
+        node = dict(held, replies=[])
+        parent = nodes.get(node["parent_id"] or 0)
+        if node["parent_id"] is None:
+            data["comments"].insert(0, node)
+            level = 0
+        elif parent is not None and parent[2] < cap:
+            _insert(parent[0]["replies"], node)
+            level = parent[2] + 1
+        elif parent is not None:
+            _insert(parent[1], node)
+            level = cap
+            name = (parent[0]["author"] or {}).get("display_name")
+            node["reply_to"] = {"id": parent[0]["id"], "display_name": name}
+        elif node["thread_id"] in nodes:
+            _insert(nodes[node["thread_id"]][0]["replies"], node)
+            level = 1
+            node["reply_to"] = {"id": node["parent_id"], "display_name": None}
+        else:
+            continue
+        nodes[node["id"]] = (node, data["comments"] if level == 0 else [], level)
+        # Replies shown elsewhere because this one was hidden come under it.
+        for other, holder, _ in list(nodes.values()):
+            if (other.get("reply_to") or {}).get("id") == node["id"] and level < cap:
+                holder.remove(other)
+                other["reply_to"] = None
+                _insert(node["replies"], other)
+                nodes[other["id"]] = (other, node["replies"], level + 1)
+    return data
+
+
+def _insert(items: list[dict[str, Any]], node: dict[str, Any]) -> None:
+    """Into a list of replies (oldest first), by id, as the embed places it."""
+    at = next((i for i, n in enumerate(items) if n["id"] > node["id"]), len(items))
+    items.insert(at, node)

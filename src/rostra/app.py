@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rostra import __version__
 from rostra.accounts import service as accounts
+from rostra.accounts.signins import SignIns
 from rostra.backends import Backends, build_backends
 from rostra.config import Settings
 from rostra.db import migrate
@@ -78,6 +79,8 @@ def build_state(settings: Settings, backends: Backends | None = None) -> AppStat
     backends = backends or build_backends(settings)
     hooks = CommitHooks()
     hooks.on("story", StoryPages(backends.cache).retire)
+    signins = SignIns(backends.cache)
+    hooks.on("account", signins.forget)
     read_sessions = make_sessionmaker(engine, write=False)
 
     def fetch(channel: str, after: int, limit: int) -> list[live_log.Event] | None:
@@ -107,6 +110,7 @@ def build_state(settings: Settings, backends: Backends | None = None) -> AppStat
         backends=backends,
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         authenticate=accounts.user_for_token,
+        authenticate_reader=signins.user_for_token,
         hub=hub,
     )
 

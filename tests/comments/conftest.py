@@ -19,7 +19,7 @@ from rostra.accounts.tokens import hash_token, new_token
 from rostra.db.base import utcnow
 from rostra.http.deps import state_of
 from rostra.models import AuthSession, Comment, Site, Story, User
-from tests.factories import ARTICLE, add_site
+from tests.factories import ARTICLE, add_site, seen_by
 
 API = "/api/v1"
 _seq = itertools.count(1)
@@ -89,7 +89,7 @@ def page(
     r = client.get(f"{API}/comments", params={"url": url, **params}, headers=headers or {})
     assert r.status_code == 200, r.text
     data: dict[str, Any] = r.json()
-    return data
+    return seen_by(data)
 
 
 def rows(app: FastAPI) -> tuple[int, int]:

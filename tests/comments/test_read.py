@@ -35,6 +35,7 @@ def test_article_without_comments(client: TestClient, site: Site) -> None:
         },
         "comments": [],
         "next_cursor": None,
+        "viewer": None,
     }
 
 
@@ -248,14 +249,18 @@ def test_viewer_fields(client: TestClient, alice: dict[str, str], bob: dict[str,
 def test_queries_do_not_grow_with_the_page(
     client: TestClient, app: FastAPI, alice: dict[str, str]
 ) -> None:
+    sizes = iter(range(100, 1, -1))
+
     def queries() -> int:
+        # A page size not asked for before: built, not taken from the cache.
         with count_queries(app) as seen:
-            page(client, headers=alice)
+            page(client, headers=alice, limit=next(sizes))
         return len(seen)
 
     readers = [quick_reader(app) for _ in range(2)]
     top = post(client, alice).json()["id"]
     post(client, readers[0], parent_id=top)
+    queries()  # the token and the story's id are cached from now on
     small = queries()
     for headers in readers:
         for _ in range(3):
@@ -264,6 +269,23 @@ def test_queries_do_not_grow_with_the_page(
             post(client, headers, parent_id=r)
             client.put(f"{API}/comments/{t}/reactions/like", headers=alice)
     assert queries() == small
+
+
+def test_a_warm_signed_in_read_costs_one_query(
+    client: TestClient, app: FastAPI, alice: dict[str, str], bob: dict[str, str]
+) -> None:
+    top = post(client, bob, "top").json()["id"]
+    post(client, alice, "reply", parent_id=top)
+    client.put(f"{API}/comments/{top}/reactions/like", headers=alice)
+    page(client, headers=alice)  # the page, the token and the story's id are cached now
+    with count_queries(app) as seen:
+        warm = page(client, headers=alice)
+    statements = [s for s in seen if not s.startswith("BEGIN")]
+    assert len(statements) == 1 and "reactions" in statements[0]  # the overlay, nothing else
+    assert warm["comments"][0]["liked"] and warm["comments"][0]["replies"][0]["is_mine"]
+    with count_queries(app) as seen:
+        page(client)
+    assert [s for s in seen if not s.startswith("BEGIN")] == []
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected"])

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.comments.conftest import quick_reader
-from tests.factories import ARTICLE, add_site
+from tests.factories import ARTICLE, add_site, seen_by
 
 Requirements = list[dict[str, list[str]]]
 REQUIRED: Requirements = [{"bearer": []}]
@@ -107,4 +107,4 @@ def test_an_optional_token_is_used_or_ignored(client: TestClient, app: Any) -> N
     ):
         r = client.get("/api/v1/comments", params={"url": ARTICLE}, headers=headers)
         assert r.status_code == 200, r.text
-        assert r.json()["comments"][0]["is_mine"] is mine
+        assert seen_by(r.json())["comments"][0]["is_mine"] is mine

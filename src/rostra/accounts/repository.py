@@ -40,11 +40,13 @@ def add_session(
     return session
 
 
-def revoke_session(db: Session, token_hash: str) -> None:
-    db.execute(
+def revoke_session(db: Session, token_hash: str) -> int | None:
+    """Revoke a live session; the id of its user, or None if none was live."""
+    return db.scalar(
         update(AuthSession)
         .where(AuthSession.token_hash == token_hash, AuthSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
+        .returning(AuthSession.user_id)
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from rostra.accounts import mail, passwords, repository
 from rostra.accounts.errors import AccountSuspended, InvalidCredentials, InvalidEmailToken
 from rostra.accounts.schemas import clean_display_name, normalise_email
+from rostra.accounts.signins import account_changed
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.config import Settings
 from rostra.db.base import utcnow
@@ -31,6 +32,12 @@ TOKEN_LIFETIME = {VERIFY_EMAIL: timedelta(hours=48), PASSWORD_RESET: timedelta(h
 def user_for_token(db: Session, token: str) -> User | None:
     """The user of a live sign-in token (as the client sent it), in one query."""
     return repository.user_for_token(db, hash_token(token), utcnow())
+
+
+def end_cached_sign_ins(db: Session, user_id: int) -> None:
+    """Record that the reader's cached sign-ins end at the commit: call it
+    with any change to what a sign-in carries (suspension, name, avatar)."""
+    account_changed(db, user_id)
 
 
 def ensure_active(user: User) -> None:
@@ -127,7 +134,9 @@ def sign_in(
 
 
 def logout(db: Session, token: str) -> None:
-    repository.revoke_session(db, hash_token(token))
+    user_id = repository.revoke_session(db, hash_token(token))
+    if user_id is not None:
+        account_changed(db, user_id)
 
 
 def verify_email(db: Session, token: str) -> User:
@@ -185,6 +194,7 @@ def confirm_password_reset(db: Session, token: str, password: str) -> User:
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     repository.revoke_all_sessions(db, user.id)
+    account_changed(db, user.id)
     repository.use_all_email_tokens(db, user.id, PASSWORD_RESET)
     return user
 
@@ -204,4 +214,5 @@ def create_admin(db: Session, email: str, password: str, display_name: str) -> U
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.flush()
+    account_changed(db, user.id)
     return user

@@ -27,8 +27,8 @@ from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.http.deps import (
     CurrentUser,
-    OptionalUser,
     RateLimits,
+    Reader,
     ReadSession,
     SettingsDep,
     StateDep,
@@ -54,18 +54,18 @@ def _own_view(settings: Settings, user: User, comment: Comment) -> bytes:
 def list_comments(
     state: StateDep,
     db: ReadSession,
-    viewer: OptionalUser,
+    viewer: Reader,
     url: Annotated[str, Query(max_length=4096, description="the article URL")],
     sort: Sort = "newest",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     settings = state.settings
-    if viewer is not None or cursor is not None:
-        # Viewer-dependent (is_mine, liked, own pending) or deep: not cached.
-        return _json(views.encode(threads.page(db, settings, url, sort, limit, cursor, viewer)))
     pages = StoryPages(state.backends.cache)
-    return _json(threads.cached_first_page(db, settings, pages, url, sort, limit))
+    story_id, body = threads.cached_page(db, settings, pages, url, sort, limit, cursor)
+    if viewer is None:
+        return _json(body)
+    return _json(threads.with_viewer(body, threads.overlay(db, settings, story_id, viewer)))
 
 
 @router.get(
@@ -77,7 +77,7 @@ def list_replies(
     comment_id: int,
     db: ReadSession,
     settings: SettingsDep,
-    viewer: OptionalUser,
+    viewer: Reader,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Response:

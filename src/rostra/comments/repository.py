@@ -10,7 +10,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -266,3 +277,33 @@ def batch_after(db: Session, after_id: int, limit: int) -> list[Comment]:
         .with_for_update()
     )
     return list(db.scalars(query))
+
+
+def viewer_rows(
+    db: Session, story_id: int, viewer_id: int, limit: int
+) -> list[tuple[Comment, bool]]:
+    """A reader's own state in one story, in one statement: their comments
+    (``False``) and the comments they like (``True``), newest first, at most
+    ``limit`` of each kind. The two halves are index reads: comments by
+    ``author_id``, reactions by ``user_id`` then comments by primary key."""
+    own = (
+        select(Comment.id, literal(False).label("liked"))
+        .where(Comment.author_id == viewer_id, Comment.story_id == story_id)
+        .where(Comment.status != CommentStatus.DELETED.value)
+        .order_by(Comment.id.desc())
+        .limit(limit)
+    )
+    liked = (
+        select(Reaction.comment_id, literal(True).label("liked"))
+        .join(Comment, Comment.id == Reaction.comment_id)
+        .where(Reaction.user_id == viewer_id, Reaction.kind == LIKE, Comment.story_id == story_id)
+        .order_by(Reaction.comment_id.desc())
+        .limit(limit)
+    )
+    both = union_all(own.subquery().select(), liked.subquery().select()).subquery()
+    query = (
+        select(Comment, both.c.liked)
+        .join(both, both.c.id == Comment.id)
+        .order_by(Comment.id.desc())
+    )
+    return [(row, bool(flag)) for row, flag in db.execute(query)]

@@ -81,15 +81,39 @@ class CommentOut(BaseModel):
     )
 
 
+class OwnOut(BaseModel):
+    """What only its author sees of one of their visible comments."""
+
+    id: int
+    body: str | None = Field(description="the raw Markdown")
+    editable_until: datetime | None = Field(description="while the edit window is open")
+
+
+class ViewerOut(BaseModel):
+    """The signed-in reader's own state in the story, to lay over the pages,
+    which are the same for every reader (``liked`` and ``is_mine`` false,
+    ``body`` and ``editable_until`` null, no held comment in them)."""
+
+    id: int = Field(description="the reader's id")
+    liked: list[int] = Field(description="ids of the story's comments the reader likes")
+    mine: list[OwnOut] = Field(description="the reader's published comments in the story")
+    held: list[CommentOut] = Field(
+        description="the reader's pending and rejected comments in the story, oldest "
+        "first, as they see them; the client places them by parent_id"
+    )
+
+
 class CommentPage(BaseModel):
     story: StoryOut
     comments: list[CommentOut]
     next_cursor: str | None
+    viewer: ViewerOut | None = Field(description="null unless a reader's token is sent")
 
 
 class RepliesPage(BaseModel):
     replies: list[CommentOut]
     next_cursor: str | None
+    viewer: ViewerOut | None = Field(description="as in CommentPage")
 
 
 class LikeOut(BaseModel):

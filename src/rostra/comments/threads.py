@@ -47,28 +47,78 @@ def presenter(
     return Presenter(viewer_id, authors, liked, utcnow(), settings.edit_window_seconds)
 
 
-def cached_first_page(
-    db: Session, settings: Settings, pages: StoryPages, url: str, sort: str, limit: int
-) -> bytes:
-    """An anonymous reader's first page, as encoded JSON, from the story's
-    page cache when it holds it (see ``rostra.stories.cache``)."""
+def cached_page(
+    db: Session,
+    settings: Settings,
+    pages: StoryPages,
+    url: str,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+) -> tuple[int | None, bytes]:
+    """A page of a story's threads as every reader sees it (no viewer state),
+    encoded, from the story's page cache when it holds it (see
+    ``rostra.stories.cache``); and the story's id (None before its first
+    comment). The body ends with ``"viewer":null}`` (``with_viewer``)."""
+    if cursor is not None:
+        cursors.decode(cursor, sort)  # a bad cursor is refused before any lookup
     normalised = normalise(url)
     story_id = pages.story_id(normalised)
     if story_id is None:
         story_id = stories.id_by_url(db, normalised)
         if story_id is None:
-            return encode(page(db, settings, url, sort, limit, None, None))
+            return None, encode(page(db, settings, url, sort, limit, cursor, None))
         pages.remember_story_id(normalised, story_id)
-    key = pages.page_key(story_id, sort, limit)  # before reading the rows
+    key = pages.page_key(story_id, sort, limit, cursor)  # before reading the rows
     body = pages.get(key) if key else None
     if body is None:
         # End the read transaction that found the id: the page must come from
         # a snapshot taken after the generation was read.
         db.rollback()
-        body = encode(page(db, settings, url, sort, limit, None, None))
+        body = encode(page(db, settings, url, sort, limit, cursor, None))
         if key:
             pages.put(key, body)
-    return body
+    return story_id, body
+
+
+_NO_VIEWER = b'"viewer":null}'
+
+
+def with_viewer(body: bytes, overlay: JSON | None) -> bytes:
+    """A shared page with the reader's ``viewer`` object in place of null."""
+    if overlay is None:
+        return body
+    if not body.endswith(_NO_VIEWER):  # pragma: no cover - a page built elsewhere
+        raise ValueError("not a shared page")
+    return body[: -len(_NO_VIEWER)] + b'"viewer":' + encode(overlay) + b"}"
+
+
+#: The most comments of each kind (their own, liked) an overlay names.
+OVERLAY_LIMIT = 5000
+
+
+def overlay(db: Session, settings: Settings, story_id: int | None, viewer: User) -> JSON:
+    """The reader's own state in a story, laid by the client over the shared
+    pages (``CommentPage.viewer``): the ids they like, their visible comments
+    with what only an author sees, and their held (pending, rejected)
+    comments whole. One query (``repository.viewer_rows``)."""
+    rows = (
+        [] if story_id is None else repository.viewer_rows(db, story_id, viewer.id, OVERLAY_LIMIT)
+    )
+    show = Presenter(viewer.id, {viewer.id: viewer}, set(), utcnow(), settings.edit_window_seconds)
+    liked: list[int] = []
+    mine: list[JSON] = []
+    held: list[JSON] = []
+    for row, is_like in rows:
+        if is_like:
+            liked.append(row.id)
+        elif row.status in repository.PUBLIC_STATUSES:
+            own = show.comment(row)
+            mine.append({k: own[k] for k in ("id", "body", "editable_until")})
+        else:
+            held.append(show.comment(row))
+    held.reverse()  # oldest first, as replies are listed
+    return {"id": viewer.id, "liked": liked, "mine": mine, "held": held}
 
 
 def page(
@@ -86,7 +136,12 @@ def page(
     row = stories.by_url(db, normalised)
     if row is None:
         stories.resolve(db, normalised)  # an unknown site is an error, a new article is not
-        return {"story": no_story(normalised), "comments": [], "next_cursor": None}
+        return {
+            "story": no_story(normalised),
+            "comments": [],
+            "next_cursor": None,
+            "viewer": None,
+        }
     viewer_id = viewer.id if viewer else None
     tops = repository.top_level(db, row.id, sort, limit + 1, after, viewer_id)
     next_cursor = None
@@ -99,7 +154,7 @@ def page(
     replies = repository.first_replies(db, [t.id for t in tops], REPLIES_PER_THREAD + 1, viewer_id)
     show = presenter(db, settings, viewer, [*tops, *replies])
     comments = _nest(show, settings.max_display_depth, tops, replies)
-    return {"story": story(row), "comments": comments, "next_cursor": next_cursor}
+    return {"story": story(row), "comments": comments, "next_cursor": next_cursor, "viewer": None}
 
 
 def _nest(
@@ -203,12 +258,21 @@ def replies(
     Flat, for a client that places them into the thread it shows: each has
     ``parent_id``, and ``reply_to`` when it will not go under its parent
     (deeper than the display depth, or answering a comment hidden from the
-    viewer).
+    viewer). The list is the same for every reader, with the signed-in
+    reader's ``viewer`` overlay beside it; only the author of a held
+    top-level comment is answered its thread as they see it.
     """
-    viewer_id = viewer.id if viewer else None
-    root, rows, next_cursor = _thread_rows(db, comment_id, cursor, limit, viewer_id)
+    shown_as: User | None = None
+    try:
+        root, rows, next_cursor = _thread_rows(db, comment_id, cursor, limit, None)
+    except NotFound:
+        if viewer is None:
+            raise
+        shown_as = viewer
+        root, rows, next_cursor = _thread_rows(db, comment_id, cursor, limit, viewer.id)
+    viewer_id = shown_as.id if shown_as else None
     parents = _parents(db, root, rows, viewer_id)
-    show = presenter(db, settings, viewer, [*rows, *parents.values()])
+    show = presenter(db, settings, shown_as, [*rows, *parents.values()])
     out = []
     for r in rows:
         node = show.comment(r)
@@ -218,7 +282,8 @@ def replies(
         elif r.depth > settings.max_display_depth:
             node["reply_to"] = reply_to(parent.id, show.name(parent))
         out.append(node)
-    return {"replies": out, "next_cursor": next_cursor}
+    lay = overlay(db, settings, root.story_id, viewer) if viewer is not None else None
+    return {"replies": out, "next_cursor": next_cursor, "viewer": lay}
 
 
 def thread(db: Session, settings: Settings, comment_id: int, cursor: str | None) -> JSON:

@@ -59,6 +59,9 @@ class AppState:
     hub: Hub
     #: The in-process job runner, when this process runs jobs.
     runner: Runner | None = None
+    #: ``authenticate`` from a short-lived cache, for public reads (``Reader``):
+    #: the user it gives is a detached copy, to read, never to change.
+    authenticate_reader: Authenticator | None = None
 
 
 def state_of(app: FastAPI) -> AppState:
@@ -155,6 +158,18 @@ async def optional_user(request: Request, db: ReadSession, _: BearerDoc) -> User
     return await anyio.to_thread.run_sync(app_state(request).authenticate, db, token)
 
 
+async def reader(request: Request, db: ReadSession, _: BearerDoc) -> User | None:
+    """``optional_user`` for the public thread reads: the token's user from
+    the accounts domain's short-lived cache when warm (no database round
+    trip), as a detached copy that the read only looks at."""
+    token = bearer_token(request)
+    if token is None:
+        return None
+    state = app_state(request)
+    lookup = state.authenticate_reader or state.authenticate
+    return await anyio.to_thread.run_sync(lookup, db, token)
+
+
 async def current_user(
     request: Request,
     user: Annotated[User | None, Security(optional_user, scopes=[REQUIRED])],
@@ -182,6 +197,7 @@ SettingsDep = Annotated[Settings, Depends(settings)]
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 OptionalUser = Annotated[User | None, Depends(optional_user)]
+Reader = Annotated[User | None, Depends(reader)]
 CurrentUser = Annotated[User, Depends(current_user)]
 AdminUser = Annotated[User, Depends(admin_user)]
 RateLimits = Annotated[Limits, Depends(limits)]

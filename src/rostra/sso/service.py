@@ -184,9 +184,12 @@ def sign_in(
                 raise
             user = found
     accounts.ensure_active(user)
-    user.display_name = name
-    user.email = email
-    user.avatar_url = avatar
+    if (user.display_name, user.email, user.avatar_url) != (name, email, avatar):
+        if user.id is not None:
+            accounts.end_cached_sign_ins(db, user.id)
+        user.display_name = name
+        user.email = email
+        user.avatar_url = avatar
     # The publisher vouches for its users' addresses, for its own site only:
     # an SSO reader comments on its own site and nowhere else.
     if email and user.email_verified_at is None:

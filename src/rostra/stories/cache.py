@@ -1,7 +1,8 @@
-"""The per-story page cache: anonymous first pages, as encoded bytes.
+"""The per-story page cache: the pages of a thread, as encoded bytes.
 
-Most readers are anonymous and read the first page, so that answer is kept
-per (story, sort, limit) in the shared cache. Keys carry the story's
+A page is the same for every reader (a signed-in reader's own state is sent
+beside it, see ``rostra.comments.threads.overlay``), so each is kept per
+(story, sort, limit, cursor) in the shared cache. Keys carry the story's
 *generation*, which every write to the story moves on after it commits; a
 page cached under an old generation is never read again and simply expires.
 
@@ -57,9 +58,12 @@ class StoryPages:
             return None
         return generation
 
-    def page_key(self, story_id: int, sort: str, limit: int) -> str | None:
-        """The key of a first page under the story's current generation, or
-        None when the cache cannot say (then the page is not cached)."""
+    def page_key(
+        self, story_id: int, sort: str, limit: int, cursor: str | None = None
+    ) -> str | None:
+        """The key of a page (the first, or the one after ``cursor``) under
+        the story's current generation, or None when the cache cannot say
+        (then the page is not cached)."""
         try:
             raw = self.cache.get(f"story:{story_id}:gen:current")
         except Exception:
@@ -68,7 +72,8 @@ class StoryPages:
         generation = raw.decode() if raw is not None else self._bump(story_id)
         if generation is None:
             return None
-        return f"story:{story_id}:page:{generation}:{sort}:{limit}"
+        key = f"story:{story_id}:page:{generation}:{sort}:{limit}"
+        return key if cursor is None else key + ":" + _digest(cursor)[:32]
 
     def story_id(self, url: str) -> int | None:
         """The id of the story at a normalised URL, if known to the cache.
@@ -103,6 +108,10 @@ class StoryPages:
             log.exception("cache: set failed")
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _story_key(url: str) -> str:
     # Hashed: URLs are long and come from the public.
-    return "story-id:" + hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+    return "story-id:" + _digest(url)

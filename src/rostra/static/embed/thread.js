@@ -53,7 +53,9 @@ async function load(more) {
   if (!more) announce(t("loading"));
   try {
     const { data } = await api("GET", "/api/v1/comments?" + q);
+    const v = data.viewer && await import("./viewer.js"); // the reader's own state
     if (ticket !== state.loading) return;
+    if (v) v.lay(data.viewer, data.comments);
     alertBox(null, "load");
     state.story = data.story;
     state.next = data.next_cursor;
@@ -62,6 +64,7 @@ async function load(more) {
       // A comment posted here since the first page may come round again.
       if (!index.has(c.id)) list.append(renderComment(c, closed(), index));
     }
+    if (v) v.hold(data.viewer, list, index, closed(), state.sort, !more);
     renderCount();
     if (!more) { renderCompose(); restoreReplies(); } // a later page must not wipe a half-written comment
     $("more").hidden = !state.next;
@@ -275,24 +278,12 @@ async function remove(entry, row) {
   announce(t("removed"));
 }
 
-async function toggleLike(entry, button) {
-  if (!state.me) { openAuth("signin"); return; }
-  const liked = button.getAttribute("aria-pressed") === "true";
-  try {
-    const { data } = await api(liked ? "DELETE" : "PUT", "/api/v1/comments/" + entry.data.id + "/reactions/like");
-    entry.data.liked = data.liked; entry.data.like_count = data.like_count;
-    button.setAttribute("aria-pressed", data.liked ? "true" : "false");
-    button.setAttribute("aria-label", t("like") + ", " + plural("likes", data.like_count));
-    button.querySelector(".n").textContent = " " + data.like_count;
-    alertBox(null, "act");
-  } catch (err) { alertBox(err, "act"); }
-}
-
 async function moreReplies(entry, button) {
   button.disabled = true;
   try {
     const q = new URLSearchParams({ cursor: button.dataset.cursor });
     const { data } = await api("GET", "/api/v1/comments/" + entry.data.id + "/replies?" + q);
+    if (data.viewer) (await import("./viewer.js")).lay(data.viewer, data.replies);
     let first = null;
     for (const r of data.replies) {
       if (index.has(r.id)) continue; // the reader's own reply, posted on this page
@@ -322,7 +313,7 @@ list.addEventListener("click", (e) => {
   if (action === "reply") { if (state.me) openReply(entry); else openAuth("signin"); }
   else if (action === "edit") openEdit(entry);
   else if (action === "delete") confirmDelete(entry, button);
-  else if (action === "like") toggleLike(entry, button);
+  else if (action === "like") { if (state.me) import("./viewer.js").then((v) => v.like(entry, button, alertBox)); else openAuth("signin"); }
   else if (action === "more-replies") moreReplies(entry, button);
 });
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from rostra.accounts import repository
 from rostra.accounts.tokens import hash_token
 from rostra.backends.cache import Cache
-from rostra.db.base import utcnow
+from rostra.db.base import UTCDateTime, utcnow
 from rostra.db.session import changed
 from rostra.models import User
 
@@ -36,17 +36,10 @@ log = logging.getLogger(__name__)
 
 TTL = 30
 GENERATION_TTL = 7 * 86_400
-_COLUMNS = (
-    "id",
-    "email",
-    "display_name",
-    "avatar_url",
-    "is_admin",
-    "is_suspended",
-    "sso_site_id",
-    "sso_subject",
-)
-_DATES = ("email_verified_at", "created_at")
+_FIELDS = [c for c in User.__table__.columns if c.key != "password_hash"]
+# Dates go as ISO text; everything else a user row holds is plain JSON.
+_DATES = tuple(c.key for c in _FIELDS if isinstance(c.type, UTCDateTime))
+_COLUMNS = tuple(c.key for c in _FIELDS if c.key not in _DATES)
 
 
 def account_changed(db: Session, user_id: int) -> None:

@@ -119,6 +119,9 @@ class BrokenCache:
     def get(self, key: str) -> bytes | None:
         raise ConnectionError("cache down")
 
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        raise ConnectionError("cache down")
+
     def set(self, key: str, value: bytes, ttl: int) -> None:
         raise ConnectionError("cache down")
 

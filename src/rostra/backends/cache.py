@@ -15,6 +15,10 @@ from typing import Protocol
 class Cache(Protocol):
     def get(self, key: str) -> bytes | None: ...
 
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        """The values of ``keys``, in order (one round trip where it matters)."""
+        ...
+
     def set(self, key: str, value: bytes, ttl: int) -> None: ...
 
     def incr(self, key: str) -> int: ...
@@ -38,6 +42,9 @@ class MemoryCache:
                 return None
             self._data.move_to_end(key)
             return value
+
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        return [self.get(key) for key in keys]
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         with self._lock:

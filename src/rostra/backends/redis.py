@@ -49,6 +49,12 @@ class RedisCache:
         value = self.r.get(self.prefix + key)
         return value if isinstance(value, bytes) else None
 
+    def get_many(self, keys: list[str]) -> list[bytes | None]:
+        if not keys:
+            return []
+        values = self.r.mget([self.prefix + key for key in keys])
+        return [v if isinstance(v, bytes) else None for v in values]
+
     def set(self, key: str, value: bytes, ttl: int) -> None:
         self.r.set(self.prefix + key, value, ex=ttl)
 

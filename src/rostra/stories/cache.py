@@ -19,6 +19,15 @@ reads plain values only. Two writers may publish out of order; either value
 is newer than both commits, so that is harmless. If the published value is
 evicted, readers start a fresh generation.
 
+Counts (``GET /counts``) are kept the same way: a story's count under its
+generation (``story:ID:count:GEN``), so the commit that moves the count
+retires it; the count of a URL without a story (0 on a configured site,
+else null) under a generation of all stories that moves when a story is
+made or a site changes. A URL whose story id the cache does not know yet
+is answered from the database and its id remembered, its count kept from
+the next request on (its generation could not be read before the query).
+A warm request reads three times from the cache and never the database.
+
 A failing cache (Redis down) degrades to no cache: reads go to the
 database, and a write that has committed is still answered as a success.
 """
@@ -28,16 +37,31 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from rostra.backends.cache import Cache
 
 log = logging.getLogger(__name__)
 
 PAGE_TTL = 60
+COUNT_TTL = 300
 GENERATION_TTL = 7 * 86_400
 # Short enough that a story removed with its site and made again (a new id)
 # is not looked for under its old id for long.
 STORY_ID_TTL = 600
+
+
+@dataclass
+class Counts:
+    """``StoryPages.counts``: the counts found, and for the others the key to
+    keep each under once the database has answered."""
+
+    found: dict[str, int | None] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def knew_story(self, url: str) -> bool:
+        """Whether the key kept for ``url`` is its story's (not a no-story one)."""
+        return self.keys.get(url, "").startswith("story:")
 
 
 class StoryPages:
@@ -87,6 +111,58 @@ class StoryPages:
 
     def remember_story_id(self, url: str, story_id: int) -> None:
         self._set(_story_key(url), str(story_id).encode(), STORY_ID_TTL)
+
+    def new_stories(self, _: Iterable[object] = ()) -> None:
+        """A story was made, or a site changed: what a URL without a story
+        counts (0 or null) may have changed. Call after the commit."""
+        try:
+            generation = str(self.cache.incr("stories:gen"))
+            self.cache.set("stories:gen:current", generation.encode(), GENERATION_TTL)
+        except Exception:
+            log.exception("cache: could not retire the counts of URLs without a story")
+
+    def counts(self, urls: list[str]) -> Counts:
+        """What the cache knows of these normalised URLs' counts, and the
+        keys to keep the rest under (read before the database is)."""
+        out = Counts()
+        try:
+            ids = self.cache.get_many([_story_key(u) for u in urls])
+            known = {u: int(raw) for u, raw in zip(urls, ids, strict=True) if raw is not None}
+            story_ids = sorted(set(known.values()))
+            gens = self.cache.get_many([f"story:{i}:gen:current" for i in story_ids])
+            generation = {i: g.decode() for i, g in zip(story_ids, gens, strict=True) if g}
+            for i in story_ids:
+                if i not in generation and (fresh := self._bump(i)) is not None:
+                    generation[i] = fresh
+            missing = [u for u in urls if u not in known]
+            head = self.cache.get("stories:gen:current") if missing else None
+            if missing and head is None:
+                self.new_stories()
+                head = self.cache.get("stories:gen:current")
+            keys: dict[str, str] = {}
+            for u in urls:
+                if u in known:
+                    g = generation.get(known[u])
+                    if g is not None:
+                        keys[u] = f"story:{known[u]}:count:{g}"
+                elif head is not None:
+                    keys[u] = f"no-story:{head.decode()}:{_digest(u)}"
+            values = self.cache.get_many(list(keys.values()))
+        except Exception:
+            log.exception("cache: could not read counts")
+            return out
+        for (u, key), raw in zip(keys.items(), values, strict=True):
+            if raw is None:
+                out.keys[u] = key
+            else:
+                out.found[u] = None if raw == b"-" else int(raw)
+        return out
+
+    def put_counts(self, keys: dict[str, str], answers: dict[str, int | None]) -> None:
+        for url, key in keys.items():
+            if url in answers:
+                value = answers[url]
+                self._set(key, b"-" if value is None else str(value).encode(), COUNT_TTL)
 
     def get(self, key: str) -> bytes | None:
         return self._get(key)

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from rostra.errors import Invalid
-from rostra.http.deps import AdminUser, ReadSession, WriteSession
+from rostra.http.deps import AdminUser, ReadSession, StateDep, WriteSession
 from rostra.stories import service
+from rostra.stories.cache import StoryPages
 from rostra.stories.schemas import CountsOut, StoryAdminOut, StoryPatchIn
 from rostra.stories.views import story_admin
 
@@ -60,8 +61,9 @@ def counts(
     response: Response,
     url: Annotated[list[str], Query(description="an article URL; repeat for more")],
     db: ReadSession,
+    state: StateDep,
 ) -> CountsOut:
     if not 1 <= len(url) <= MAX_COUNT_URLS:
         raise Invalid(f"Send 1 to {MAX_COUNT_URLS} 'url' parameters.", field="url")
     response.headers["Cache-Control"] = "public, max-age=30"
-    return CountsOut(counts=service.counts(db, url))
+    return CountsOut(counts=service.counts(db, url, StoryPages(state.backends.cache)))

@@ -105,10 +105,11 @@ def url_of(db: Session, story_id: int) -> str:
     return url
 
 
-def counts(db: Session, urls: Iterable[str]) -> dict[str, int]:
-    """Published comment counts of the stories among ``urls`` (normalised)."""
+def counts(db: Session, urls: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """The ids and published comment counts of the stories among ``urls``
+    (normalised), by URL."""
     wanted = set(urls)
     if not wanted:
         return {}
-    rows = db.execute(select(Story.url, Story.comment_count).where(Story.url.in_(wanted)))
-    return {url: count for url, count in rows}
+    rows = db.execute(select(Story.url, Story.id, Story.comment_count).where(Story.url.in_(wanted)))
+    return {url: (story_id, count) for url, story_id, count in rows}

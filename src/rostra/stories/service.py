@@ -33,6 +33,7 @@ from rostra.models import Site, Story
 from rostra.sites import service as sites
 from rostra.sites.errors import UrlNotAllowed
 from rostra.stories import repository, views
+from rostra.stories.cache import StoryPages
 from rostra.stories.errors import MetadataFetchOff
 from rostra.stories.head import PageMetadata
 from rostra.stories.schemas import StoryPatchIn
@@ -84,7 +85,9 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> Story:
     )
     if not created:
         offer_title(db, story, title)
-    elif site.fetch_metadata:
+        return story
+    changed(db, "story-made")  # what URLs without a story count is retired
+    if site.fetch_metadata:
         _enqueue_fetch(db, story.id)
     return story
 
@@ -254,11 +257,14 @@ def site_fetching_changed(db: Session, site_id: int, fetch: bool) -> int:
     return len(ids)
 
 
-def counts(db: Session, urls: Iterable[str]) -> dict[str, int | None]:
+def counts(db: Session, urls: Iterable[str], pages: StoryPages) -> dict[str, int | None]:
     """Published comment counts keyed by each URL as given: 0 for an article
     with no comments yet, None for a URL that is no article's (unreadable, or
     on no configured site). One bad link on a listing page must not hide the
-    others' counts, nor be shown as an article with no comments."""
+    others' counts, nor be shown as an article with no comments.
+
+    From the cache when it knows them all (``rostra.stories.cache``), else
+    the rest in one query (and the sites, if a URL has no story)."""
     given = list(urls)
     normalised: dict[str, str] = {}
     for url in given:
@@ -266,17 +272,23 @@ def counts(db: Session, urls: Iterable[str]) -> dict[str, int | None]:
             normalised[url] = normalise(url)
         except InvalidUrl:
             continue
-    found = repository.counts(db, normalised.values())
-    # Only URLs without a story need the sites (a story's URL is on one).
-    unknown = {url for url in normalised.values() if url not in found}
-    origins = sites.all_origins(db) if unknown else set()
-    answer: dict[str, int | None] = {}
-    for url in given:
-        story_url = normalised.get(url)
-        if story_url is None:
-            answer[url] = None
-        elif story_url in found:
-            answer[url] = found[story_url]
-        else:
-            answer[url] = 0 if origin_of(story_url) in origins else None
-    return answer
+    wanted = sorted(set(normalised.values()))
+    cached = pages.counts(wanted)
+    by_url: dict[str, int | None] = dict(cached.found)
+    rest = [u for u in wanted if u not in by_url]
+    if rest:
+        found = repository.counts(db, rest)
+        # Only URLs without a story need the sites (a story's URL is on one).
+        unknown = {url for url in rest if url not in found}
+        origins = sites.all_origins(db) if unknown else set()
+        for url in rest:
+            if url in found:
+                story_id, by_url[url] = found[url]
+                if not cached.knew_story(url):
+                    # Its count is kept from the next request on, under its generation.
+                    cached.keys.pop(url, None)
+                    pages.remember_story_id(url, story_id)
+            else:
+                by_url[url] = 0 if origin_of(url) in origins else None
+        pages.put_counts(cached.keys, by_url)
+    return {url: None if url not in normalised else by_url[normalised[url]] for url in given}

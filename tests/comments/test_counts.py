@@ -26,7 +26,7 @@ def test_counts_keyed_as_sent(client: TestClient, app: FastAPI, alice: dict[str,
     ]
     r = client.get(f"{API}/counts", params=[("url", u) for u in urls])
     assert r.status_code == 200, r.text
-    assert r.headers["cache-control"] == "public, max-age=30"
+    assert r.headers["cache-control"] == "public, max-age=30, stale-while-revalidate=60"
     assert r.json() == {
         "counts": {
             ARTICLE: 3,

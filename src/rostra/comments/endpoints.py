@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from rostra.comments import idempotency, service, threads, views
@@ -25,6 +25,7 @@ from rostra.comments.schemas import (
 )
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.http import conditional
 from rostra.http.deps import (
     CurrentUser,
     RateLimits,
@@ -52,6 +53,7 @@ def _own_view(settings: Settings, user: User, comment: Comment) -> bytes:
     "/comments", response_model=CommentPage, summary="A story and a page of its comment threads"
 )
 def list_comments(
+    request: Request,
     state: StateDep,
     db: ReadSession,
     viewer: Reader,
@@ -62,10 +64,11 @@ def list_comments(
 ) -> Response:
     settings = state.settings
     pages = StoryPages(state.backends.cache)
-    story_id, body = threads.cached_page(db, settings, pages, url, sort, limit, cursor)
+    story_id, shared = threads.cached_page(db, settings, pages, url, sort, limit, cursor)
     if viewer is None:
-        return _json(body)
-    return _json(threads.with_viewer(body, threads.overlay(db, settings, story_id, viewer)))
+        return conditional.cacheable(request.headers, shared.body, shared.etag, shared.gzipped)
+    lay = threads.overlay(db, settings, story_id, viewer)
+    return conditional.private(threads.with_viewer(shared.body, lay))
 
 
 @router.get(

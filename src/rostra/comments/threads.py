@@ -22,9 +22,10 @@ from rostra.comments.views import JSON, Presenter, encode, reply_to
 from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import NotFound
+from rostra.http.conditional import compress, etag_of
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories import service as stories
-from rostra.stories.cache import StoryPages
+from rostra.stories.cache import Page, StoryPages
 from rostra.stories.views import no_story, story
 from rostra.urls import normalise
 
@@ -56,11 +57,12 @@ def cached_page(
     sort: str,
     limit: int,
     cursor: str | None,
-) -> tuple[int | None, bytes]:
+) -> tuple[int | None, Page]:
     """A page of a story's threads as every reader sees it (no viewer state),
-    encoded, from the story's page cache when it holds it (see
+    encoded and gzipped, from the story's page cache when it holds it (see
     ``rostra.stories.cache``); and the story's id (None before its first
-    comment). The body ends with ``"viewer":null}`` (``with_viewer``)."""
+    comment). The body ends with ``"viewer":null}`` (``with_viewer``).
+    Concurrent misses of one page build it once."""
     if cursor is not None:
         cursors.decode(cursor, sort)  # a bad cursor is refused before any lookup
     normalised = normalise(url)
@@ -68,18 +70,27 @@ def cached_page(
     if story_id is None:
         story_id = stories.id_by_url(db, normalised)
         if story_id is None:
-            return None, encode(page(db, settings, url, sort, limit, cursor, None))
+            return None, _page(encode(page(db, settings, url, sort, limit, cursor, None)))
         pages.remember_story_id(normalised, story_id)
     key = pages.page_key(story_id, sort, limit, cursor)  # before reading the rows
-    body = pages.get(key) if key else None
-    if body is None:
-        # End the read transaction that found the id: the page must come from
-        # a snapshot taken after the generation was read.
-        db.rollback()
-        body = encode(page(db, settings, url, sort, limit, cursor, None))
-        if key:
-            pages.put(key, body)
-    return story_id, body
+    if key is None:
+        return story_id, _page(encode(page(db, settings, url, sort, limit, cursor, None)))
+    found = pages.get(key)
+    if found is not None:
+        return story_id, found
+    with pages.building(key):
+        found = pages.get(key)  # built by another request meanwhile
+        if found is None:
+            # End the read transaction that found the id: the page must come
+            # from a snapshot taken after the generation was read.
+            db.rollback()
+            found = _page(encode(page(db, settings, url, sort, limit, cursor, None)))
+            pages.put(key, found)
+    return story_id, found
+
+
+def _page(body: bytes) -> Page:
+    return Page(body, etag_of(body), compress(body))
 
 
 _NO_VIEWER = b'"viewer":null}'

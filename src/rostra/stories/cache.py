@@ -36,7 +36,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rostra.backends.cache import Cache
@@ -49,6 +51,19 @@ GENERATION_TTL = 7 * 86_400
 # Short enough that a story removed with its site and made again (a new id)
 # is not looked for under its old id for long.
 STORY_ID_TTL = 600
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page as sent: the encoded body, its ETag, and the body gzipped once."""
+
+    body: bytes
+    etag: str
+    gzipped: bytes | None
+
+
+_flights: dict[str, threading.Lock] = {}
+_flights_lock = threading.Lock()
 
 
 @dataclass
@@ -164,11 +179,36 @@ class StoryPages:
                 value = answers[url]
                 self._set(key, b"-" if value is None else str(value).encode(), COUNT_TTL)
 
-    def get(self, key: str) -> bytes | None:
-        return self._get(key)
+    def get(self, key: str) -> Page | None:
+        """A cached page: its body, ETag and gzipped body, in one read."""
+        try:
+            raw, gzipped = self.cache.get_many([key, key + ":gz"])
+        except Exception:
+            log.exception("cache: get failed")
+            return None
+        if raw is None:
+            return None
+        etag, _, body = raw.partition(b"\n")
+        return Page(body, etag.decode(), gzipped)
 
-    def put(self, key: str, body: bytes) -> None:
-        self._set(key, body, PAGE_TTL)
+    def put(self, key: str, page: Page) -> None:
+        self._set(key, page.etag.encode() + b"\n" + page.body, PAGE_TTL)
+        if page.gzipped is not None:
+            self._set(key + ":gz", page.gzipped, PAGE_TTL)
+
+    @contextmanager
+    def building(self, key: str) -> Iterator[None]:
+        """One build of a page at a time in this process: the others wait for
+        it and then find it in the cache (single flight)."""
+        with _flights_lock:
+            lock = _flights.setdefault(key, threading.Lock())
+        try:
+            with lock:
+                yield
+        finally:
+            with _flights_lock:
+                if not lock.locked():
+                    _flights.pop(key, None)
 
     def _get(self, key: str) -> bytes | None:
         try:

@@ -3,11 +3,13 @@ pages; administrators close, retitle and have a story's page read again."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from rostra.errors import Invalid
+from rostra.http import conditional
 from rostra.http.deps import AdminUser, ReadSession, StateDep, WriteSession
 from rostra.stories import service
 from rostra.stories.cache import StoryPages
@@ -58,12 +60,14 @@ def fetch_story_metadata(story_id: int, db: WriteSession, _: AdminUser) -> Story
     summary="Published comment counts for up to 100 article URLs",
 )
 def counts(
-    response: Response,
+    request: Request,
     url: Annotated[list[str], Query(description="an article URL; repeat for more")],
     db: ReadSession,
     state: StateDep,
-) -> CountsOut:
+) -> Response:
     if not 1 <= len(url) <= MAX_COUNT_URLS:
         raise Invalid(f"Send 1 to {MAX_COUNT_URLS} 'url' parameters.", field="url")
-    response.headers["Cache-Control"] = "public, max-age=30"
-    return CountsOut(counts=service.counts(db, url, StoryPages(state.backends.cache)))
+    answer = service.counts(db, url, StoryPages(state.backends.cache))
+    body = json.dumps({"counts": answer}, ensure_ascii=False, separators=(",", ":")).encode()
+    etag = conditional.etag_of(body)
+    return conditional.cacheable(request.headers, body, etag, None, conditional.PUBLIC_COUNTS)

@@ -12,7 +12,6 @@ from tests.comments.conftest import API, post
 from tests.factories import ARTICLE
 
 
-
 def test_an_anonymous_page_is_cacheable_and_revalidates(
     client: TestClient, alice: dict[str, str]
 ) -> None:

@@ -25,6 +25,8 @@ class Comment(Base):
         Index("ix_comments_story_top_created", "story_id", "depth", "created_at", "id"),
         Index("ix_comments_story_top_likes", "story_id", "depth", "like_count", "id"),
         Index("ix_comments_thread_created", "thread_id", "created_at", "id"),
+        # A reader's own comments in one story (the viewer overlay).
+        Index("ix_comments_author_story", "author_id", "story_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

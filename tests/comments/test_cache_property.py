@@ -79,7 +79,8 @@ class World:
             viewer = db.get(User, self.ids[who]) if who is not None else None
             data = threads.page(db, state.settings, url, "newest", LIMIT, cursor, viewer)
             # The reader's state is compared, not the time it was read at.
-            return json.loads(json.dumps(data))
+            fresh: dict[str, Any] = json.loads(json.dumps(data))
+            return fresh
 
     def check(self, what: str) -> None:
         for url in URLS:

@@ -28,6 +28,8 @@ from rostra import __version__
 from rostra.accounts import service as accounts
 from rostra.accounts.signins import SignIns
 from rostra.backends import Backends, build_backends
+from rostra.backends.cache import MemoryCache
+from rostra.comments.endpoints import front as comments_front
 from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
@@ -35,6 +37,7 @@ from rostra.db.session import CommitHooks, make_sessionmaker
 from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
 from rostra.http.deps import AppState
+from rostra.http.front import Front
 from rostra.http.live import log as live_log
 from rostra.http.live.hub import Hub, close_all_streams
 from rostra.http.openapi import document_security
@@ -44,6 +47,7 @@ from rostra.jobs.registry import JobContext
 from rostra.jobs.runner import Runner
 from rostra.sites import service as sites
 from rostra.stories.cache import StoryPages
+from rostra.stories.endpoints import front as counts_front
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -176,6 +180,11 @@ def create_app(
     state.hooks.on("site", origins.forget)
     # Added last, so outermost: every answer, BodyGuard's refusals included,
     # carries the security and CORS headers, and all of it is compressed.
+    # Added first, so innermost: its answers pass the same layers as the stack's.
+    pages = StoryPages(state.backends.cache)
+    fronted = {"/api/v1/comments": comments_front(pages), "/api/v1/counts": counts_front(pages)}
+    in_thread = not isinstance(state.backends.cache, MemoryCache)
+    app.add_middleware(Front, routes=fronted, in_thread=in_thread)
     app.add_middleware(CatchUnexpected)
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
     install_security(app, settings.public_url, origins)

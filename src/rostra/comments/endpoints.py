@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
+from starlette.datastructures import Headers, QueryParams
 
 from rostra.comments import idempotency, service, threads, views
 from rostra.comments.schemas import (
@@ -35,6 +36,7 @@ from rostra.http.deps import (
     StateDep,
     WriteSession,
 )
+from rostra.http.front import FrontHandler, one, small_int
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories.cache import StoryPages
 
@@ -69,6 +71,26 @@ def list_comments(
         return conditional.cacheable(request.headers, shared.body, shared.etag, shared.gzipped)
     lay = threads.overlay(db, settings, story_id, viewer)
     return conditional.private(threads.with_viewer(shared.body, lay))
+
+
+def front(pages: StoryPages) -> FrontHandler:
+    """``GET /comments`` for an anonymous reader's warm first page, from the
+    cache alone (``rostra.http.front``); anything else goes to the route."""
+
+    def answer(query: QueryParams, headers: Headers) -> Response | None:
+        url = one(query, "url")
+        sort = one(query, "sort", "newest")
+        limit = small_int(one(query, "limit", "20"), 1, 100)
+        if url is None or len(url) > 4096 or limit is None or "cursor" in query:
+            return None
+        if sort not in ("newest", "oldest", "top"):
+            return None
+        shared = threads.warm_page(pages, url, sort, limit)
+        if shared is None:
+            return None
+        return conditional.cacheable(headers, shared.body, shared.etag, shared.gzipped)
+
+    return answer
 
 
 @router.get(

@@ -21,7 +21,7 @@ from rostra.comments import cursors, repository
 from rostra.comments.views import JSON, Presenter, encode, reply_to
 from rostra.config import Settings
 from rostra.db.base import utcnow
-from rostra.errors import NotFound
+from rostra.errors import InvalidUrl, NotFound
 from rostra.http.conditional import compress, etag_of
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories import service as stories
@@ -87,6 +87,18 @@ def cached_page(
             found = _page(encode(page(db, settings, url, sort, limit, cursor, None)))
             pages.put(key, found)
     return story_id, found
+
+
+def warm_page(pages: StoryPages, url: str, sort: str, limit: int) -> Page | None:
+    """A first page as every reader sees it, if the cache holds it (no
+    database: for the lean front, ``rostra.http.front``)."""
+    try:
+        normalised = normalise(url)
+    except InvalidUrl:
+        return None
+    story_id = pages.story_id(normalised)
+    key = pages.page_key(story_id, sort, limit) if story_id is not None else None
+    return pages.get(key) if key is not None else None
 
 
 def _page(body: bytes) -> Page:

@@ -3,14 +3,15 @@ pages; administrators close, retitle and have a story's page read again."""
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.datastructures import Headers, QueryParams
 
 from rostra.errors import Invalid
 from rostra.http import conditional
 from rostra.http.deps import AdminUser, ReadSession, StateDep, WriteSession
+from rostra.http.front import FrontHandler
 from rostra.stories import service
 from rostra.stories.cache import StoryPages
 from rostra.stories.schemas import CountsOut, StoryAdminOut, StoryPatchIn
@@ -68,6 +69,24 @@ def counts(
     if not 1 <= len(url) <= MAX_COUNT_URLS:
         raise Invalid(f"Send 1 to {MAX_COUNT_URLS} 'url' parameters.", field="url")
     answer = service.counts(db, url, StoryPages(state.backends.cache))
-    body = json.dumps({"counts": answer}, ensure_ascii=False, separators=(",", ":")).encode()
+    return _counts_answer(request.headers, answer)
+
+
+def _counts_answer(headers: Headers, answer: dict[str, int | None]) -> Response:
+    body = service.encode_counts(answer)
     etag = conditional.etag_of(body)
-    return conditional.cacheable(request.headers, body, etag, None, conditional.PUBLIC_COUNTS)
+    return conditional.cacheable(headers, body, etag, None, conditional.PUBLIC_COUNTS)
+
+
+def front(pages: StoryPages) -> FrontHandler:
+    """``GET /counts`` when the cache knows every URL (``rostra.http.front``);
+    anything else goes to the route."""
+
+    def answer(query: QueryParams, headers: Headers) -> Response | None:
+        urls = query.getlist("url")
+        if not 1 <= len(urls) <= MAX_COUNT_URLS:
+            return None
+        found = service.warm_counts(pages, urls)
+        return None if found is None else _counts_answer(headers, found)
+
+    return answer

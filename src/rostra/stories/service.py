@@ -18,6 +18,7 @@ Other domains reach stories through this module, not its repository.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -255,6 +256,26 @@ def site_fetching_changed(db: Session, site_id: int, fetch: bool) -> int:
     for story_id in ids:
         story_changed(db, story_id)
     return len(ids)
+
+
+def encode_counts(answer: dict[str, int | None]) -> bytes:
+    """The body of ``GET /counts``."""
+    return json.dumps({"counts": answer}, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def warm_counts(pages: StoryPages, urls: list[str]) -> dict[str, int | None] | None:
+    """``counts`` when the cache knows every one of them (no database: for
+    the lean front, ``rostra.http.front``); else None."""
+    normalised: dict[str, str] = {}
+    for url in urls:
+        try:
+            normalised[url] = normalise(url)
+        except InvalidUrl:
+            continue
+    cached = pages.counts(sorted(set(normalised.values())))
+    if any(u not in cached.found for u in normalised.values()):
+        return None
+    return {url: cached.found[normalised[url]] if url in normalised else None for url in urls}
 
 
 def counts(db: Session, urls: Iterable[str], pages: StoryPages) -> dict[str, int | None]:

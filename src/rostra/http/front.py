@@ -1,0 +1,71 @@
+"""The lean front: warm public reads answered before routing.
+
+The busiest answers (an anonymous reader's page of a thread, a listing
+page's counts) are, when warm, bytes in the cache. ``Front`` sits inside
+the middleware stack, so the security, CORS and compression layers treat
+its answers exactly as the full stack's, but in front of the router: no
+route matching, no dependency resolution, no session, no thread hop, no
+model. A handler (given by a domain through the composition root) answers
+from the cache alone or returns None, and the request goes on to FastAPI as
+if the front were not there. A request with a token always goes on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import anyio.to_thread
+from starlette.datastructures import Headers, QueryParams
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: Answers a GET from the cache, or None to let the full stack answer.
+FrontHandler = Callable[[QueryParams, Headers], Response | None]
+
+_SMALL_INT = re.compile(r"[1-9][0-9]{0,2}")
+
+
+def one(query: QueryParams, name: str, default: str | None = None) -> str | None:
+    """A parameter sent at most once (else None: the stack decides)."""
+    values = query.getlist(name)
+    if not values:
+        return default
+    return values[0] if len(values) == 1 else None
+
+
+def small_int(value: str | None, low: int, high: int) -> int | None:
+    """A plain decimal in [low, high], or None (anything else: the stack decides)."""
+    if value is None or not _SMALL_INT.fullmatch(value):
+        return None
+    n = int(value)
+    return n if low <= n <= high else None
+
+
+class Front:
+    def __init__(
+        self, app: ASGIApp, routes: dict[str, FrontHandler], in_thread: bool = False
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        #: A cache that waits on the network (Redis) is read off the event loop.
+        self.in_thread = in_thread
+        #: Answers given here, not by the stack (for tests and metrics).
+        self.answered = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            handler = self.routes.get(scope["path"])
+            if handler is not None:
+                headers = Headers(scope=scope)
+                if "authorization" not in headers:
+                    query = QueryParams(scope["query_string"])
+                    if self.in_thread:
+                        response = await anyio.to_thread.run_sync(handler, query, headers)
+                    else:
+                        response = handler(query, headers)
+                    if response is not None:
+                        self.answered += 1
+                        await response(scope, receive, send)
+                        return
+        await self.app(scope, receive, send)

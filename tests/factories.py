@@ -129,6 +129,7 @@ def seen_by(data: dict[str, Any], cap: int = 6) -> dict[str, Any]:
     if not v:
         return data
     liked = set(v["liked"])
+    blocked = set(v["blocked"])
     mine = {m["id"]: m for m in v["mine"]}
     key = "comments" if "comments" in data else "replies"
     # id -> (node, the list holding it, level shown)
@@ -137,6 +138,7 @@ def seen_by(data: dict[str, Any], cap: int = 6) -> dict[str, Any]:
     def walk(items: list[dict[str, Any]], level: int) -> None:
         for n in items:
             n["liked"] = n["id"] in liked
+            n["collapsed"] = n["author"] is not None and n["author"]["id"] in blocked
             if n["id"] in mine:
                 n.update(mine[n["id"]], is_mine=True)
             nodes[n["id"]] = (n, items, level)

@@ -11,7 +11,7 @@ from rostra.config import Settings
 from rostra.http.deps import state_of
 from rostra.models import Site
 from tests.comments.conftest import post
-from tests.factories import ARTICLE, OTHER_ARTICLE, add_site, assert_limited
+from tests.factories import ARTICLE, OTHER_ARTICLE, add_site, assert_limited, seen_by
 from tests.social.conftest import API, named
 
 
@@ -156,20 +156,21 @@ def test_blocks_collapse_comments_and_stop_follows(
     assert _follow(client, b, "anna", expect=403)["error"] == "cannot_follow"
     assert client.get(f"{API}/users/anna", headers=b).json()["can_follow"] is False
     # Collapsed for Anna, in the page and in further replies; not for others.
-    page = client.get(f"{API}/comments", params={"url": ARTICLE}, headers=a).json()
+    # (The page is the same for all; the reader's blocks come beside it.)
+    page = seen_by(client.get(f"{API}/comments", params={"url": ARTICLE}, headers=a).json())
     top = page["comments"][0]
     assert top["collapsed"] is True and top["replies"][0]["collapsed"] is True
-    replies = client.get(f"{API}/comments/{comment['id']}/replies", headers=a).json()
+    replies = seen_by(client.get(f"{API}/comments/{comment['id']}/replies", headers=a).json())
     assert replies["replies"][0]["id"] == reply["id"]
     assert replies["replies"][0]["collapsed"] is True
     anon = client.get(f"{API}/comments", params={"url": ARTICLE}).json()
     assert anon["comments"][0]["collapsed"] is False
-    own = client.get(f"{API}/comments", params={"url": ARTICLE}, headers=b).json()
+    own = seen_by(client.get(f"{API}/comments", params={"url": ARTICLE}, headers=b).json())
     assert own["comments"][0]["collapsed"] is False
     assert client.get(f"{API}/users/boris", headers=a).json()["blocked"] is True
     # Unblocked: no longer collapsed; Anna may follow Boris again.
     assert client.delete(f"{API}/users/boris/block", headers=a).json() == {"blocked": False}
-    page = client.get(f"{API}/comments", params={"url": ARTICLE}, headers=a).json()
+    page = seen_by(client.get(f"{API}/comments", params={"url": ARTICLE}, headers=a).json())
     assert page["comments"][0]["collapsed"] is False
     assert _follow(client, b, "anna")["following"] is True
     assert client.put(f"{API}/users/anna/block", headers=a).json()["error"] == "own_account"

@@ -291,31 +291,46 @@ def batch_after(db: Session, after_id: int, limit: int) -> list[Comment]:
     return list(db.scalars(query))
 
 
+#: What a row of ``viewer_rows`` is.
+OWN, LIKED, BLOCKED = 0, 1, 2
+
+
 def viewer_rows(
     db: Session, story_id: int, viewer_id: int, limit: int
-) -> list[tuple[Comment, bool]]:
-    """A reader's own state in one story, in one statement: their comments
-    (``False``) and the comments they like (``True``), newest first, at most
-    ``limit`` of each kind. The two halves are index reads: comments by
-    ``author_id``, reactions by ``user_id`` then comments by primary key."""
+) -> list[tuple[int, int, Comment | None]]:
+    """A reader's own state in one story, in one statement, as (kind, id,
+    comment) rows: ``OWN`` their comments (the row whole), ``LIKED`` the
+    comments they like, ``BLOCKED`` the readers they blocked (user ids);
+    newest first, at most ``limit`` of each. Each part is an index read:
+    comments by (author, story), reactions by user then comments by primary
+    key, blocks by blocker."""
     own = (
-        select(Comment.id, literal(False).label("liked"))
+        select(Comment.id, literal(OWN).label("kind"))
         .where(Comment.author_id == viewer_id, Comment.story_id == story_id)
         .where(Comment.status != CommentStatus.DELETED.value)
         .order_by(Comment.id.desc())
         .limit(limit)
     )
     liked = (
-        select(Reaction.comment_id, literal(True).label("liked"))
+        select(Reaction.comment_id, literal(LIKED).label("kind"))
         .join(Comment, Comment.id == Reaction.comment_id)
         .where(Reaction.user_id == viewer_id, Reaction.kind == LIKE, Comment.story_id == story_id)
         .order_by(Reaction.comment_id.desc())
         .limit(limit)
     )
-    both = union_all(own.subquery().select(), liked.subquery().select()).subquery()
-    query = (
-        select(Comment, both.c.liked)
-        .join(both, both.c.id == Comment.id)
-        .order_by(Comment.id.desc())
+    blocked = (
+        select(Block.blocked_id, literal(BLOCKED).label("kind"))
+        .where(Block.blocker_id == viewer_id)
+        .order_by(Block.blocked_id.desc())
+        .limit(limit)
     )
-    return [(row, bool(flag)) for row, flag in db.execute(query)]
+    parts = union_all(
+        own.subquery().select(), liked.subquery().select(), blocked.subquery().select()
+    )
+    both = parts.subquery()
+    query = (
+        select(both.c.kind, both.c.id, Comment)
+        .outerjoin(Comment, and_(Comment.id == both.c.id, both.c.kind == OWN))
+        .order_by(both.c.kind, both.c.id.desc())
+    )
+    return [(int(kind), int(row_id), row) for kind, row_id, row in db.execute(query)]

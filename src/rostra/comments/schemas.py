@@ -95,8 +95,9 @@ class OwnOut(BaseModel):
 
 class ViewerOut(BaseModel):
     """The signed-in reader's own state in the story, to lay over the pages,
-    which are the same for every reader (``liked`` and ``is_mine`` false,
-    ``body`` and ``editable_until`` null, no held comment in them)."""
+    which are the same for every reader (``liked``, ``is_mine`` and
+    ``collapsed`` false, ``body`` and ``editable_until`` null, no held
+    comment in them)."""
 
     id: int = Field(description="the reader's id")
     liked: list[int] = Field(description="ids of the story's comments the reader likes")
@@ -104,6 +105,9 @@ class ViewerOut(BaseModel):
     held: list[CommentOut] = Field(
         description="the reader's pending and rejected comments in the story, oldest "
         "first, as they see them; the client places them by parent_id"
+    )
+    blocked: list[int] = Field(
+        description="ids of the readers they blocked: their comments are shown collapsed"
     )
 
 

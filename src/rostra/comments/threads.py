@@ -131,18 +131,23 @@ def overlay(db: Session, settings: Settings, story_id: int | None, viewer: User)
     )
     show = Presenter(viewer.id, {viewer.id: viewer}, set(), utcnow(), settings.edit_window_seconds)
     liked: list[int] = []
+    blocked: list[int] = []
     mine: list[JSON] = []
     held: list[JSON] = []
-    for row, is_like in rows:
-        if is_like:
-            liked.append(row.id)
+    for kind, row_id, row in rows:
+        if kind == repository.LIKED:
+            liked.append(row_id)
+        elif kind == repository.BLOCKED:
+            blocked.append(row_id)
+        elif row is None:  # pragma: no cover - deleted between the halves
+            continue
         elif row.status in repository.PUBLIC_STATUSES:
             own = show.comment(row)
             mine.append({k: own[k] for k in ("id", "body", "editable_until")})
         else:
             held.append(show.comment(row))
     held.reverse()  # oldest first, as replies are listed
-    return {"id": viewer.id, "liked": liked, "mine": mine, "held": held}
+    return {"id": viewer.id, "liked": liked, "mine": mine, "held": held, "blocked": blocked}
 
 
 def page(

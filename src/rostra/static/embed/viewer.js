@@ -19,12 +19,15 @@ export async function like(entry, button, alertBox) {
 }
 
 // Before a page (or more replies) is drawn: liked, is_mine, body and
-// editable_until on the comments the reader likes or wrote.
+// editable_until on the comments the reader likes or wrote, collapsed on
+// those of readers they blocked.
 export function lay(v, nodes) {
   const liked = new Set(v.liked), mine = new Map(v.mine.map((m) => [m.id, m]));
+  const blocked = new Set(v.blocked);
   const walk = (list) => {
     for (const c of list) {
       c.liked = liked.has(c.id);
+      c.collapsed = !!c.author && blocked.has(c.author.id);
       const m = mine.get(c.id);
       if (m) Object.assign(c, m, { is_mine: true });
       walk(c.replies || []);

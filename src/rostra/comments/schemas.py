@@ -83,6 +83,15 @@ class CommentOut(BaseModel):
         default=False,
         description="true when you blocked its author: show it folded, opened on request",
     )
+    is_featured: bool = Field(
+        default=False,
+        description="an editor's pick: top-level picks come first on a story's first page",
+    )
+    moderation_reason: str | None = Field(
+        default=None,
+        description="why your own held or rejected comment waits or was refused; "
+        "only for its author",
+    )
 
 
 class CommentPage(BaseModel):
@@ -94,6 +103,15 @@ class CommentPage(BaseModel):
 class RepliesPage(BaseModel):
     replies: list[CommentOut]
     next_cursor: str | None
+
+
+class ReportIn(StrictModel):
+    reason: Literal["abuse", "spam", "off_topic", "misinformation", "other"]
+    note: str = Field(default="", max_length=500, description="what the moderators should know")
+
+
+class ReportOut(BaseModel):
+    reported: bool
 
 
 class LikeOut(BaseModel):

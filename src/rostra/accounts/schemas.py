@@ -124,9 +124,6 @@ class AuthorOut(BaseModel):
     handle: str
     display_name: str
     avatar_url: str | None
-    is_staff: bool = Field(
-        default=False, description="a newsroom member (any role on the story's site)"
-    )
 
 
 class MeOut(AuthorOut):

@@ -34,6 +34,12 @@ class CommentEditIn(StrictModel):
     body: str = Field(max_length=_BODY_CAP)
 
 
+class CommentAuthorOut(AuthorOut):
+    is_staff: bool = Field(
+        default=False, description="a newsroom member (any role on the story's site)"
+    )
+
+
 class ReplyTo(BaseModel):
     """Whom a reply answers, for a reply not shown under its parent."""
 
@@ -49,7 +55,7 @@ class CommentOut(BaseModel):
     parent_id: int | None
     thread_id: int
     depth: int
-    author: AuthorOut | None = Field(description="null for a deleted comment")
+    author: CommentAuthorOut | None = Field(description="null for a deleted comment")
     html: str = Field(description="sanitised HTML; empty for a deleted comment")
     body: str | None = Field(description="the raw Markdown, only for its author")
     status: Literal["published", "pending", "rejected", "deleted"]

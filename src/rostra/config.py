@@ -194,6 +194,7 @@ class Settings(BaseSettings):
         "rate_post",
         "rate_mail",
         "rate_like",
+        "rate_report",
         "rate_follow",
         "rate_settings",
         "rate_read_social",

@@ -101,7 +101,7 @@ class CommitHooks:
 
     def install(self, factory: sessionmaker[Session]) -> None:
         event.listen(factory, "after_commit", self._committed)
-        event.listen(factory, "after_rollback", _forget)
+        event.listen(factory, "after_rollback", _rolled_back)
 
     def run(self, pending: Pending) -> None:
         """Carry out recorded work whose transaction has committed."""
@@ -114,12 +114,22 @@ class CommitHooks:
                 _safely(partial(listener, keys))
 
     def _committed(self, db: Session) -> None:
-        self.run(take_pending(db))
+        # SQLAlchemy sends "after_commit" for a released SAVEPOINT too: the
+        # work waits for the real commit.
+        if not db.in_nested_transaction():
+            self.run(take_pending(db))
 
 
 def _forget(db: Session) -> None:
     db.info.pop(_CALLBACKS, None)
     db.info.pop(_CHANGED, None)
+
+
+def _rolled_back(db: Session) -> None:
+    # A SAVEPOINT rolled back undoes only its block (``savepoint`` forgets
+    # what the block recorded); the real rollback forgets everything.
+    if not db.in_nested_transaction():
+        _forget(db)
 
 
 def _safely(fn: Callable[[], None]) -> None:

@@ -16,6 +16,7 @@ ROWS: list[set[str]] = [
     {"cli"},
     {"app"},
     {"demo", "embed"},
+    {"social"},
     {"sso", "comments"},
     {"stories"},
     {"accounts", "sites"},

@@ -129,6 +129,21 @@ class Settings(BaseSettings):
         default="60/60",
         description="Likes and unlikes per account and per client address (COUNT/SECONDS).",
     )
+    rate_follow: str = Field(
+        default="30/60",
+        description="Follows, unfollows, blocks and unblocks per account and per client "
+        "address (COUNT/SECONDS).",
+    )
+    rate_settings: str = Field(
+        default="10/60",
+        description="Changes to an account's settings (`PATCH /me`) per account and per "
+        "client address (COUNT/SECONDS).",
+    )
+    rate_read_social: str = Field(
+        default="120/60",
+        description="Profiles, feed and notification reads, and handle suggestions, per "
+        "client address (COUNT/SECONDS).",
+    )
     redis_url: str = Field(
         default="",
         description="`redis://host:6379/0`: share caches, rate limits and live events "
@@ -175,6 +190,9 @@ class Settings(BaseSettings):
         "rate_post",
         "rate_mail",
         "rate_like",
+        "rate_follow",
+        "rate_settings",
+        "rate_read_social",
     )
     @classmethod
     def _rates(cls, value: str) -> str:

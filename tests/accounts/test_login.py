@@ -40,9 +40,16 @@ def test_login_answers_token_and_me(client: TestClient, db: Session) -> None:
         "email_verified",
         "is_admin",
         "created_at",
+        "handle",
+        "handle_changed_at",
+        "is_private",
+        "notify",
+        "mail_mode",
     }
     assert data["user"]["email"] == "ivan@example.org"
     assert data["user"]["display_name"] == "Ivan"
+    assert data["user"]["handle"] == "ivan"  # suggested from the name
+    assert data["user"]["mail_mode"] == "digest"
     assert data["user"]["is_admin"] is False
     session = db.scalar(select(AuthSession))
     assert session is not None

@@ -204,7 +204,14 @@ def test_load_more_comments_and_replies(page: Any, rostra: Rostra, article: Any)
     page.goto(where)
     t = thread(page)
     expect(t.locator("#list > li.comment")).to_have_count(20)
-    t.get_by_role("button", name="Load more comments").click()
+    with page.expect_response(
+        lambda r: "/api/v1/comments?" in r.url and "cursor=" in r.url
+    ) as more:
+        t.get_by_role("button", name="Load more comments").click()
+    # The next page itself: what the embed was given, should the list below disagree.
+    assert more.value.status == 200
+    assert len(more.value.json()["comments"]) == 3
+    expect(t.locator("#alert")).to_be_hidden()
     expect(t.locator("#list > li.comment")).to_have_count(23)
     expect(t.get_by_role("button", name="Load more comments")).to_be_hidden()
     rooted = t.locator("#list > li.comment", has_text="root")

@@ -42,6 +42,14 @@ SECURITY: dict[tuple[str, str], Requirements | None] = {
     ("post", "/api/v1/stories/{story_id}/fetch-metadata"): REQUIRED,
     ("get", "/api/v1/counts"): NONE,
     ("get", "/api/v1/comments.html"): NONE,
+    ("patch", "/api/v1/me"): REQUIRED,
+    ("get", "/api/v1/auth/handle-suggestion"): NONE,
+    ("get", "/api/v1/users/{handle}"): OPTIONAL,
+    ("put", "/api/v1/users/{handle}/follow"): REQUIRED,
+    ("delete", "/api/v1/users/{handle}/follow"): REQUIRED,
+    ("put", "/api/v1/users/{handle}/block"): REQUIRED,
+    ("delete", "/api/v1/users/{handle}/block"): REQUIRED,
+    ("get", "/api/v1/feed"): REQUIRED,
 }
 
 

@@ -7,19 +7,23 @@ after that commit, so it leaves at once rather than at the next poll.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from rostra.accounts import service
 from rostra.accounts.schemas import (
     AcceptedOut,
+    HandleOut,
     LoginIn,
     LoginOut,
+    MeIn,
     MeOut,
     PasswordResetConfirmIn,
     PasswordResetIn,
     RegisterIn,
     StatusOut,
     VerifyEmailIn,
+    clean_display_name,
+    me_out,
 )
 from rostra.http.client import user_agent
 from rostra.http.deps import (
@@ -30,6 +34,7 @@ from rostra.http.deps import (
     WriteSession,
     bearer_token,
 )
+from rostra.models import User
 
 router = APIRouter(tags=["accounts"])
 
@@ -55,6 +60,7 @@ def register(
         body.password,
         body.display_name,
         may_warn=lambda email: limits.allowed("mail", f"email:{email}"),
+        handle=body.handle,
     )
     return AcceptedOut(detail=_REGISTERED)
 
@@ -72,7 +78,7 @@ def login(
     # The slow hash runs on the reading session, outside SQLite's write lock.
     found, new_hash = service.authenticate(reading, body.email, body.password)
     user, token = service.sign_in(db, settings, found.id, new_hash, user_agent(request))
-    return LoginOut(token=token, user=MeOut.model_validate(user))
+    return LoginOut(token=token, user=me_out(user))
 
 
 @router.post(
@@ -87,7 +93,31 @@ def logout(request: Request, _: CurrentUser, db: WriteSession) -> Response:
 
 @router.get("/me", response_model=MeOut, summary="The signed-in reader's account")
 def me(user: CurrentUser) -> MeOut:
-    return MeOut.model_validate(user)
+    return me_out(user)
+
+
+@router.patch(
+    "/me",
+    response_model=MeOut,
+    summary="Change the handle, name, privacy, notification and mail settings",
+)
+def update_me(body: MeIn, user: CurrentUser, db: WriteSession, limits: RateLimits) -> MeOut:
+    limits.enforce("settings", f"user:{user.id}", limits.address)
+    mine = db.get(User, user.id)
+    assert mine is not None  # the read session has just found it
+    return me_out(service.update_me(db, mine, body))
+
+
+@router.get(
+    "/auth/handle-suggestion",
+    response_model=HandleOut,
+    summary="A free @handle for a display name",
+)
+def handle_suggestion(
+    db: ReadSession, limits: RateLimits, display_name: str = Query(max_length=400)
+) -> HandleOut:
+    limits.enforce("read_social", limits.address)
+    return HandleOut(handle=service.suggest_handle(db, clean_display_name(display_name)))
 
 
 @router.post("/auth/verify-email", response_model=StatusOut, summary="Confirm an email address")

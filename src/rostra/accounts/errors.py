@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rostra.errors import Forbidden, Invalid, RostraError
+from rostra.errors import Conflict, Forbidden, Invalid, RostraError
 
 
 class InvalidCredentials(RostraError):
@@ -26,3 +26,15 @@ class InvalidEmailToken(Invalid):
     code = "invalid_token"
     message = "This link is unknown, already used or expired. Ask for a new one."
     default_field = "token"
+
+
+class HandleTaken(Conflict):
+    code = "handle_taken"
+    message = "That handle belongs to another reader; choose another."
+    default_field = "handle"
+
+
+class HandleCooldown(Forbidden):
+    code = "handle_cooldown"
+    message = "A handle can be changed once every 30 days."
+    default_field = "handle"

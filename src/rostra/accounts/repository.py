@@ -17,6 +17,10 @@ def local_user_by_email(db: Session, email: str) -> User | None:
     return db.scalar(select(User).where(User.email == email, User.sso_site_id.is_(None)))
 
 
+def user_by_handle(db: Session, handle: str) -> User | None:
+    return db.scalar(select(User).where(User.handle == handle))
+
+
 def user_for_token(db: Session, token_hash: str, now: datetime) -> User | None:
     """The user of a live (not revoked, not expired) session, in one query."""
     return db.scalar(

@@ -7,10 +7,11 @@ Inputs are ``StrictModel``s. Text rules that have their own error codes
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from rostra.accounts import handles
 from rostra.errors import Invalid
 from rostra.http.schemas import StrictModel
 from rostra.text import check_text, single_line
@@ -63,10 +64,37 @@ Token = Annotated[str, Field(min_length=1, max_length=MAX_TOKEN), _clean("token"
 DisplayName = Annotated[str, Field(max_length=400), AfterValidator(clean_display_name)]
 
 
+Handle = Annotated[str, Field(max_length=64), AfterValidator(lambda v: handles.check(v))]
+NotifyKind = Literal["reply", "like", "mention", "followed", "moderation"]
+MailMode = Literal["digest", "immediate", "off"]
+
+
 class RegisterIn(StrictModel):
     email: Email
     password: Password
     display_name: DisplayName
+    handle: Handle | None = Field(
+        default=None, description="the @handle chosen; else one is suggested from the name"
+    )
+
+
+class MeIn(StrictModel):
+    """``PATCH /me``: only the fields sent change."""
+
+    handle: Handle | None = Field(default=None, description="a new @handle (once per 30 days)")
+    display_name: DisplayName | None = None
+    is_private: bool | None = Field(
+        default=None,
+        description="true: nobody can follow you, your comments appear in no feed and "
+        "your profile shows no activity",
+    )
+    notify: dict[NotifyKind, bool] | None = Field(
+        default=None, description="notification kinds to switch on (true) or off (false)"
+    )
+    mail_mode: MailMode | None = Field(
+        default=None,
+        description="reply and mention mails: a daily digest, each at once, or none",
+    )
 
 
 class LoginIn(StrictModel):
@@ -93,6 +121,7 @@ class AuthorOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: int
+    handle: str
     display_name: str
     avatar_url: str | None
 
@@ -104,11 +133,29 @@ class MeOut(AuthorOut):
     email_verified: bool
     is_admin: bool
     created_at: datetime
+    handle_changed_at: datetime | None
+    is_private: bool
+    notify: dict[str, bool] = Field(description="every notification kind and whether it is on")
+    mail_mode: str
+
+
+NOTIFY_KINDS: tuple[str, ...] = ("reply", "like", "mention", "followed", "moderation")
+
+
+def me_out(user: Any) -> MeOut:
+    """The account as its owner sees it, with every notification kind spelt out."""
+    out = MeOut.model_validate(user)
+    out.notify = {kind: bool((user.notify or {}).get(kind, True)) for kind in NOTIFY_KINDS}
+    return out
 
 
 class LoginOut(BaseModel):
     token: str
     user: MeOut
+
+
+class HandleOut(BaseModel):
+    handle: str
 
 
 class AcceptedOut(BaseModel):

@@ -13,9 +13,15 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rostra.accounts import mail, passwords, repository
-from rostra.accounts.errors import AccountSuspended, InvalidCredentials, InvalidEmailToken
-from rostra.accounts.schemas import clean_display_name, normalise_email
+from rostra.accounts import handles, mail, passwords, repository
+from rostra.accounts.errors import (
+    AccountSuspended,
+    HandleCooldown,
+    HandleTaken,
+    InvalidCredentials,
+    InvalidEmailToken,
+)
+from rostra.accounts.schemas import MeIn, clean_display_name, normalise_email
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.config import Settings
 from rostra.db.base import utcnow
@@ -69,6 +75,7 @@ def register(
     password: str,
     display_name: str,
     may_warn: Callable[[str], bool] = lambda _: True,
+    handle: str | None = None,
 ) -> None:
     """Create the account or, if the address has one, tell its owner by mail.
 
@@ -78,10 +85,14 @@ def register(
     attempts cannot flood the owner's inbox.
     """
     passwords.check_strength(password, email)
+    if handle is not None and handles.is_taken(db, handle):
+        raise HandleTaken()
     password_hash = passwords.hash_password(password)
     existing = repository.local_user_by_email(db, email)
     if existing is None:
-        user = User(email=email, password_hash=password_hash, display_name=display_name)
+        user = User(
+            email=email, password_hash=password_hash, display_name=display_name, handle=handle
+        )
         try:
             with db.begin_nested():  # a concurrent sign-up may win the unique index
                 db.add(user)
@@ -204,4 +215,40 @@ def create_admin(db: Session, email: str, password: str, display_name: str) -> U
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()
     db.flush()
+    return user
+
+
+def suggest_handle(db: Session, display_name: str) -> str:
+    return handles.suggest(db, display_name)
+
+
+def by_handle(db: Session, handle: str) -> User | None:
+    """The reader of a handle as typed (``@`` and case do not matter)."""
+    return repository.user_by_handle(db, handles.normalise(handle))
+
+
+def update_me(db: Session, user: User, changes: MeIn) -> User:
+    """``PATCH /me``: apply the fields sent; a new handle at most once per cooldown."""
+    if changes.handle is not None and changes.handle != user.handle:
+        now = utcnow()
+        if user.handle_changed_at and now - user.handle_changed_at < handles.HANDLE_COOLDOWN:
+            raise HandleCooldown()
+        if handles.is_taken(db, changes.handle, besides=user.id):
+            raise HandleTaken()
+        user.handle = changes.handle
+        user.handle_changed_at = now
+    if changes.display_name is not None:
+        user.display_name = changes.display_name
+    if changes.is_private is not None:
+        user.is_private = changes.is_private
+    if changes.notify is not None:
+        wanted = {str(kind): on for kind, on in changes.notify.items()}
+        user.notify = {**(user.notify or {}), **wanted}
+    if changes.mail_mode is not None:
+        user.mail_mode = changes.mail_mode
+    try:
+        with db.begin_nested():  # a concurrent change may take the handle first
+            db.flush()
+    except IntegrityError:
+        raise HandleTaken() from None
     return user

@@ -27,7 +27,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rostra.comments.cursors import Cursor
 from rostra.db.base import rowcount, utcnow, valid_id
-from rostra.models import Comment, CommentStatus, IdempotencyKey, Reaction, User
+from rostra.models import Block, Comment, CommentStatus, IdempotencyKey, Reaction, User
 
 LIKE = "like"
 # Seen by everyone: published comments and the placeholders of deleted ones.
@@ -158,6 +158,18 @@ def authors(db: Session, user_ids: Iterable[int]) -> dict[int, User]:
     if not ids:
         return {}
     return {u.id: u for u in db.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def blocked_among(db: Session, viewer_id: int, author_ids: Iterable[int]) -> frozenset[int]:
+    """Which of these authors the viewer blocked (their comments come collapsed)."""
+    ids = set(author_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(
+        db.scalars(
+            select(Block.blocked_id).where(Block.blocker_id == viewer_id, Block.blocked_id.in_(ids))
+        )
+    )
 
 
 def liked_by(db: Session, user_id: int, comment_ids: Iterable[int]) -> set[int]:

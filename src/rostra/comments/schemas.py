@@ -79,6 +79,10 @@ class CommentOut(BaseModel):
         description="set on a top-level comment with more replies than sent; "
         "pass to GET /comments/{id}/replies",
     )
+    collapsed: bool = Field(
+        default=False,
+        description="true when you blocked its author: show it folded, opened on request",
+    )
 
 
 class CommentPage(BaseModel):

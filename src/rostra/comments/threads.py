@@ -44,7 +44,8 @@ def presenter(
         ),
     )
     liked = repository.liked_by(db, viewer_id, (r.id for r in rows)) if viewer_id else set()
-    return Presenter(viewer_id, authors, liked, utcnow(), settings.edit_window_seconds)
+    blocked = repository.blocked_among(db, viewer_id, authors) if viewer_id else frozenset()
+    return Presenter(viewer_id, authors, liked, utcnow(), settings.edit_window_seconds, blocked)
 
 
 def cached_first_page(

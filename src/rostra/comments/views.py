@@ -27,7 +27,12 @@ def encode(data: Any) -> bytes:
 
 
 def author(user: User) -> JSON:
-    return {"id": user.id, "display_name": user.display_name, "avatar_url": user.avatar_url}
+    return {
+        "id": user.id,
+        "handle": user.handle,
+        "display_name": user.display_name,
+        "avatar_url": user.avatar_url,
+    }
 
 
 class Presenter:
@@ -41,8 +46,11 @@ class Presenter:
         liked: set[int],
         now: datetime,
         edit_window: int,
+        blocked: frozenset[int] = frozenset(),
     ) -> None:
         self.viewer_id = viewer_id
+        #: Authors the viewer blocked: their comments come collapsed.
+        self.blocked = blocked
         self.authors = authors
         self.liked = liked
         self.now = now
@@ -72,6 +80,7 @@ class Presenter:
             "replies": [],
             "replies_cursor": None,
             "reply_to": None,
+            "collapsed": user is not None and user.id in self.blocked,
         }
 
     def name(self, row: Comment) -> str | None:

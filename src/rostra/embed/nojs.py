@@ -52,6 +52,13 @@ class ThreadView:
         author = comment.get("author")
         return str(author["display_name"]) if author else str(self.s["unknown_author"])
 
+    def profile_url(self, comment: JSON) -> str | None:
+        """The author's profile page (``/u/HANDLE``), beside the thread pages."""
+        author = comment.get("author")
+        if not author or not author.get("handle"):
+            return None
+        return self.thread_base.removesuffix("/thread") + "/u/" + str(author["handle"])
+
     def thread_url(self, comment_id: int, cursor: str | None = None) -> str:
         """One thread's page: its top-level comment and a page of its replies."""
         query = {"cursor": cursor, "lang": self.lang} if cursor else {"lang": self.lang}

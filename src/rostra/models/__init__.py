@@ -1,8 +1,10 @@
 """ORM models, one class per module; importing this package registers them all."""
 
 from rostra.models.auth_session import AuthSession
+from rostra.models.block import Block
 from rostra.models.comment import Comment, CommentStatus
 from rostra.models.email_token import EmailToken
+from rostra.models.follow import Follow
 from rostra.models.idempotency import IdempotencyKey
 from rostra.models.live_channel import LiveChannel
 from rostra.models.live_event import LiveEvent
@@ -15,9 +17,11 @@ from rostra.models.user import User
 
 __all__ = [
     "AuthSession",
+    "Block",
     "Comment",
     "CommentStatus",
     "EmailToken",
+    "Follow",
     "IdempotencyKey",
     "LiveChannel",
     "LiveEvent",

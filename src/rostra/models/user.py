@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -37,6 +38,19 @@ class User(Base):
     sso_site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     sso_subject: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The reader's public name in URLs and mentions: lower-case letters,
+    #: digits and underscores, unique (``rostra.accounts.handles``).
+    handle: Mapped[str] = mapped_column(String(30), unique=True)
+    handle_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A private reader cannot be followed and appears in no feed; their
+    #: profile shows no activity.
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Notification kind -> wanted (missing kinds are on).
+    notify: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    #: Reply and mention mails: "digest" (daily), "immediate" or "off".
+    mail_mode: Mapped[str] = mapped_column(
+        String(16), default="digest", server_default=text("'digest'")
+    )
 
     @property
     def email_verified(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from rostra.accounts.schemas import LoginOut, MeOut
+from rostra.accounts.schemas import LoginOut, me_out
 from rostra.http.client import user_agent
 from rostra.http.deps import RateLimits, SettingsDep, WriteSession
 from rostra.sso import service
@@ -47,4 +47,4 @@ def sso_sign_in(
     except InvalidSsoToken:
         limits.count("sso_failed", limits.address)
         raise
-    return LoginOut(token=token, user=MeOut.model_validate(user))
+    return LoginOut(token=token, user=me_out(user))

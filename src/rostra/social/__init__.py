@@ -1,0 +1,1 @@
+"""Readers and each other: follows, blocks, profiles and the Following feed."""

@@ -1,0 +1,66 @@
+"""Response bodies of follows, blocks, profiles and the feed (no request
+bodies: the calls take the handle in the path)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class Person(BaseModel):
+    id: int
+    handle: str
+    display_name: str
+    avatar_url: str | None
+
+
+class StoryRef(BaseModel):
+    id: int
+    title: str = Field(description="the article's title, or its URL until it is known")
+    url: str
+
+
+class CommentRef(BaseModel):
+    """A published comment seen outside its thread (a profile, the feed)."""
+
+    id: int
+    parent_id: int | None
+    thread_id: int
+    html: str = Field(description="sanitised HTML")
+    created_at: datetime
+    like_count: int
+    story: StoryRef
+    article_url: str = Field(
+        description="the article, opening its comments at this one (`#rostra-comment-ID`)"
+    )
+    thread_url: str = Field(description="Rostra's own page of the thread, without JavaScript")
+    author: Person | None = Field(default=None, description="set in the feed")
+
+
+class ProfileOut(Person):
+    joined_at: datetime
+    is_staff: bool
+    is_private: bool = Field(description="a private reader's activity is not shown")
+    comment_count: int | None = Field(description="published comments; null when private")
+    likes_received: int | None = Field(description="null when private")
+    follower_count: int
+    following_count: int
+    recent_comments: list[CommentRef]
+    following: bool = Field(description="whether you follow this reader")
+    blocked: bool = Field(description="whether you blocked this reader")
+    can_follow: bool = Field(description="whether you may follow this reader")
+
+
+class FollowOut(BaseModel):
+    following: bool
+    follower_count: int
+
+
+class BlockOut(BaseModel):
+    blocked: bool
+
+
+class FeedPage(BaseModel):
+    items: list[CommentRef]
+    next_cursor: str | None

@@ -139,7 +139,7 @@ def test_concurrent_posts_land_once_each_and_a_refused_one_answers_for_itself(
         calls = list(range(60)) + [i for i in range(60) if i % 5 == 3]
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(post, calls))
-    posted = {}
+    posted: dict[int, int] = {}
     for i, status, answer in answers:
         if i % 5 == 2:
             assert (status, answer["error"]) == (422, "parent_not_found")
@@ -147,7 +147,7 @@ def test_concurrent_posts_land_once_each_and_a_refused_one_answers_for_itself(
         assert status == 201, answer
         if i in posted:  # the keyed retry answers the first answer
             assert answer["id"] == posted[i]
-        posted[i] = answer["id"]
+        posted[i] = int(str(answer["id"]))
     assert len(set(posted.values())) == len(posted) == 48
     with state_of(app).read_sessions() as db:
         rows = list(db.scalars(select(Comment).order_by(Comment.id)))

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from rostra.accounts.service import ensure_active
-from rostra.comments import announce, repository
+from rostra.comments import announce, moderate, repository
 from rostra.comments.errors import (
     BodyEmpty,
     BodyTooLong,
@@ -113,9 +113,10 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
 
 
 def create(db: Session, user: User, draft: Draft) -> Comment:
-    """Post a prepared comment or reply; pending on a pre-moderated site.
+    """Post a prepared comment or reply; pending (held) on a premoderated
+    site or story; refused for a banned reader or in slow mode.
 
-    The hot write: a few indexed statements (the story's three columns, the
+    The hot write: a few indexed statements (the story's few columns, the
     parent by id, the insert, the counters) with no ORM unit of work, so
     posting costs the same on a story of ten comments or of a million."""
     story = stories.posting_target(db, draft.url)
@@ -123,12 +124,13 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
         raise StoryClosed()
     parent = _parent(db, user, draft.parent_id, story.id if story else None)
     if story is None:
-        story_id = stories.get_or_create(db, draft.site_id, draft.url, draft.title).id
+        story = stories.target_of(stories.get_or_create(db, draft.site_id, draft.url, draft.title))
     else:
-        story_id = story.id
         # A placeholder, until the page is read.
         stories.offer_title_to(db, story, draft.title, fetch_metadata=draft.fetch_metadata)
-    status = CommentStatus.PENDING if draft.premoderated else CommentStatus.PUBLISHED
+    story_id = story.id
+    verdict = moderate.first_status(db, user, story, draft.premoderated)
+    status = CommentStatus(verdict.status)
     comment = repository.insert_comment(
         db,
         Comment(
@@ -140,11 +142,9 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
             body=draft.body,
             html=draft.html,
             status=status.value,
-            like_count=0,
-            reply_count=0,
+            moderation_step=verdict.step,
+            moderation_reason=verdict.reason,
             created_at=utcnow(),
-            edited_at=None,
-            deleted_at=None,
         ),
     )
     count = None

@@ -28,15 +28,32 @@ def by_url(db: Session, url: str) -> Story | None:
     return db.scalar(select(Story).where(Story.url == url))
 
 
-def posting_row(db: Session, url: str) -> tuple[int, bool, bool] | None:
-    """(id, is_closed, wants a title) of the story at ``url``: what posting
-    a comment needs, in one indexed read of three columns (no ORM row)."""
+def posting_row(db: Session, url: str) -> tuple[int, int, bool, bool, int, bool] | None:
+    """(id, site id, is closed, premoderated, slow mode, wants a title) of the
+    story at ``url``: what posting a comment needs, in one indexed read of a
+    few columns (no ORM row)."""
     row = db.execute(
-        select(Story.id, Story.is_closed, Story.title, Story.title_source).where(Story.url == url)
+        select(
+            Story.id,
+            Story.site_id,
+            Story.is_closed,
+            Story.premoderated,
+            Story.slow_mode_seconds,
+            Story.title,
+            Story.title_source,
+        ).where(Story.url == url)
     ).first()
     if row is None:
         return None
-    return row.id, bool(row.is_closed), row.title == "" and row.title_source == "client"
+    wants_title = row.title == "" and row.title_source == "client"
+    return (
+        row.id,
+        row.site_id,
+        bool(row.is_closed),
+        bool(row.premoderated),
+        int(row.slow_mode_seconds or 0),
+        wants_title,
+    )
 
 
 def set_client_title(db: Session, story_id: int, title: str) -> bool:

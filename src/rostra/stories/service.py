@@ -68,9 +68,23 @@ class PostingTarget:
     """What posting a comment needs of its story."""
 
     id: int
+    site_id: int
     is_closed: bool
+    premoderated: bool
+    slow_mode_seconds: int
     #: No title from anyone yet: a client's placeholder would be taken.
     wants_title: bool
+
+
+def target_of(story: Story) -> PostingTarget:
+    return PostingTarget(
+        story.id,
+        story.site_id,
+        story.is_closed,
+        story.premoderated,
+        story.slow_mode_seconds,
+        story.title == "" and story.title_source == CLIENT,
+    )
 
 
 def posting_target(db: Session, url: str) -> PostingTarget | None:
@@ -194,6 +208,21 @@ def patch(db: Session, story_id: int, data: StoryPatchIn) -> Story:
         _enqueue_fetch(db, story.id)
     db.flush()
     story_changed(db, story.id)  # is_closed and the title are on cached pages
+    announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
+    return story
+
+
+def set_mode(db: Session, story_id: int, mode: str | None, slow_mode_seconds: int | None) -> Story:
+    """A moderator's change of the story's mode (open, premoderated,
+    closed) or slow mode; the caller checks the role and logs it."""
+    story = get(db, story_id)
+    if mode is not None:
+        story.is_closed = mode == "closed"
+        story.premoderated = mode == "premoderated"
+    if slow_mode_seconds is not None:
+        story.slow_mode_seconds = slow_mode_seconds
+    db.flush()
+    story_changed(db, story.id)
     announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
     return story
 

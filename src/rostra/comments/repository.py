@@ -23,8 +23,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from rostra.comments.cursors import Cursor
 from rostra.db.base import rowcount, utcnow, valid_id

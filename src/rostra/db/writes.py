@@ -157,6 +157,7 @@ class GroupCommit:
 
     def _commit(self, group: list[_Job]) -> None:
         kept: list[_Job] = []
+        refused: list[tuple[_Job, BaseException]] = []
         try:
             with self.sessions() as db:
                 for job in group:
@@ -167,25 +168,27 @@ class GroupCommit:
                             job.result = job.unit(db)
                             db.flush()
                         job.pending = take_pending(db)
-                        # Each unit starts as on a session of its own: no
-                        # row another unit loaded, perhaps since changed.
-                        db.expunge_all()
                         kept.append(job)
-                    except BaseException as error:  # its own answer, the others go on
-                        db.expunge_all()
-                        job.future.set_exception(error)
-                        if not isinstance(error, Exception):
-                            raise
+                    except Exception as error:  # its own answer; the others go on
+                        refused.append((job, error))
+                    # Each unit starts as on a session of its own: no row
+                    # another unit loaded, perhaps changed since.
+                    db.expunge_all()
                 db.commit()
         except BaseException as error:
             log.exception("a group of %d writes failed to commit", len(kept))
             for job in kept:
                 job.future.set_exception(error)
+            for job, own in refused:
+                job.future.set_exception(own)
             if not isinstance(error, Exception):
                 raise
             return
         self.groups += 1
         self.units += len(kept)
+        # Answers only once the lock is given back, the refused ones too.
+        for job, own in refused:
+            job.future.set_exception(own)
         for job in kept:
             if job.pending is not None:
                 self.hooks.run(job.pending)

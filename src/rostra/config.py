@@ -144,6 +144,12 @@ class Settings(BaseSettings):
         description="Profiles, feed and notification reads, and handle suggestions, per "
         "client address; the feed and notifications also per account (COUNT/SECONDS).",
     )
+    digest_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="The hour (UTC) at which the daily digest of replies and mentions is mailed.",
+    )
     redis_url: str = Field(
         default="",
         description="`redis://host:6379/0`: share caches, rate limits and live events "

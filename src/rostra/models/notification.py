@@ -31,3 +31,5 @@ class Notification(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When a mail told of it (at once, or in a digest); null: not (yet) mailed.
+    mailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -12,13 +12,16 @@ writes ``comment.moderated`` (``moderated`` below). The handlers in
 - give each reader at most one notification per comment: a reply to you
   that mentions you is a reply;
 - batch likes: an unread "like" of one comment counts its likers;
-- tell the reader's live channel, with the new unread count.
+- tell the reader's live channel, with the new unread count;
+- mail replies and mentions to a confirmed address, at once or in the daily
+  digest (``mail_mode``), queued in the same transaction as the notification.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,8 +32,9 @@ from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.http.live import log as live
 from rostra.jobs import outbox
-from rostra.models import Comment, CommentStatus, Notification, User
-from rostra.social import repository
+from rostra.jobs.tasks import MAIL_SEND
+from rostra.models import Comment, CommentStatus, Notification, Story, User
+from rostra.social import mail, repository
 from rostra.social.service import comment_links
 
 JSON = dict[str, Any]
@@ -52,13 +56,16 @@ def wants(user: User, kind: str) -> bool:
     return bool((user.notify or {}).get(kind, True))
 
 
-def _notify(db: Session, user: User, kind: str, actor_id: int | None, comment: Comment) -> None:
+def _notify(
+    db: Session, user: User, kind: str, actor_id: int | None, comment: Comment
+) -> Notification:
     row = Notification(
         user_id=user.id, kind=kind, actor_id=actor_id, comment_id=comment.id, created_at=utcnow()
     )
     db.add(row)
     db.flush()
     _tell(db, user.id, row)
+    return row
 
 
 def _tell(db: Session, user_id: int, row: Notification) -> None:
@@ -98,7 +105,7 @@ def comment_created(db: Session, settings: Settings, comment_id: int) -> int:
         user = people.get(user_id)
         if user is None or user_id in blocked or not wants(user, kind):
             continue
-        _notify(db, user, kind, author.id, comment)
+        _after_notify(db, settings, user, _notify(db, user, kind, author.id, comment))
         made += 1
     return made
 
@@ -238,3 +245,85 @@ def mark_read(db: Session, user: User, ids: Iterable[int] | None) -> int:
         live.publish(db, live.user_channel(user.id), "notifications.read", {"unread_count": left})
         return left
     return repository.unread_count(db, user.id)
+
+
+# --- mail --------------------------------------------------------------------------
+
+MAILED_KINDS = (REPLY, MENTION)
+DIGEST_TOPIC = "social.digest"
+
+
+def _mailable(user: User) -> bool:
+    """Only to a confirmed address, and only if the reader wants mail."""
+    return bool(user.email) and user.email_verified and user.mail_mode != "off"
+
+
+def _mail_item(settings: Settings, db: Session, row: Notification) -> mail.Item | None:
+    comment = db.get(Comment, row.comment_id) if row.comment_id else None
+    actor = db.get(User, row.actor_id) if row.actor_id else None
+    if comment is None or actor is None or comment.status != CommentStatus.PUBLISHED:
+        return None
+    story = db.get(Story, comment.story_id)
+    if story is None:
+        return None
+    return mail.Item(
+        kind=row.kind,
+        actor=actor.display_name,
+        story_title=story.title or story.url,
+        excerpt=mail.excerpt(comment.html),
+        link=comment_links(settings, comment, story)["thread_url"],
+    )
+
+
+def _after_notify(db: Session, settings: Settings, user: User, row: Notification) -> None:
+    """A reply or a mention: mailed at once, or waits for the digest."""
+    if row.kind not in MAILED_KINDS or not _mailable(user):
+        return
+    if user.mail_mode == "immediate":
+        item = _mail_item(settings, db, row)
+        if item is not None and user.email:
+            # In the job's transaction: the mail is queued exactly when the
+            # notification is kept, and marked so no digest repeats it.
+            outbox.enqueue(
+                db, MAIL_SEND, mail.one(settings, user.email, user.id, user.display_name, item)
+            )
+            row.mailed_at = utcnow()
+        return
+    schedule_digest(db, settings)
+
+
+def next_digest_at(settings: Settings, now: datetime) -> datetime:
+    at = now.replace(hour=settings.digest_hour, minute=0, second=0, microsecond=0)
+    return at if at > now else at + timedelta(days=1)
+
+
+def schedule_digest(db: Session, settings: Settings, *, besides: int | None = None) -> bool:
+    """Make sure one digest pass waits for the next digest hour (under the
+    topic's lock, so two jobs never schedule two)."""
+    outbox.lock_topic(db, DIGEST_TOPIC)
+    if outbox.has_pending(db, DIGEST_TOPIC, besides=besides):
+        return False
+    outbox.enqueue(db, DIGEST_TOPIC, {}, available_at=next_digest_at(settings, utcnow()))
+    return True
+
+
+def send_digests(db: Session, settings: Settings) -> int:
+    """One digest mail per reader with unread, unmailed replies and mentions;
+    the rows are marked mailed in the same transaction that queues the mail,
+    so a digest is never lost and never sent twice. How many mails."""
+    sent = 0
+    now = utcnow()
+    for user_id, rows in repository.digest_due(db, MAILED_KINDS).items():
+        user = db.get(User, user_id)
+        if user is None or user.mail_mode != "digest" or not _mailable(user) or not user.email:
+            continue
+        items = [i for i in (_mail_item(settings, db, r) for r in rows) if i is not None]
+        for row in rows:
+            row.mailed_at = now
+        if items:
+            outbox.enqueue(
+                db, MAIL_SEND, mail.digest(settings, user.email, user.id, user.display_name, items)
+            )
+            sent += 1
+    db.flush()
+    return sent

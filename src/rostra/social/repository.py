@@ -277,3 +277,32 @@ def delete_read_notifications(db: Session, before: datetime) -> int:
             .execution_options(synchronize_session=False)
         )
     )
+
+
+def digest_due(db: Session, kinds: Iterable[str]) -> dict[int, list[Notification]]:
+    """Unread, unmailed notifications of these kinds, by reader, oldest first,
+    leaving out those from readers the reader blocked since."""
+    rows = db.scalars(
+        select(Notification)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.kind.in_(list(kinds)),
+            Notification.mailed_at.is_(None),
+            Notification.read_at.is_(None),
+            User.mail_mode == "digest",
+            or_(
+                Notification.actor_id.is_(None),
+                ~select(Block.blocked_id)
+                .where(
+                    Block.blocker_id == Notification.user_id,
+                    Block.blocked_id == Notification.actor_id,
+                )
+                .exists(),
+            ),
+        )
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    )
+    out: dict[int, list[Notification]] = {}
+    for row in rows:
+        out.setdefault(row.user_id, []).append(row)
+    return out

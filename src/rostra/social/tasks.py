@@ -38,6 +38,14 @@ def _comment_moderated(event: OutboxEvent, ctx: JobContext) -> None:
     )
 
 
+@handles(notify.DIGEST_TOPIC, writes=True)
+def _digest(event: OutboxEvent, ctx: JobContext) -> None:
+    """The daily digest: mails queued and rows marked in this one transaction."""
+    db = job_session(event)
+    notify.send_digests(db, ctx.settings)
+    notify.schedule_digest(db, ctx.settings, besides=event.id)  # tomorrow's
+
+
 @sweeps("notifications", keep=timedelta(days=90))
 def _old_notifications(db: Session, before: datetime) -> int:
     """Read notifications older than 90 days; unread ones stay."""

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("created_at", rostra.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("read_at", rostra.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("mailed_at", rostra.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["actor_id"],
             ["users.id"],

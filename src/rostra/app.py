@@ -243,13 +243,14 @@ def _include_routers(app: FastAPI) -> None:
     from rostra.comments.endpoints import router as comments
     from rostra.comments.events import router as comment_events
     from rostra.demo.endpoints import router as demo
+    from rostra.desk.endpoints import router as moderation
     from rostra.embed.endpoints import router as embed
     from rostra.social.endpoints import router as social
     from rostra.social.pages import pages_router as social_pages
     from rostra.sso.endpoints import router as sso
     from rostra.stories.endpoints import router as stories
 
-    for router in (accounts_api, sso, comments, comment_events, stories, social):
+    for router in (accounts_api, sso, comments, comment_events, stories, social, moderation):
         app.include_router(router, prefix="/api/v1")
     app.include_router(account_pages)
     app.include_router(social_pages)

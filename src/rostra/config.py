@@ -129,6 +129,10 @@ class Settings(BaseSettings):
         default="60/60",
         description="Likes and unlikes per account and per client address (COUNT/SECONDS).",
     )
+    rate_report: str = Field(
+        default="20/3600",
+        description="Reports of comments per account and per client address (COUNT/SECONDS).",
+    )
     rate_follow: str = Field(
         default="30/60",
         description="Follows, unfollows, blocks and unblocks per account and per client "
@@ -196,6 +200,7 @@ class Settings(BaseSettings):
         "rate_post",
         "rate_mail",
         "rate_like",
+        "rate_report",
         "rate_follow",
         "rate_settings",
         "rate_read_social",

@@ -237,3 +237,45 @@ def test_comments_rerender(env: dict[str, str], settings: Settings) -> None:
         keys = list(redis.Redis.from_url(redis_url).scan_iter(match=prefix + "*"))
         if keys:
             redis.Redis.from_url(redis_url).delete(*keys)
+
+
+def test_createadmin_with_a_site_gives_a_role_there_only(env: dict[str, str]) -> None:
+    run(env, "site", "add", "ledger", "--origin", "https://ledger.example")
+    run(env, "site", "add", "other", "--origin", "https://other.example")
+    result = CliRunner().invoke(
+        main,
+        ["createadmin", "--email", "d@x.org", "--name", "D", "--password", "a long password!",
+         "--site", "nowhere"],
+        env=env,
+    )  # fmt: skip
+    assert result.exit_code != 0 and "nowhere" in result.output
+    out = run(
+        env, "createadmin", "--email", "desk@ledger.example", "--name", "Night desk",
+        "--password", "a long desk password", "--site", "ledger", "--role", "moderator",
+    )  # fmt: skip
+    assert "moderator of ledger: desk@ledger.example" in out
+    from fastapi.testclient import TestClient
+
+    from rostra.app import create_app
+    from rostra.config import load_settings
+
+    os.environ.update(env)
+    try:
+        app = create_app(load_settings(demo=False), run_jobs=False)
+    finally:
+        for name in env:
+            os.environ.pop(name, None)
+    with TestClient(app) as client:
+        r = client.post(
+            "/api/v1/auth/login",
+            json={"email": "desk@ledger.example", "password": "a long desk password"},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["user"]["is_admin"] is False
+        headers = {"Authorization": f"Bearer {r.json()['token']}"}
+        queue = "/api/v1/moderation/queue"
+        assert client.get(queue, params={"site": "ledger"}, headers=headers).status_code == 200
+        assert client.get(queue, params={"site": "other"}, headers=headers).status_code == 403
+        r = client.get("/api/v1/moderation/audit", headers=headers)
+        assert [e["action"] for e in r.json()["entries"]] == ["role.set"]
+    state_of(app).engine.dispose()

@@ -17,11 +17,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from rostra.comments.threads import REPLIES_PER_THREAD
 from rostra.http.deps import state_of
-from rostra.models import Comment, Story
+from rostra.models import Comment, Site, SiteRole, Story
 from tests.comments.conftest import quick_reader
 from tests.embed.thread_doc import Doc
 from tests.factories import ARTICLE, add_site, assert_page_inert
@@ -45,6 +45,8 @@ WORDS: dict[str, dict[str, str]] = {
         "reply_to": "in reply to {name}",
         "reply_to_other": "in reply to another comment",
         "all_comments": "All comments",
+        "featured": "Editors' pick",
+        "staff": "Staff",
     },
     "uk": {
         "edited": "(змінено)",
@@ -59,6 +61,8 @@ WORDS: dict[str, dict[str, str]] = {
         "reply_to": "у відповідь: {name}",  # noqa: RUF001
         "reply_to_other": "у відповідь на інший коментар",  # noqa: RUF001
         "all_comments": "Усі коментарі",  # noqa: RUF001
+        "featured": "Вибір редакції",
+        "staff": "Редакція",
     },
 }
 LIKES = {
@@ -137,6 +141,25 @@ class World:
                     .values(reply_count=Comment.reply_count - 1)
                 )
             db.commit()
+
+    def with_role(self, name: str, role: str) -> dict[str, str]:
+        """A reader with a role on the site (made by ``add_site``)."""
+        headers = self.reader(name)
+        uid = self.client.get(f"{API}/me", headers=headers).json()["id"]
+        with state_of(self.app).write_sessions() as db:
+            site_id = db.scalar(select(Site.id).where(Site.name == "news"))
+            db.add(SiteRole(site_id=site_id, user_id=uid, role=role))
+            db.commit()
+        return headers
+
+    def decide(self, comment_id: int, action: str, reason: str = "") -> None:
+        mod = self.with_role("Moderator", "moderator") if "Moderator" not in self.readers else None
+        r = self.client.post(
+            f"{API}/moderation/comments/{comment_id}/decision",
+            json={"action": action, "reason": reason},
+            headers=mod or self.readers["Moderator"],
+        )
+        assert r.status_code == 200, r.text
 
     def close(self) -> None:
         admin = quick_reader(self.app, "Editor", is_admin=True)
@@ -236,7 +259,7 @@ def _held(w: World) -> Scenario:
     rejected = w.post("Bob", "Rejected by a moderator")
     shown = w.post("Taras", "Shown")
     w.hold(held, "pending")
-    w.hold(rejected, "rejected")
+    w.decide(rejected, "reject", "A personal attack")
 
     def check(doc: Doc, lang: str, client: Any) -> None:
         assert held not in doc.comments and rejected not in doc.comments
@@ -249,11 +272,29 @@ def _held(w: World) -> Scenario:
         data = client.get(f"{API}/comments", params={"url": ARTICLE}, headers=w.reader("Bob"))
         by_id = _flatten(data.json()["comments"])
         assert by_id[held]["status"] == "pending" and by_id[rejected]["status"] == "rejected"
+        assert by_id[rejected]["moderation_reason"] == "A personal attack"
         assert [r["id"] for r in by_id[held]["replies"]] == [under]
         assert by_id[under]["reply_to"] is None  # shown under its parent, for Bob
 
-    secrets = ["Held for a moderator", "Rejected by a moderator"]
+    secrets = ["Held for a moderator", "Rejected by a moderator", "A personal attack"]
     return Scenario(3, {"en": "3 comments", "uk": "3 коментарі"}, check, secrets)
+
+
+def _featured_and_staff(w: World) -> Scenario:
+    first = w.post("Olena", "An early thought")
+    pick = w.post("Taras", "The one the editors chose")
+    w.with_role("Reporter", "staff")
+    desk = w.post("Reporter", "From the newsroom")
+    w.decide(pick, "feature")
+
+    def check(doc: Doc, lang: str, _: Any) -> None:
+        assert doc.order == [pick, first, desk]  # the pick first, whatever the order
+        assert WORDS[lang]["featured"] in doc.text_of(pick)
+        assert WORDS[lang]["featured"] not in doc.text_of(first) + doc.text_of(desk)
+        assert WORDS[lang]["staff"] in doc.text_of(desk)
+        assert WORDS[lang]["staff"] not in doc.text_of(first) + doc.text_of(pick)
+
+    return Scenario(3, {"en": "3 comments", "uk": "3 коментарі"}, check)
 
 
 def _flatten(nodes: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
@@ -393,6 +434,7 @@ BUILDERS: dict[str, Callable[[World], Scenario]] = {
     "liked many times": _liked(5),
     "deleted with replies": _deleted,
     "held and rejected": _held,
+    "featured and staff": _featured_and_staff,
     "long reply chain": _long_chain,
     "hostile author name": _hostile_name,
     "author gone": _author_gone,

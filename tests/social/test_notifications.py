@@ -202,3 +202,35 @@ def test_marking_read_by_id_and_paging(
         assert r.status_code == 422, bad
     assert client.get(f"{API}/notifications").status_code == 401
     assert client.post(f"{API}/notifications/read", json={"all": True}).status_code == 401
+
+
+def test_moderators_decisions_reach_the_author_and_approval_the_readers(
+    app: FastAPI, client: TestClient, jobs: Any
+) -> None:
+    from tests.desk.conftest import decide, with_role
+
+    pre = add_site(app, "pre", ["https://pre.example"], moderation="pre")
+    mod = with_role(client, app, pre, "moderator")
+    a, b = named(app, "Anna"), named(app, "Boris")
+    client.put(f"{API}/users/anna/follow", headers=b)
+    held = post(client, a, "Held at first.", url="https://pre.example/a", expect=202).json()
+    jobs()
+    assert _kinds(client, b) == []  # held: nobody hears of it
+    decide(client, mod, held["id"], "approve")
+    jobs()
+    assert _kinds(client, b) == ["followed"]  # published now: followers hear
+    assert _kinds(client, a) == []
+    decide(client, mod, held["id"], "feature")
+    decide(client, mod, held["id"], "unfeature")
+    decide(client, mod, held["id"], "reject", reason="Off topic.")
+    jobs()
+    items = _list(client, a)["items"]
+    assert [(n["kind"], n["action"], n["reason"]) for n in items] == [
+        ("moderation", "removed", "Off topic."),
+        ("moderation", "featured", None),
+    ]
+    assert items[0]["comment"]["status"] == "rejected"
+    assert items[0]["comment"]["html"]  # the author still sees their own comment
+    # The follower's notification keeps its place, without the removed text.
+    [seen] = _list(client, b)["items"]
+    assert seen["comment"]["status"] == "rejected" and seen["comment"]["html"] == ""

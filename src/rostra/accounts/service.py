@@ -200,8 +200,12 @@ def confirm_password_reset(db: Session, token: str, password: str) -> User:
     return user
 
 
-def create_admin(db: Session, email: str, password: str, display_name: str) -> User:
-    """Create a verified administrator, or promote (and re-password) an existing one."""
+def create_admin(
+    db: Session, email: str, password: str, display_name: str, *, operator: bool = True
+) -> User:
+    """Create a verified administrator, or promote (and re-password) an
+    existing one; ``operator`` False makes a verified account only (its role
+    on a site is given by the moderation domain)."""
     email = normalise_email(email)
     display_name = clean_display_name(display_name)
     passwords.check_strength(password, email)
@@ -210,7 +214,7 @@ def create_admin(db: Session, email: str, password: str, display_name: str) -> U
         user = User(email=email, display_name=display_name)
         db.add(user)
     user.password_hash = passwords.hash_password(password)
-    user.is_admin = True
+    user.is_admin = user.is_admin or operator
     user.is_suspended = False
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()

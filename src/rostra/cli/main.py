@@ -215,10 +215,36 @@ def worker(ctx: click.Context) -> None:
     envvar="ROSTRA_ADMIN_PASSWORD",
     help="Default: asked for (or ROSTRA_ADMIN_PASSWORD).",
 )
+@click.option(
+    "--site",
+    "site_name",
+    default=None,
+    help="Give the role on this site only, instead of making an operator's "
+    "administrator (every site).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "moderator", "staff"]),
+    default="admin",
+    show_default=True,
+    help="The role on --site.",
+)
 @click.pass_context
-def createadmin(ctx: click.Context, email: str, display_name: str, password: str | None) -> None:
-    """Create an administrator account (or make an existing one admin)."""
+def createadmin(
+    ctx: click.Context,
+    email: str,
+    display_name: str,
+    password: str | None,
+    site_name: str | None,
+    role: str,
+) -> None:
+    """Create an administrator account (or make an existing one admin).
+
+    Without --site the account administers every site and may give roles
+    in the desk and the Moderation API; with --site it gets --role there."""
     from rostra.accounts import service
+    from rostra.moderation import service as moderation
+    from rostra.sites import service as sites
 
     if not password:
         password = getpass.getpass("Password: ")
@@ -226,11 +252,17 @@ def createadmin(ctx: click.Context, email: str, display_name: str, password: str
             raise click.ClickException("the passwords differ")
     with _db(_settings(ctx)) as db:
         try:
-            user = service.create_admin(db, email, password, display_name)
+            site = sites.get(db, site_name) if site_name is not None else None
+            user = service.create_admin(db, email, password, display_name, operator=site is None)
+            if site is not None:
+                moderation.grant(db, site.id, user.id, role)
         except RostraError as exc:
             raise click.ClickException(exc.detail) from exc
         db.commit()
-        click.echo(f"administrator {user.email} (id {user.id}) ready")
+        if site is None:
+            click.echo(f"administrator {user.email} (id {user.id}) ready")
+        else:
+            click.echo(f"{role} of {site.name}: {user.email} (id {user.id}) ready")
 
 
 @main.group()

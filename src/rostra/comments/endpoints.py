@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.exc import IntegrityError
 
-from rostra.comments import idempotency, service, threads, views
+from rostra.comments import idempotency, moderate, service, threads, views
 from rostra.comments.schemas import (
     CommentEditIn,
     CommentIn,
@@ -21,6 +21,8 @@ from rostra.comments.schemas import (
     CommentPage,
     LikeOut,
     RepliesPage,
+    ReportIn,
+    ReportOut,
     Sort,
 )
 from rostra.config import Settings
@@ -36,6 +38,7 @@ from rostra.http.deps import (
 )
 from rostra.models import Comment, CommentStatus, User
 from rostra.stories.cache import StoryPages
+from rostra.text import check_text
 
 router = APIRouter(tags=["comments"])
 
@@ -178,3 +181,24 @@ def like(comment_id: int, user: CurrentUser, db: WriteSession, limits: RateLimit
 )
 def unlike(comment_id: int, user: CurrentUser, db: WriteSession, limits: RateLimits) -> LikeOut:
     return _like(db, limits, user, comment_id, False)
+
+
+@router.post(
+    "/comments/{comment_id}/reports",
+    response_model=ReportOut,
+    status_code=201,
+    summary="Report a comment to the site's moderators (once per reader)",
+)
+def report(
+    comment_id: int,
+    data: ReportIn,
+    user: CurrentUser,
+    db: WriteSession,
+    settings: SettingsDep,
+    limits: RateLimits,
+) -> ReportOut:
+    limits.enforce("report", f"user:{user.id}", limits.address)
+    note = data.note.strip()
+    check_text(note, "note")
+    moderate.report(db, settings, user, comment_id, data.reason, note)
+    return ReportOut(reported=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rostra.errors import Conflict, Forbidden, Invalid
+from rostra.errors import Conflict, Forbidden, Invalid, RostraError
 
 
 class BodyEmpty(Invalid):
@@ -72,3 +72,27 @@ class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     message = "This Idempotency-Key was used before for a different request."
     default_field = "Idempotency-Key"
+
+
+class SlowMode(RostraError):
+    status = 429
+    code = "slow_mode"
+
+    def __init__(self, seconds: int, wait: int) -> None:
+        super().__init__(
+            f"This story is in slow mode: one comment every {seconds} seconds; "
+            f"try again in {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+class AlreadyReported(Conflict):
+    code = "already_reported"
+    message = "You reported this comment already."
+
+
+class NotDecidable(Conflict):
+    code = "not_decidable"
+
+    def __init__(self, action: str, status: str) -> None:
+        super().__init__(f"A {status} comment cannot be given '{action}'.")

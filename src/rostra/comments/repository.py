@@ -16,7 +16,17 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from rostra.comments.cursors import Cursor
 from rostra.db.base import rowcount, utcnow, valid_id
-from rostra.models import Block, Comment, CommentStatus, IdempotencyKey, Reaction, User
+from rostra.models import (
+    Ban,
+    Block,
+    Comment,
+    CommentStatus,
+    IdempotencyKey,
+    Reaction,
+    Report,
+    Story,
+    User,
+)
 
 LIKE = "like"
 # Seen by everyone: published comments and the placeholders of deleted ones.
@@ -64,9 +74,13 @@ def add(db: Session, comment: Comment) -> Comment:
 def top_level(
     db: Session, story_id: int, sort: str, limit: int, after: Cursor | None, viewer_id: int | None
 ) -> list[Comment]:
-    """Up to ``limit`` top-level comments after the cursor, in ``sort`` order."""
+    """Up to ``limit`` top-level comments after the cursor, in ``sort``
+    order; featured ones are not among them (``featured_tops``)."""
     query = select(Comment).where(
-        Comment.story_id == story_id, Comment.depth == 0, visible_to(viewer_id)
+        Comment.story_id == story_id,
+        Comment.depth == 0,
+        visible_to(viewer_id),
+        Comment.is_featured.is_(False),
     )
     key: InstrumentedAttribute[Any]
     if sort == "top":
@@ -278,3 +292,133 @@ def batch_after(db: Session, after_id: int, limit: int) -> list[Comment]:
         .with_for_update()
     )
     return list(db.scalars(query))
+
+
+# --- moderation -------------------------------------------------------------
+
+#: Steps of the pipeline whose holds make the Machine-flagged queue.
+MACHINE_STEPS = ("words", "toxicity", "spam", "new_reader")
+
+
+def featured_tops(db: Session, story_id: int) -> list[Comment]:
+    """The story's featured top-level comments, newest pick first."""
+    query = select(Comment).where(
+        Comment.story_id == story_id,
+        Comment.depth == 0,
+        Comment.is_featured.is_(True),
+        Comment.status == CommentStatus.PUBLISHED.value,
+    )
+    return list(db.scalars(query.order_by(Comment.decided_at.desc(), Comment.id.desc())))
+
+
+def last_post_at(db: Session, user_id: int, story_id: int) -> datetime | None:
+    query = select(func.max(Comment.created_at)).where(
+        Comment.author_id == user_id, Comment.story_id == story_id
+    )
+    return db.scalar(query)
+
+
+def queue(
+    db: Session,
+    name: str,
+    site_ids: list[int] | None,
+    story_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[tuple[Comment, Story]]:
+    """One page of a moderation queue, across the given sites (None: all)."""
+    query = select(Comment, Story).join(Story, Story.id == Comment.story_id)
+    if site_ids is not None:
+        query = query.where(Story.site_id.in_(site_ids))
+    if story_id is not None:
+        query = query.where(Comment.story_id == story_id)
+    pending = CommentStatus.PENDING.value
+    if name == "pending":
+        query = query.where(Comment.status == pending).order_by(Comment.created_at, Comment.id)
+    elif name == "reported":
+        query = query.where(
+            Comment.report_count > 0,
+            Comment.status.in_((CommentStatus.PUBLISHED.value, pending)),
+        ).order_by(Comment.report_count.desc(), Comment.id)
+    elif name == "flagged":
+        query = query.where(
+            Comment.status == pending, Comment.moderation_step.in_(MACHINE_STEPS)
+        ).order_by(Comment.created_at, Comment.id)
+    else:  # recent
+        query = query.where(Comment.status != CommentStatus.DELETED.value).order_by(
+            Comment.created_at.desc(), Comment.id.desc()
+        )
+    return [(c, s) for c, s in db.execute(query.limit(limit).offset(offset))]
+
+
+def history(db: Session, author_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """Per author: how many of their comments are published, rejected,
+    pending, and how many bans they had."""
+    ids = set(author_ids)
+    out: dict[int, dict[str, int]] = {
+        i: {"published": 0, "rejected": 0, "pending": 0, "bans": 0} for i in ids
+    }
+    if not ids:
+        return out
+    rows = db.execute(
+        select(Comment.author_id, Comment.status, func.count())
+        .where(Comment.author_id.in_(ids))
+        .group_by(Comment.author_id, Comment.status)
+    )
+    for author_id, status, n in rows:
+        if author_id is not None and status in out[author_id]:
+            out[author_id][status] = n
+    bans = db.execute(
+        select(Ban.user_id, func.count()).where(Ban.user_id.in_(ids)).group_by(Ban.user_id)
+    )
+    for user_id, n in bans:
+        out[user_id]["bans"] = n
+    return out
+
+
+def report_reasons(db: Session, comment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    ids = set(comment_ids)
+    out: dict[int, dict[str, int]] = {}
+    if not ids:
+        return out
+    rows = db.execute(
+        select(Report.comment_id, Report.reason, func.count())
+        .where(Report.comment_id.in_(ids))
+        .group_by(Report.comment_id, Report.reason)
+    )
+    for comment_id, reason, n in rows:
+        out.setdefault(comment_id, {})[reason] = n
+    return out
+
+
+def has_reported(db: Session, comment_id: int, user_id: int) -> bool:
+    query = exists().where(Report.comment_id == comment_id, Report.reporter_id == user_id)
+    return bool(db.scalar(select(query)))
+
+
+def add_report(db: Session, comment_id: int, user_id: int, reason: str, note: str) -> bool:
+    """Insert the report and count it; False if this reader reported it already
+    (``ON CONFLICT DO NOTHING``, so concurrent duplicates count once)."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    result = db.execute(
+        dialect.insert(Report)
+        .values(
+            comment_id=comment_id, reporter_id=user_id, reason=reason, note=note,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing()
+        .returning(Report.comment_id)
+    )  # fmt: skip
+    if result.first() is None:
+        return False
+    db.execute(
+        update(Comment)
+        .where(Comment.id == comment_id)
+        .values(report_count=Comment.report_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+def report_count(db: Session, comment_id: int) -> int:
+    return int(db.scalar(select(Comment.report_count).where(Comment.id == comment_id)) or 0)

@@ -34,6 +34,12 @@ class CommentEditIn(StrictModel):
     body: str = Field(max_length=_BODY_CAP)
 
 
+class CommentAuthorOut(AuthorOut):
+    is_staff: bool = Field(
+        default=False, description="a newsroom member (any role on the story's site)"
+    )
+
+
 class ReplyTo(BaseModel):
     """Whom a reply answers, for a reply not shown under its parent."""
 
@@ -49,7 +55,7 @@ class CommentOut(BaseModel):
     parent_id: int | None
     thread_id: int
     depth: int
-    author: AuthorOut | None = Field(description="null for a deleted comment")
+    author: CommentAuthorOut | None = Field(description="null for a deleted comment")
     html: str = Field(description="sanitised HTML; empty for a deleted comment")
     body: str | None = Field(description="the raw Markdown, only for its author")
     status: Literal["published", "pending", "rejected", "deleted"]
@@ -83,6 +89,15 @@ class CommentOut(BaseModel):
         default=False,
         description="true when you blocked its author: show it folded, opened on request",
     )
+    is_featured: bool = Field(
+        default=False,
+        description="an editor's pick: top-level picks come first on a story's first page",
+    )
+    moderation_reason: str | None = Field(
+        default=None,
+        description="why your own held or rejected comment waits or was refused; "
+        "only for its author",
+    )
 
 
 class CommentPage(BaseModel):
@@ -94,6 +109,15 @@ class CommentPage(BaseModel):
 class RepliesPage(BaseModel):
     replies: list[CommentOut]
     next_cursor: str | None
+
+
+class ReportIn(StrictModel):
+    reason: Literal["abuse", "spam", "off_topic", "misinformation", "other"]
+    note: str = Field(default="", max_length=500, description="what the moderators should know")
+
+
+class ReportOut(BaseModel):
+    reported: bool
 
 
 class LikeOut(BaseModel):

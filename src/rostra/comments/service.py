@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from rostra.accounts.service import ensure_active
-from rostra.comments import announce, repository
+from rostra.comments import announce, moderate, repository
 from rostra.comments.errors import (
     BodyEmpty,
     BodyTooLong,
@@ -110,7 +110,8 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
 
 
 def create(db: Session, user: User, draft: Draft) -> Comment:
-    """Post a prepared comment or reply; pending on a pre-moderated site."""
+    """Post a prepared comment or reply; pending (held) on a premoderated
+    site or story; refused for a banned reader or in slow mode."""
     story = stories.by_url(db, draft.url)
     if story is not None and story.is_closed:
         raise StoryClosed()
@@ -119,7 +120,8 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
         story = stories.get_or_create(db, draft.site_id, draft.url, draft.title)
     else:
         stories.offer_title(db, story, draft.title)  # a placeholder, until the page is read
-    status = CommentStatus.PENDING if draft.premoderated else CommentStatus.PUBLISHED
+    verdict = moderate.first_status(db, user, story, draft.premoderated)
+    status = CommentStatus(verdict.status)
     comment = repository.add(
         db,
         Comment(
@@ -131,6 +133,8 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
             body=draft.body,
             html=draft.html,
             status=status.value,
+            moderation_step=verdict.step,
+            moderation_reason=verdict.reason,
             created_at=utcnow(),
         ),
     )

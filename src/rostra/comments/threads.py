@@ -23,6 +23,7 @@ from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import NotFound
 from rostra.models import Comment, CommentStatus, User
+from rostra.moderation import service as moderation
 from rostra.stories import service as stories
 from rostra.stories.cache import StoryPages
 from rostra.stories.views import no_story, story
@@ -45,7 +46,15 @@ def presenter(
     )
     liked = repository.liked_by(db, viewer_id, (r.id for r in rows)) if viewer_id else set()
     blocked = repository.blocked_among(db, viewer_id, authors) if viewer_id else frozenset()
-    return Presenter(viewer_id, authors, liked, utcnow(), settings.edit_window_seconds, blocked)
+    # Rows are of one story: its site's roles give the staff badges.
+    staff = (
+        moderation.staff_among(db, stories.site_id_of(db, rows[0].story_id), authors)
+        if authors
+        else frozenset()
+    )
+    return Presenter(
+        viewer_id, authors, liked, utcnow(), settings.edit_window_seconds, blocked, staff
+    )
 
 
 def cached_first_page(
@@ -81,7 +90,9 @@ def page(
     cursor: str | None,
     viewer: User | None,
 ) -> JSON:
-    """``GET /comments``: the story and one page of its threads."""
+    """``GET /comments``: the story and one page of its threads; the first
+    page starts with the story's featured top-level comments (``is_featured``),
+    beyond ``limit``."""
     after = cursors.decode(cursor, sort) if cursor else None
     normalised = normalise(url)
     row = stories.by_url(db, normalised)
@@ -97,6 +108,10 @@ def page(
         next_cursor = cursors.encode(
             sort, last.like_count if sort == "top" else last.created_at, last.id
         )
+    if after is None:
+        # Editors' picks come first, whatever the order, and only there: the
+        # ordinary order (and its cursors) leaves them out.
+        tops = [*repository.featured_tops(db, row.id), *tops]
     replies = repository.first_replies(db, [t.id for t in tops], REPLIES_PER_THREAD + 1, viewer_id)
     show = presenter(db, settings, viewer, [*tops, *replies])
     comments = _nest(show, settings.max_display_depth, tops, replies)

@@ -26,12 +26,13 @@ def encode(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def author(user: User) -> JSON:
+def author(user: User, staff: bool = False) -> JSON:
     return {
         "id": user.id,
         "handle": user.handle,
         "display_name": user.display_name,
         "avatar_url": user.avatar_url,
+        "is_staff": staff,
     }
 
 
@@ -47,10 +48,13 @@ class Presenter:
         now: datetime,
         edit_window: int,
         blocked: frozenset[int] = frozenset(),
+        staff: frozenset[int] = frozenset(),
     ) -> None:
         self.viewer_id = viewer_id
         #: Authors the viewer blocked: their comments come collapsed.
         self.blocked = blocked
+        #: Authors with a role on the story's site: a staff badge.
+        self.staff = staff
         self.authors = authors
         self.liked = liked
         self.now = now
@@ -66,7 +70,7 @@ class Presenter:
             "parent_id": row.parent_id,
             "thread_id": row.thread_id,
             "depth": row.depth,
-            "author": author(user) if user is not None else None,
+            "author": author(user, user.id in self.staff) if user is not None else None,
             "html": "" if deleted else row.html,
             "body": row.body if mine else None,
             "status": row.status,
@@ -81,6 +85,11 @@ class Presenter:
             "replies_cursor": None,
             "reply_to": None,
             "collapsed": user is not None and user.id in self.blocked,
+            "is_featured": row.is_featured,
+            # Why it waits or was refused: for its author only.
+            "moderation_reason": row.moderation_reason
+            if mine and row.status != CommentStatus.PUBLISHED
+            else None,
         }
 
     def name(self, row: Comment) -> str | None:

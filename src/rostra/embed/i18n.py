@@ -44,9 +44,16 @@ AUTH_ONLY = frozenset({
 })  # fmt: skip
 
 
+# Strings only the no-JS pages (/thread, /api/v1/comments.html) show for
+# now: the embed's first load is at its budget, so its editors' pick and
+# staff marks wait for a module loaded on demand.
+NOJS_ONLY = frozenset({"featured", "staff"})
+
+
 def page_strings(lang: str) -> dict[str, Any]:
-    """What the iframe page carries: every string but the sign-in forms' own."""
-    return {k: v for k, v in strings(lang).items() if k not in AUTH_ONLY}
+    """What the iframe page carries: every string but the sign-in forms' and
+    the no-JS pages' own."""
+    return {k: v for k, v in strings(lang).items() if k not in AUTH_ONLY | NOJS_ONLY}
 
 
 def auth_strings(lang: str) -> dict[str, Any]:

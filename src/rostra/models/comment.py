@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -11,7 +11,7 @@ from rostra.db.base import Base, UTCDateTime, utcnow
 
 class CommentStatus(enum.StrEnum):
     PUBLISHED = "published"
-    PENDING = "pending"  # waits for a moderator; only its author sees it
+    PENDING = "pending"  # held: waits for a moderator; only its author sees it
     REJECTED = "rejected"  # refused by a moderator; only its author sees it
     DELETED = "deleted"  # a placeholder kept because it has replies
 
@@ -25,6 +25,7 @@ class Comment(Base):
         Index("ix_comments_story_top_created", "story_id", "depth", "created_at", "id"),
         Index("ix_comments_story_top_likes", "story_id", "depth", "like_count", "id"),
         Index("ix_comments_thread_created", "thread_id", "created_at", "id"),
+        Index("ix_comments_status_created", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,3 +49,14 @@ class Comment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: An editor's pick: shown first, under "Editors' picks" (published only).
+    is_featured: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Which step decided the status ("moderator", "story_mode", "site_mode",
+    #: "reports"…; null for an ordinary publication) and why, for the author
+    #: and the desk.
+    moderation_step: Mapped[str | None] = mapped_column(String(32))
+    moderation_reason: Mapped[str | None] = mapped_column(String(500))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Readers' reports not yet answered by a decision (the Reported queue).
+    report_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String, true
+from sqlalchemy import JSON, Boolean, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -27,4 +27,6 @@ class Site(Base):
     # from the article pages (rostra.stories.metadata); off, only
     # administrators set titles.
     fetch_metadata: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    #: Reports from this many distinct readers hold a published comment.
+    report_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -35,6 +35,10 @@ class Story(Base):
     metadata_fetched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     metadata_error: Mapped[str | None] = mapped_column(String(500), default=None)
     is_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Every new comment waits for a moderator (the story's "premoderated" mode).
+    premoderated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: At most one comment per reader per this many seconds (0: off).
+    slow_mode_seconds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # Published comments, kept in step by the comment service in the same
     # transaction, so counts for a listing page are one indexed read.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -41,6 +41,10 @@ class StoryAdminOut(StoryOut):
     metadata_error: str | None = Field(
         description="why the last fetch of the page failed (null after a good one)"
     )
+    premoderated: bool = Field(default=False, description="every new comment is held for review")
+    slow_mode_seconds: int = Field(
+        default=0, description="one comment per reader per this many seconds (0: off)"
+    )
 
 
 class StoryPatchIn(StrictModel):

@@ -175,6 +175,21 @@ def patch(db: Session, story_id: int, data: StoryPatchIn) -> Story:
     return story
 
 
+def set_mode(db: Session, story_id: int, mode: str | None, slow_mode_seconds: int | None) -> Story:
+    """A moderator's change of the story's mode (open, premoderated,
+    closed) or slow mode; the caller checks the role and logs it."""
+    story = get(db, story_id)
+    if mode is not None:
+        story.is_closed = mode == "closed"
+        story.premoderated = mode == "premoderated"
+    if slow_mode_seconds is not None:
+        story.slow_mode_seconds = slow_mode_seconds
+    db.flush()
+    story_changed(db, story.id)
+    announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
+    return story
+
+
 def _canonical_on_site(site: Site, value: str) -> str:
     url = normalise(value, field="canonical_url")
     if origin_of(url) not in site.origins:

@@ -35,6 +35,8 @@ def story_admin(row: Story) -> JSON:
         "canonical_source": row.canonical_source,
         "metadata_fetched_at": _iso(row.metadata_fetched_at),
         "metadata_error": row.metadata_error,
+        "premoderated": row.premoderated,
+        "slow_mode_seconds": row.slow_mode_seconds,
     }
 
 

@@ -3,8 +3,8 @@
 What happened to a reader: replies, batched likes, mentions, comments of
 readers they follow, moderators' decisions.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 23:24:05.907098
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 import rostra.db.base
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,251 @@
+"""Moderation of comments: the status a new comment starts in, moderators'
+decisions, readers' reports and the queues. Never commits.
+
+Every decision is checked against the decider's role on the comment's
+site, recorded on the comment (``moderation_step``, ``moderation_reason``,
+who and when), written once to the audit log and told to the story's
+readers, the author and the site's desks on the live channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rostra.comments import repository, views
+from rostra.comments.errors import AlreadyReported, NotDecidable, OwnComment, SlowMode
+from rostra.config import Settings
+from rostra.db.base import utcnow
+from rostra.errors import NotFound
+from rostra.http.live import log as live
+from rostra.jobs import outbox
+from rostra.models import Comment, CommentStatus, Story, User
+from rostra.moderation import service as moderation
+from rostra.sites import service as sites
+from rostra.stories import service as stories
+
+PUBLISHED, PENDING = CommentStatus.PUBLISHED.value, CommentStatus.PENDING.value
+REJECTED, DELETED = CommentStatus.REJECTED.value, CommentStatus.DELETED.value
+ACTIONS = ("approve", "reject", "feature", "unfeature")
+QUEUES = ("pending", "reported", "flagged", "recent")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: str
+    step: str | None = None
+    reason: str | None = None
+
+
+def first_status(db: Session, user: User, story: Story, site_premoderated: bool) -> Verdict:
+    """Where a new comment starts, after the author's bans and the story's
+    slow mode (which refuse it) and the story's and site's modes."""
+    moderation.ensure_not_banned(db, user, story.site_id)
+    if story.slow_mode_seconds:
+        last = repository.last_post_at(db, user.id, story.id)
+        if last is not None:
+            wait = last + timedelta(seconds=story.slow_mode_seconds) - utcnow()
+            if wait.total_seconds() > 0:
+                raise SlowMode(story.slow_mode_seconds, max(1, int(wait.total_seconds()) + 1))
+    if story.premoderated:
+        return Verdict(PENDING, "story_mode", "Comments on this story are reviewed first.")
+    if site_premoderated:
+        return Verdict(PENDING, "site_mode", "Comments on this site are reviewed first.")
+    return Verdict(PUBLISHED)
+
+
+def _comment(db: Session, comment_id: int) -> Comment:
+    comment = repository.get(db, comment_id, lock=True)
+    if comment is None or comment.status == DELETED:
+        raise NotFound("No such comment.")
+    return comment
+
+
+def decide(
+    db: Session, settings: Settings, actor: User, comment_id: int, action: str, reason: str
+) -> Comment:
+    """approve (publish; dismiss its reports), reject (with a reason the
+    author sees), feature or unfeature (published comments only)."""
+    comment = _comment(db, comment_id)
+    site_id = stories.site_id_of(db, comment.story_id)
+    moderation.require_moderator(db, actor, site_id)
+    was = comment.status
+    if action in ("feature", "unfeature") and was != PUBLISHED:
+        raise NotDecidable(action, was)
+    if action == "approve":
+        comment.status = PUBLISHED
+        comment.report_count = 0
+    elif action == "reject":
+        comment.status = REJECTED
+        comment.is_featured = False
+    else:
+        comment.is_featured = action == "feature"
+    if action in ("approve", "reject"):
+        comment.moderation_step = "moderator"
+        comment.moderation_reason = reason or None
+    comment.decided_by_id = actor.id
+    comment.decided_at = utcnow()
+    db.flush()
+    count = _move_counts(db, comment, was)
+    moderation.record(
+        db, site_id, actor.id, f"comment.{action}", "comment", comment.id, reason,
+        {"from": was, "to": comment.status},
+    )  # fmt: skip
+    _announce(db, settings, comment, was, count)
+    _tell_author(db, comment, action, was, reason)
+    moderation.tell_desk(
+        db, site_id, "queue.decided",
+        {"id": comment.id, "action": action, "status": comment.status, "by": actor.id},
+    )  # fmt: skip
+    return comment
+
+
+#: A decision as the ``comment.moderated`` event names it (notifications,
+#: ``rostra.social.tasks``): the author hears of a pick and of a removal,
+#: with the reason; an approval tells the comment's readers as a new one would.
+_TOLD = {"approve": "approved", "reject": "removed", "feature": "featured"}
+
+
+def _tell_author(db: Session, comment: Comment, action: str, was: str, reason: str) -> None:
+    if action not in _TOLD or (action == "approve" and was == PUBLISHED):
+        return  # unfeaturing, or dismissing the reports of a published comment
+    payload = {"comment_id": comment.id, "action": _TOLD[action], "reason": reason or None}
+    outbox.emit(db, "comment.moderated", payload)
+
+
+def _move_counts(db: Session, comment: Comment, was: str) -> int | None:
+    """Published counts follow a comment into and out of publication."""
+    delta = (comment.status == PUBLISHED) - (was == PUBLISHED)
+    if delta and comment.parent_id is not None:
+        repository.change_reply_count(db, comment.parent_id, delta)
+    if delta:
+        return stories.change_comment_count(db, comment.story_id, delta)
+    stories.story_changed(db, comment.story_id)
+    return None
+
+
+def _announce(
+    db: Session, settings: Settings, comment: Comment, was: str, count: int | None
+) -> None:
+    author = repository.authors(db, [comment.author_id] if comment.author_id else []).get(
+        comment.author_id or 0
+    )
+    now = utcnow()
+    url = stories.url_of(db, comment.story_id)
+    public = views.public(comment, author, now)
+    if comment.status == PUBLISHED and was != PUBLISHED:
+        data: dict[str, Any] = {"comment": public, "comment_count": count}
+        stories.announce(db, comment.story_id, "comment.created", data, url=url)
+    elif comment.status == PUBLISHED:
+        stories.announce(db, comment.story_id, "comment.updated", {"comment": public}, url=url)
+    elif was == PUBLISHED:
+        data = {"id": comment.id, "placeholder": False, "comment_count": count}
+        stories.announce(db, comment.story_id, "comment.deleted", data, url=url)
+    if author is not None and comment.status != PUBLISHED:
+        own = views.own(comment, author, now, settings.edit_window_seconds)
+        moderation_user_event(db, author.id, url, own)
+
+
+def moderation_user_event(db: Session, author_id: int, url: str, own: views.JSON) -> None:
+    live.publish(
+        db, live.user_channel(author_id), "comment.updated", {"story_url": url, "comment": own}
+    )
+
+
+def report(
+    db: Session, settings: Settings, user: User, comment_id: int, reason: str, note: str
+) -> int:
+    """A reader's report (once per reader); returns the comment's open
+    report count. Reports from the site's threshold of distinct readers
+    hold a published comment for review."""
+    comment = _comment(db, comment_id)
+    if not repository.is_visible(comment, user.id) or comment.status != PUBLISHED:
+        raise NotFound("No such comment.")
+    if comment.author_id == user.id:
+        raise OwnComment()
+    if repository.has_reported(db, comment.id, user.id) or not repository.add_report(
+        db, comment.id, user.id, reason, note
+    ):
+        raise AlreadyReported()
+    count = repository.report_count(db, comment.id)
+    db.refresh(comment)
+    site_id = stories.site_id_of(db, comment.story_id)
+    site = sites.by_id(db, site_id)
+    threshold = site.report_threshold if site is not None else 3
+    moderation.tell_desk(db, site_id, "queue.reported", {"id": comment.id, "reports": count})
+    if count >= threshold and comment.status == PUBLISHED:
+        why = f"Reported by {count} readers."
+        comment.status = PENDING
+        comment.is_featured = False
+        comment.moderation_step = "reports"
+        comment.moderation_reason = why
+        comment.decided_by_id = None
+        comment.decided_at = utcnow()
+        db.flush()
+        n = _move_counts(db, comment, PUBLISHED)
+        moderation.record(db, site_id, None, "comment.hold", "comment", comment.id, why)
+        _announce(db, settings, comment, PUBLISHED, n)
+        moderation.tell_desk(db, site_id, "queue.held", {"id": comment.id, "step": "reports"})
+    return count
+
+
+def queue(
+    db: Session,
+    user: User,
+    name: str,
+    site_id: int | None,
+    story_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[views.JSON]:
+    """One page of a queue as cards: the comment, its story, its parent,
+    its author's history and its reports."""
+    if site_id is not None:
+        moderation.require_moderator(db, user, site_id)
+        site_ids: list[int] | None = [site_id]
+    else:
+        site_ids = moderation.moderated_sites(db, user)
+        if site_ids is not None and not site_ids:
+            moderation.require_moderator(db, user, 0)  # raises not_moderator
+    rows = repository.queue(db, name, site_ids, story_id, limit, offset)
+    comments = [c for c, _ in rows]
+    parents = {
+        p.id: p for p in repository.by_ids(db, [c.parent_id for c in comments if c.parent_id])
+    }
+    author_ids = {c.author_id for c in [*comments, *parents.values()] if c.author_id is not None}
+    authors = repository.authors(db, author_ids)
+    past = repository.history(db, {c.author_id for c in comments if c.author_id is not None})
+    reasons = repository.report_reasons(db, [c.id for c in comments])
+    show = views.Presenter(None, authors, set(), utcnow(), 0)
+    cards = []
+    for comment, story in rows:
+        parent = parents.get(comment.parent_id or 0)
+        author = authors.get(comment.author_id or 0)
+        cards.append(
+            {
+                "comment": show.comment(comment) | {"body": comment.body},
+                "story": {
+                    "id": story.id, "site_id": story.site_id, "url": story.url,
+                    "title": story.title, "mode": story_mode(story),
+                },
+                "parent": show.comment(parent) if parent is not None else None,
+                "author": None if author is None else {
+                    **views.author(author),
+                    "joined_at": views.iso(author.created_at),
+                    **past.get(author.id, {}),
+                },
+                "reports": reasons.get(comment.id, {}),
+                "moderation_step": comment.moderation_step,
+                "moderation_reason": comment.moderation_reason,
+            }
+        )  # fmt: skip
+    return cards
+
+
+def story_mode(story: Story) -> str:
+    if story.is_closed:
+        return "closed"
+    return "premoderated" if story.premoderated else "open"

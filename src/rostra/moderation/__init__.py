@@ -1,0 +1,1 @@
+"""Moderation: roles per site, bans, and the audit log of every action."""

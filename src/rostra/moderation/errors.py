@@ -1,0 +1,31 @@
+"""The error codes of roles, bans and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rostra.errors import Forbidden, Invalid
+
+
+class NotModerator(Forbidden):
+    code = "not_moderator"
+    message = "Only the site's moderators may do this."
+
+
+class NotSiteAdmin(Forbidden):
+    code = "not_site_admin"
+    message = "Only the site's administrators may do this."
+
+
+class Banned(Forbidden):
+    code = "banned"
+
+    def __init__(self, reason: str, until: datetime | None) -> None:
+        when = "for good" if until is None else f"until {until.isoformat(timespec='minutes')}"
+        super().__init__(f"You may not comment here {when}: {reason}")
+
+
+class SiteRequired(Invalid):
+    code = "site_required"
+    message = "Name the site: you moderate more than one."
+    default_field = "site"

@@ -1,8 +1,10 @@
 """JSON routes for comments, replies and likes (under /api/v1).
 
-Writes go through the request's unit of work (``WriteSession``): it commits
-before the answer is sent, then the story's cached pages are retired and the
-job runner woken (commit hooks, see ``rostra.app``). Reads answer pre-encoded
+Writes go through the request's unit of work: it commits before the answer
+is sent, then the story's cached pages are retired and the job runner woken
+(commit hooks, see ``rostra.app``). Posting, the hot write, hands its unit
+to the app's writer (``Writes``, ``rostra.db.writes``), which on SQLite
+commits concurrent posts together; the others use ``WriteSession``. Reads answer pre-encoded
 JSON (the documented models still describe them in /openapi.json).
 """
 
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from rostra.comments import idempotency, moderate, service, threads, views
 from rostra.comments.schemas import (
@@ -27,6 +31,7 @@ from rostra.comments.schemas import (
 )
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.db.session import savepoint
 from rostra.http.deps import (
     CurrentUser,
     OptionalUser,
@@ -34,6 +39,7 @@ from rostra.http.deps import (
     ReadSession,
     SettingsDep,
     StateDep,
+    Writes,
     WriteSession,
 )
 from rostra.models import Comment, CommentStatus, User
@@ -95,36 +101,61 @@ def list_replies(
     summary="Post a comment or a reply",
     responses={202: {"model": CommentOut, "description": "Accepted, pending a moderator"}},
 )
-def post_comment(
+async def post_comment(
     data: CommentIn,
     user: CurrentUser,
     reading: ReadSession,
-    db: WriteSession,
+    writes: Writes,
     settings: SettingsDep,
     limits: RateLimits,
     idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
 ) -> Response:
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     digest = idempotency.request_hash(data) if key else ""
-    if key and (answer := idempotency.replay(reading, user.id, key, digest)):
-        return answer  # a retry is not a new attempt: no rate limit, no post
-    limits.enforce("post", f"user:{user.id}", limits.address)
-    draft = service.prepare(reading, settings, user, data)
+
+    def check() -> Response | service.Draft:
+        # Everything that may refuse the post, on the reading session and
+        # before any write: a refused post never takes SQLite's write lock.
+        try:
+            if key and (answer := idempotency.replay(reading, user.id, key, digest)):
+                return answer  # a retry is not a new attempt: no rate limit, no post
+            limits.enforce("post", f"user:{user.id}", limits.address)
+            return service.prepare(reading, settings, user, data)
+        finally:
+            # Let the read snapshot go now, not after the write: on SQLite a
+            # snapshot held open keeps the WAL from being checkpointed.
+            reading.close()
+
+    checked = await anyio.to_thread.run_sync(check)
+    if isinstance(checked, Response):
+        return checked
+    draft = checked
+
+    def write(db: Session) -> Response:
+        if not key:
+            return _posted(db, settings, user, draft)
+        try:
+            with savepoint(db):
+                answer = _posted(db, settings, user, draft)
+                idempotency.remember(
+                    db, user.id, key, digest, answer.status_code, bytes(answer.body)
+                )
+        except IntegrityError:
+            # A concurrent request with this key was written first: ours is
+            # undone, and we answer what it answered.
+            replayed = idempotency.replay(db, user.id, key, digest)
+            if replayed is None:
+                raise
+            return replayed
+        return answer
+
+    return await writes.run(write)
+
+
+def _posted(db: Session, settings: Settings, user: User, draft: service.Draft) -> Response:
     comment = service.create(db, user, draft)
     status_code = 202 if comment.status == CommentStatus.PENDING else 201
-    body = _own_view(settings, user, comment)
-    if key:
-        try:
-            idempotency.remember(db, user.id, key, digest, status_code, body)
-        except IntegrityError:
-            # A concurrent request with this key committed first: undo ours
-            # and answer what it answered.
-            db.rollback()
-            answer = idempotency.replay(db, user.id, key, digest)
-            if answer is None:
-                raise
-            return answer
-    return _json(body, status_code)
+    return _json(_own_view(settings, user, comment), status_code)
 
 
 @router.patch(

@@ -40,7 +40,9 @@ class Verdict:
     reason: str | None = None
 
 
-def first_status(db: Session, user: User, story: Story, site_premoderated: bool) -> Verdict:
+def first_status(
+    db: Session, user: User, story: Story | stories.PostingTarget, site_premoderated: bool
+) -> Verdict:
     """Where a new comment starts, after the author's bans and the story's
     slow mode (which refuse it) and the story's and site's modes."""
     moderation.ensure_not_banned(db, user, story.site_id)

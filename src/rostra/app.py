@@ -62,6 +62,7 @@ TASK_MODULES = (
     "rostra.sso.tasks",
     "rostra.http.live.log",
     "rostra.stories.tasks",
+    "rostra.social.tasks",
 )
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and

@@ -59,7 +59,7 @@ def render_body(settings: Settings, value: str) -> tuple[str, str]:
     """The body as stored and its HTML; 422 ``body_empty`` also when the
     Markdown shows nothing (``&nbsp;``, ``[](https://x)``, empty quotes)."""
     text = clean_body(settings, value)
-    html = render(text)
+    html = render(text, profiles_base(settings))
     if not shows_text(html):
         raise BodyEmpty()
     return text, html
@@ -270,7 +270,8 @@ def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int
         raise OwnComment()
     _may_post(user, comment_site(db, comment))
     if liked:
-        repository.add_like(db, comment.id, user.id)
+        if repository.add_like(db, comment.id, user.id):
+            outbox.emit(db, "comment.liked", {"comment_id": comment.id, "user_id": user.id})
     else:
         repository.remove_like(db, comment.id, user.id)
     stories.story_changed(db, comment.story_id)  # like counts and "top" order are on pages
@@ -301,7 +302,13 @@ class Rerendered:
     story_ids: frozenset[int]
 
 
-def rerender(db: Session, after_id: int, limit: int) -> Rerendered:
+def profiles_base(settings: Settings) -> str:
+    """Where ``@handle`` in a comment links to (``/u/HANDLE``, absolute: the
+    HTML is also included in publishers' pages)."""
+    return settings.public_url + "/u/"
+
+
+def rerender(db: Session, after_id: int, limit: int, profiles: str | None = None) -> Rerendered:
     """Render stored comments again from their Markdown, ``limit`` at a time
     in id order after ``after_id``: for when the rendering rules change
     (``rostra comments rerender``). A story whose comments' HTML changed has
@@ -311,7 +318,7 @@ def rerender(db: Session, after_id: int, limit: int) -> Rerendered:
     story_ids: set[int] = set()
     changed = 0
     for comment in rows:
-        html = render(comment.body)
+        html = render(comment.body, profiles)
         if html != comment.html:
             comment.html = html
             changed += 1

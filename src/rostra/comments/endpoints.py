@@ -111,7 +111,8 @@ def post_comment(
     limits.enforce("post", f"user:{user.id}", limits.address)
     draft = service.prepare(reading, settings, user, data)
     comment = service.create(db, user, draft)
-    status_code = 202 if comment.status == CommentStatus.PENDING else 201
+    # 202: accepted but not published (held, or rejected by a word list).
+    status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202
     body = _own_view(settings, user, comment)
     if key:
         try:

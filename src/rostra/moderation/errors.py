@@ -29,3 +29,17 @@ class SiteRequired(Invalid):
     code = "site_required"
     message = "Name the site: you moderate more than one."
     default_field = "site"
+
+
+class RephraseSuggested(Invalid):
+    code = "rephrase_suggested"
+    message = (
+        "This comment may read as abusive. Rephrase it, or send it again with "
+        '"confirmed": true to post it as it is.'
+    )
+    default_field = "body"
+
+
+class ThresholdsOutOfOrder(Invalid):
+    code = "thresholds_out_of_order"
+    message = "The nudge threshold must not be above the hold threshold."

@@ -47,7 +47,7 @@ def test_banned_words_reject_and_suspect_words_hold(
 
 
 def test_a_toxic_comment_is_held_and_a_borderline_one_asks_once(
-    client: TestClient, app: FastAPI, site: Site, alice: dict[str, str]
+    client: TestClient, app: FastAPI, site: Site, alice: dict[str, str], bob: dict[str, str]
 ) -> None:
     r = post(client, alice, ABUSIVE, expect=202)
     assert r.json()["status"] == "pending"
@@ -57,6 +57,11 @@ def test_a_toxic_comment_is_held_and_a_borderline_one_asks_once(
     assert r.json()["error"] == "rephrase_suggested" and r.json()["field"] == "body"
     r = post(client, alice, "Shut up, you fool, nobody cares.", confirmed=True)
     assert r.json()["status"] == "published"
+    # Asked once: the same text sent again, as the embed's composer does, posts.
+    nudged = "Be quiet, you fool, nobody cares."
+    assert post(client, alice, nudged, expect=422).json()["error"] == "rephrase_suggested"
+    assert post(client, alice, nudged).json()["status"] == "published"
+    assert post(client, bob, nudged, expect=422).status_code == 422  # asked per author
     assert post(client, alice, "Thanks for the careful reporting.").status_code == 201
     r = client.post(f"{MOD}/comments/1/decision", json={"action": "approve"}, headers=alice)
     assert r.status_code == 403

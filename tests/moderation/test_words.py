@@ -18,8 +18,8 @@ LIST = WordList.of(["idiot", "ass", "kill yourself", "Scum"])
         ("i.d.i.o.t", "idiot"),
         ("idiooooot", "idiot"),
         ("Idiót", "idiot"),
-        ("\u0456d\u0456\u043et", "idiot"),  # Cyrillic і and о
-        ("ｉｄｉｏｔ", "idiot"),  # full-width
+        ("\u0456d\u0456\u043et", "idiot"),  # Cyrillic i and o
+        ("\uff49\uff44\uff49\uff4f\uff54", "idiot"),  # full-width
         ("go k1ll y0urself", "kill yourself"),
         ("what an @ss", "ass"),
         ("you are sc\u00fcm", "scum"),

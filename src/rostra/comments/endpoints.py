@@ -37,6 +37,7 @@ from rostra.http.deps import (
     WriteSession,
 )
 from rostra.models import Comment, CommentStatus, User
+from rostra.moderation.errors import RephraseSuggested
 from rostra.stories.cache import StoryPages
 from rostra.text import check_text
 
@@ -100,7 +101,7 @@ def post_comment(
     user: CurrentUser,
     reading: ReadSession,
     db: WriteSession,
-    settings: SettingsDep,
+    state: StateDep,
     limits: RateLimits,
     idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
 ) -> Response:
@@ -109,7 +110,15 @@ def post_comment(
     if key and (answer := idempotency.replay(reading, user.id, key, digest)):
         return answer  # a retry is not a new attempt: no rate limit, no post
     limits.enforce("post", f"user:{user.id}", limits.address)
-    draft = service.prepare(reading, settings, user, data)
+    settings = state.settings
+    nudges = moderate.Nudges(state.backends.cache)
+    if not data.confirmed and nudges.asked(user.id, data.body):
+        data = data.model_copy(update={"confirmed": True})  # asked once already
+    try:
+        draft = service.prepare(reading, settings, user, data)
+    except RephraseSuggested:
+        nudges.remember(user.id, data.body)
+        raise
     comment = service.create(db, user, draft)
     # 202: accepted but not published (held, or rejected by a word list).
     status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202

@@ -9,11 +9,13 @@ readers, the author and the site's desks on the live channels.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rostra.backends.cache import Cache
 from rostra.comments import repository, views
 from rostra.comments.errors import AlreadyReported, NotDecidable, OwnComment, SlowMode
 from rostra.config import Settings
@@ -59,6 +61,28 @@ def screen(
         confirmed=confirmed,
     )
     return pipeline.run(site_rules(site), build_scorer(settings.toxicity_scorer), body, facts)
+
+
+class Nudges:
+    """Which texts an author was asked to rephrase, for a quarter of an hour
+    (the shared cache: Redis across processes). The same text sent again is
+    posted as confirmed, so the author is asked once whatever the client."""
+
+    TTL = 900
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    @staticmethod
+    def _key(user_id: int, body: str) -> str:
+        digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return f"nudged:{user_id}:{digest}"
+
+    def asked(self, user_id: int, body: str) -> bool:
+        return self.cache.get(self._key(user_id, body)) is not None
+
+    def remember(self, user_id: int, body: str) -> None:
+        self.cache.set(self._key(user_id, body), b"1", self.TTL)
 
 
 def site_rules(site: Site) -> Rules:

@@ -33,10 +33,9 @@ class SiteRequired(Invalid):
 
 class RephraseSuggested(Invalid):
     code = "rephrase_suggested"
-    message = (
-        "This comment may read as abusive. Rephrase it, or send it again with "
-        '"confirmed": true to post it as it is.'
-    )
+    # For the reader, shown by the composer; clients resend with
+    # "confirmed": true to post it as it is (docs/api.md).
+    message = "This comment may read as abusive. Could you rephrase it before it posts?"
     default_field = "body"
 
 

@@ -44,6 +44,7 @@ def test_banned_words_reject_and_suspect_words_hold(
     mod = with_role(client, app, site, "moderator")
     (card,) = queue(client, mod, "flagged")
     assert card["comment"]["id"] == r.json()["id"]
+    assert card["moderation_step"] == "words" and 0 <= card["toxicity"] <= 1
 
 
 def test_a_toxic_comment_is_held_and_a_borderline_one_asks_once(

@@ -284,6 +284,7 @@ def queue(
                 "reports": reasons.get(comment.id, {}),
                 "moderation_step": comment.moderation_step,
                 "moderation_reason": comment.moderation_reason,
+                "toxicity": comment.toxicity,
             }
         )  # fmt: skip
     return cards

@@ -10,6 +10,7 @@ readers, the author and the site's desks on the live channels.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -32,6 +33,7 @@ from rostra.stories import service as stories
 
 PUBLISHED, PENDING = CommentStatus.PUBLISHED.value, CommentStatus.PENDING.value
 REJECTED, DELETED = CommentStatus.REJECTED.value, CommentStatus.DELETED.value
+log = logging.getLogger(__name__)
 ACTIONS = ("approve", "reject", "feature", "unfeature")
 QUEUES = ("pending", "reported", "flagged", "recent")
 
@@ -79,10 +81,17 @@ class Nudges:
         return f"nudged:{user_id}:{digest}"
 
     def asked(self, user_id: int, body: str) -> bool:
-        return self.cache.get(self._key(user_id, body)) is not None
+        try:
+            return self.cache.get(self._key(user_id, body)) is not None
+        except Exception:  # a failing cache degrades: the author is asked again
+            log.exception("cache: could not read a nudge")
+            return False
 
     def remember(self, user_id: int, body: str) -> None:
-        self.cache.set(self._key(user_id, body), b"1", self.TTL)
+        try:
+            self.cache.set(self._key(user_id, body), b"1", self.TTL)
+        except Exception:
+            log.exception("cache: could not remember a nudge")
 
 
 def site_rules(site: Site) -> Rules:

@@ -107,6 +107,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     try:
         yield application
     finally:
+        state_of(application).writer.close()
         empty_tables(state_of(application).engine)
         state_of(application).engine.dispose()
 

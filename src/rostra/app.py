@@ -31,6 +31,7 @@ from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
 from rostra.db.session import CommitHooks, make_sessionmaker
+from rostra.db.writes import make_writer
 from rostra.errors import CatchUnexpected, install_error_handlers
 from rostra.http.body import BodyGuard
 from rostra.http.deps import AppState
@@ -56,6 +57,7 @@ TASK_MODULES = (
     "rostra.sso.tasks",
     "rostra.http.live.log",
     "rostra.stories.tasks",
+    "rostra.social.tasks",
 )
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and
@@ -98,12 +100,14 @@ def build_state(settings: Settings, backends: Backends | None = None) -> AppStat
             backends.broker.publish(event.message())
 
     hooks.on("live", broadcast)
+    write_sessions = make_sessionmaker(engine, hooks=hooks)
     return AppState(
         settings=settings,
         engine=engine,
-        write_sessions=make_sessionmaker(engine, hooks=hooks),
+        write_sessions=write_sessions,
         read_sessions=read_sessions,
         hooks=hooks,
+        writer=make_writer(engine, write_sessions, hooks),
         backends=backends,
         templates=Jinja2Templates(directory=str(HERE / "templates")),
         authenticate=accounts.user_for_token,
@@ -147,6 +151,7 @@ def create_app(
             await state.hub.stop()
             if state.runner is not None:
                 state.runner.stop()
+            state.writer.close()
             state.engine.dispose()
 
     app = FastAPI(

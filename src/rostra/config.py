@@ -150,13 +150,19 @@ class Settings(BaseSettings):
     )
     rate_settings: str = Field(
         default="10/60",
-        description="Changes to an account's settings (`PATCH /me`) per account and per "
-        "client address (COUNT/SECONDS).",
+        description="Changes to an account's settings (`PATCH /me`) and marking notifications "
+        "read, per account and per client address (COUNT/SECONDS).",
     )
     rate_read_social: str = Field(
         default="120/60",
         description="Profiles, feed and notification reads, and handle suggestions, per "
-        "client address (COUNT/SECONDS).",
+        "client address; the feed and notifications also per account (COUNT/SECONDS).",
+    )
+    digest_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="The hour (UTC) at which the daily digest of replies and mentions is mailed.",
     )
     redis_url: str = Field(
         default="",

@@ -16,6 +16,13 @@ from rostra.errors import InvalidCharacters
 _FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+#: An ``@handle`` in a comment: 3 to 30 letters, digits or underscores, not
+#: inside a word or an address (``a@b.example``). Rendered as a link to the
+#: profile (``rostra.comments.render``), and it notifies the reader named
+#: (``rostra.social.notify``).
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_]{3,30})(?![\w@])")
+
+
 def has_forbidden_characters(value: str) -> bool:
     return _FORBIDDEN.search(value) is not None
 

@@ -277,15 +277,20 @@ def test_outbox_event_written_with_the_comment_when_consumed(
             query = select(OutboxEvent).where(OutboxEvent.topic.like("comment.%"))
             return [(e.topic, e.payload) for e in db.scalars(query)]
 
-    post(client, alice)
-    assert events() == []  # nothing consumes comment events: no row is written
-    monkeypatch.setitem(
-        registry.HANDLERS, "comment.created", registry.Registered(lambda e, ctx: None, False)
-    )
+    # comment.created is consumed (notifications, rostra.social.tasks).
     c = post(client, alice).json()
     story = story_row(app)
     assert story is not None
-    assert events() == [("comment.created", {"comment_id": c["id"], "story_id": story.id})]
+    created = ("comment.created", {"comment_id": c["id"], "story_id": story.id})
+    assert events() == [created]
+    # Nothing consumes comment.updated: no row is written, until something does.
+    client.patch(f"{API}/comments/{c['id']}", json={"body": "Edited."}, headers=alice)
+    assert events() == [created]
+    monkeypatch.setitem(
+        registry.HANDLERS, "comment.updated", registry.Registered(lambda e, ctx: None, False)
+    )
+    client.patch(f"{API}/comments/{c['id']}", json={"body": "Again."}, headers=alice)
+    assert events() == [created, ("comment.updated", {"comment_id": c["id"], "story_id": story.id})]
 
 
 @pytest.mark.parametrize(

@@ -57,6 +57,8 @@ SECURITY: dict[tuple[str, str], Requirements | None] = {
     ("put", "/api/v1/users/{handle}/block"): REQUIRED,
     ("delete", "/api/v1/users/{handle}/block"): REQUIRED,
     ("get", "/api/v1/feed"): REQUIRED,
+    ("get", "/api/v1/notifications"): REQUIRED,
+    ("post", "/api/v1/notifications/read"): REQUIRED,
 }
 
 

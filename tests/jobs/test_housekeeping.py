@@ -22,6 +22,7 @@ from rostra.models import (
     EmailToken,
     IdempotencyKey,
     LiveEvent,
+    Notification,
     OutboxEvent,
     UsedSsoToken,
     User,
@@ -119,6 +120,16 @@ def _fill(app: FastAPI, now: datetime) -> None:
                     last_error=error,
                 )
             )
+        for name, created, read in (
+            ("delete", now - 91 * DAY, now - 90 * DAY),
+            ("keep-unread", now - 91 * DAY, None),
+            ("keep-recent", now - 89 * DAY, now - 89 * DAY),
+        ):
+            db.add(
+                Notification(
+                    user_id=user.id, kind="reply", action=name, created_at=created, read_at=read
+                )
+            )
         for seq, (name, created) in enumerate(
             (("delete", now - 25 * HOUR), ("keep", now - 23 * HOUR)), start=1
         ):
@@ -138,6 +149,7 @@ def _left(app: FastAPI) -> dict[str, list[str]]:
                 for e in db.scalars(select(OutboxEvent).where(OutboxEvent.topic == "test.row"))
             ),
             "live_events": sorted(db.scalars(select(LiveEvent.kind))),
+            "notifications": sorted(a for a in db.scalars(select(Notification.action)) if a),
         }
 
 
@@ -154,6 +166,7 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
         "email_tokens": 2,
         "outbox": 1,
         "live_events": 1,
+        "notifications": 1,
     }
     assert _left(app) == {
         "idempotency_keys": ["keep"],
@@ -162,6 +175,7 @@ def test_sweep_deletes_old_rows_and_keeps_the_rest(app: FastAPI) -> None:
         "email_tokens": ["keep", "keep-live"],
         "outbox": ["keep-failed", "keep-pending", "keep-recent"],
         "live_events": ["keep"],
+        "notifications": ["keep-recent", "keep-unread"],
     }
 
 

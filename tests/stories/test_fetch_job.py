@@ -31,6 +31,18 @@ from tests.stories.pages import ArticleServer, _Handler, article_server, html_pa
 PLACEHOLDER = "Sent by the client"
 
 
+@pytest.fixture(autouse=True)
+def _no_notifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests count the fetch jobs that comments cause; the notification
+    jobs that comment events also cause are tested in tests/social."""
+    from rostra.app import load_tasks
+    from rostra.jobs import registry
+
+    load_tasks()  # registers them, if no app was made yet, before they are taken out
+    for topic in ("comment.created", "comment.liked"):
+        monkeypatch.delitem(registry.HANDLERS, topic, raising=False)
+
+
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     # Short, for the slow pages; long enough for the others on a busy machine.

@@ -296,7 +296,7 @@ def comments_rerender(ctx: click.Context, batch: int) -> None:
         while True:
             # One transaction per batch: the commit retires its stories' pages.
             with state.write_sessions() as db:
-                done = service.rerender(db, after, batch)
+                done = service.rerender(db, after, batch, service.profiles_base(state.settings))
                 db.commit()
             if done.last_id is None:
                 break

@@ -1,8 +1,10 @@
 """JSON routes for comments, replies and likes (under /api/v1).
 
-Writes go through the request's unit of work (``WriteSession``): it commits
-before the answer is sent, then the story's cached pages are retired and the
-job runner woken (commit hooks, see ``rostra.app``). Reads answer pre-encoded
+Writes go through the request's unit of work: it commits before the answer
+is sent, then the story's cached pages are retired and the job runner woken
+(commit hooks, see ``rostra.app``). Posting, the hot write, hands its unit
+to the app's writer (``Writes``, ``rostra.db.writes``), which on SQLite
+commits concurrent posts together; the others use ``WriteSession``. Reads answer pre-encoded
 JSON (the documented models still describe them in /openapi.json).
 """
 
@@ -10,8 +12,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from rostra.comments import idempotency, moderate, service, threads, views
 from rostra.comments.schemas import (
@@ -27,6 +31,7 @@ from rostra.comments.schemas import (
 )
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.db.session import savepoint
 from rostra.http.deps import (
     CurrentUser,
     OptionalUser,
@@ -34,6 +39,7 @@ from rostra.http.deps import (
     ReadSession,
     SettingsDep,
     StateDep,
+    Writes,
     WriteSession,
 )
 from rostra.models import Comment, CommentStatus, User
@@ -96,45 +102,78 @@ def list_replies(
     summary="Post a comment or a reply",
     responses={202: {"model": CommentOut, "description": "Accepted, pending a moderator"}},
 )
-def post_comment(
+async def post_comment(
     data: CommentIn,
     user: CurrentUser,
     reading: ReadSession,
-    db: WriteSession,
+    writes: Writes,
+    settings: SettingsDep,
     state: StateDep,
     limits: RateLimits,
     idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
 ) -> Response:
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     digest = idempotency.request_hash(data) if key else ""
-    if key and (answer := idempotency.replay(reading, user.id, key, digest)):
-        return answer  # a retry is not a new attempt: no rate limit, no post
-    limits.enforce("post", f"user:{user.id}", limits.address)
-    settings = state.settings
     nudges = moderate.Nudges(state.backends.cache)
+
+    def check() -> Response | service.Draft:
+        # Everything that may refuse the post, on the reading session and
+        # before any write: a refused post never takes SQLite's write lock.
+        try:
+            if key and (answer := idempotency.replay(reading, user.id, key, digest)):
+                return answer  # a retry is not a new attempt: no rate limit, no post
+            limits.enforce("post", f"user:{user.id}", limits.address)
+            return _prepare(reading, settings, nudges, user, data)
+        finally:
+            # Let the read snapshot go now, not after the write: on SQLite a
+            # snapshot held open keeps the WAL from being checkpointed.
+            reading.close()
+
+    checked = await anyio.to_thread.run_sync(check)
+    if isinstance(checked, Response):
+        return checked
+    draft = checked
+
+    def write(db: Session) -> Response:
+        if not key:
+            return _posted(db, settings, user, draft)
+        try:
+            with savepoint(db):
+                answer = _posted(db, settings, user, draft)
+                idempotency.remember(
+                    db, user.id, key, digest, answer.status_code, bytes(answer.body)
+                )
+        except IntegrityError:
+            # A concurrent request with this key was written first: ours is
+            # undone, and we answer what it answered.
+            replayed = idempotency.replay(db, user.id, key, digest)
+            if replayed is None:
+                raise
+            return replayed
+        return answer
+
+    return await writes.run(write)
+
+
+def _prepare(
+    db: Session, settings: Settings, nudges: moderate.Nudges, user: User, data: CommentIn
+) -> service.Draft:
+    """``service.prepare``, asking the author once to rephrase: the same text
+    sent again after a ``rephrase_suggested`` posts as confirmed."""
     if not data.confirmed and nudges.asked(user.id, data.body):
-        data = data.model_copy(update={"confirmed": True})  # asked once already
+        data = data.model_copy(update={"confirmed": True})
     try:
-        draft = service.prepare(reading, settings, user, data)
+        return service.prepare(db, settings, user, data)
     except RephraseSuggested:
         nudges.remember(user.id, data.body)
         raise
+
+
+def _posted(db: Session, settings: Settings, user: User, draft: service.Draft) -> Response:
     comment = service.create(db, user, draft)
     # 202: accepted but not published (held, or rejected by a word list).
     status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202
-    body = _own_view(settings, user, comment)
-    if key:
-        try:
-            idempotency.remember(db, user.id, key, digest, status_code, body)
-        except IntegrityError:
-            # A concurrent request with this key committed first: undo ours
-            # and answer what it answered.
-            db.rollback()
-            answer = idempotency.replay(db, user.id, key, digest)
-            if answer is None:
-                raise
-            return answer
-    return _json(body, status_code)
+    return _json(_own_view(settings, user, comment), status_code)
 
 
 @router.patch(

@@ -23,6 +23,7 @@ from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import NotFound
 from rostra.http.live import log as live
+from rostra.jobs import outbox
 from rostra.models import Comment, CommentStatus, Site, Story, User
 from rostra.moderation import pipeline
 from rostra.moderation import service as moderation
@@ -101,7 +102,9 @@ def site_rules(site: Site) -> Rules:
     )  # fmt: skip
 
 
-def first_status(db: Session, user: User, story: Story, outcome: Outcome) -> Outcome:
+def first_status(
+    db: Session, user: User, story: Story | stories.PostingTarget, outcome: Outcome
+) -> Outcome:
     """Where a new comment starts: refused for the author's bans and the
     story's slow mode; held by a premoderated story unless the pipeline
     decided before that step."""
@@ -162,11 +165,25 @@ def decide(
         {"from": was, "to": comment.status},
     )  # fmt: skip
     _announce(db, settings, comment, was, count)
+    _tell_author(db, comment, action, was, reason)
     moderation.tell_desk(
         db, site_id, "queue.decided",
         {"id": comment.id, "action": action, "status": comment.status, "by": actor.id},
     )  # fmt: skip
     return comment
+
+
+#: A decision as the ``comment.moderated`` event names it (notifications,
+#: ``rostra.social.tasks``): the author hears of a pick and of a removal,
+#: with the reason; an approval tells the comment's readers as a new one would.
+_TOLD = {"approve": "approved", "reject": "removed", "feature": "featured"}
+
+
+def _tell_author(db: Session, comment: Comment, action: str, was: str, reason: str) -> None:
+    if action not in _TOLD or (action == "approve" and was == PUBLISHED):
+        return  # unfeaturing, or dismissing the reports of a published comment
+    payload = {"comment_id": comment.id, "action": _TOLD[action], "reason": reason or None}
+    outbox.emit(db, "comment.moderated", payload)
 
 
 def _move_counts(db: Session, comment: Comment, was: str) -> int | None:

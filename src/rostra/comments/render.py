@@ -26,6 +26,8 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
+from rostra.text import MENTION
+
 # Everything a reader may use: paragraphs, emphasis, links, quotes, lists,
 # code. No headings, rules, tables or raw HTML; images become links.
 _BLOCK = {"paragraph", "blockquote", "list", "code", "fence"}
@@ -92,6 +94,44 @@ def _image(self: RendererHTML, tokens: Sequence[Token], idx: int, options: Any, 
     return f'<a href="{escapeHtml(src)}">{alt or escapeHtml(src)}</a>'
 
 
+def _mentions(state: Any) -> None:
+    """``@handle`` in text (not in code, not inside a link) becomes a link to
+    the reader's profile, when the render is given where profiles live."""
+    base = state.env.get("profiles") if isinstance(state.env, dict) else None
+    if not base:
+        return
+    for block in state.tokens:
+        if block.type != "inline" or not block.children:
+            continue
+        out: list[Token] = []
+        depth = 0
+        for token in block.children:
+            if token.type == "link_open":
+                depth += 1
+            elif token.type == "link_close":
+                depth -= 1
+            if token.type != "text" or depth > 0 or "@" not in token.content:
+                out.append(token)
+                continue
+            at = 0
+            for match in MENTION.finditer(token.content):
+                if match.start() > at:
+                    out.append(_text(token.content[at : match.start()]))
+                opening = Token("link_open", "a", 1)
+                opening.attrSet("href", base + match.group(1).lower())
+                out += [opening, _text(match.group(0)), Token("link_close", "a", -1)]
+                at = match.end()
+            if at < len(token.content):
+                out.append(_text(token.content[at:]))
+        block.children = out
+
+
+def _text(content: str) -> Token:
+    token = Token("text", "", 0)
+    token.content = content
+    return token
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt(
         "commonmark",
@@ -108,6 +148,7 @@ def _markdown() -> MarkdownIt:
     md.disable(unwanted, ignoreInvalid=True)
     md.enable(sorted(set().union(*allowed.values())), ignoreInvalid=True)
     md.add_render_rule("image", _image)
+    md.core.ruler.push("mentions", _mentions)
     return md
 
 
@@ -126,9 +167,12 @@ _CLEANER = nh3.Cleaner(
 )
 
 
-def render(body: str) -> str:
-    """Sanitised HTML for a comment body (Markdown subset)."""
-    return _CLEANER.clean(_MD.render(body)).strip()
+def render(body: str, profiles: str | None = None) -> str:
+    """Sanitised HTML for a comment body (Markdown subset). With ``profiles``
+    (the absolute address that a handle completes, ``https://…/u/``),
+    ``@handle`` links to that reader's profile."""
+    env = {"profiles": profiles} if profiles else {}
+    return _CLEANER.clean(_MD.render(body, env)).strip()
 
 
 # Characters that draw nothing on their own though Unicode calls them

@@ -10,9 +10,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from rostra.comments.cursors import Cursor
 from rostra.db.base import rowcount, utcnow, valid_id
@@ -62,12 +74,41 @@ def by_ids(db: Session, comment_ids: Iterable[int]) -> list[Comment]:
     return list(db.scalars(select(Comment).where(Comment.id.in_(ids))))
 
 
-def add(db: Session, comment: Comment) -> Comment:
-    db.add(comment)
-    db.flush()
+# Built once: posting runs these on every request (SQLAlchemy caches their
+# compiled SQL too, but building the statement objects costs as much).
+_COMMENTS = Comment.metadata.tables["comments"]
+_INSERT_COMMENT = insert(_COMMENTS).returning(_COMMENTS.c.id)
+_OWN_THREAD = (
+    update(_COMMENTS)
+    .where(_COMMENTS.c.id == bindparam("comment_id"))
+    .values(thread_id=bindparam("comment_id"))
+)
+_COMMENT_COLUMNS = tuple(c.key for c in _COMMENTS.columns if c.key != "id")
+# The columns' plain defaults (0, False…), set on the object as a flush would.
+_DEFAULTS = {
+    c.key: c.default.arg
+    for c in _COMMENTS.columns
+    if isinstance(c.default, ScalarElementColumnDefault)
+}
+
+
+def insert_comment(db: Session, comment: Comment) -> Comment:
+    """Insert a new comment (Core, no unit of work); a top-level one is then
+    made its own thread on its primary key. ``comment`` gets its id and stays
+    a plain object, not added to the session."""
+    conn = db.connection()
+    values = {}
+    for key in _COMMENT_COLUMNS:
+        value = getattr(comment, key)
+        if value is None and key in _DEFAULTS:
+            value = _DEFAULTS[key]
+            setattr(comment, key, value)
+        values[key] = value
+    comment_id: int = conn.execute(_INSERT_COMMENT, values).scalar_one()
+    comment.id = comment_id
     if comment.thread_id is None:  # a top-level comment is its own thread
-        comment.thread_id = comment.id
-        db.flush()
+        conn.execute(_OWN_THREAD, {"comment_id": comment_id})
+        comment.thread_id = comment_id
     return comment
 
 
@@ -256,10 +297,10 @@ def save_idempotency_key(
     body: str,
     now: datetime,
 ) -> None:
-    """Flushed at once, so a concurrent duplicate fails here, on the unique
+    """Inserted at once, so a concurrent duplicate fails here, on the unique
     constraint, before the transaction commits twice."""
-    db.add(
-        IdempotencyKey(
+    db.execute(
+        insert(IdempotencyKey).values(
             user_id=user_id,
             key=key,
             request_hash=request_hash,
@@ -268,7 +309,6 @@ def save_idempotency_key(
             created_at=now,
         )
     )
-    db.flush()
 
 
 def delete_idempotency_keys(db: Session, created_before: datetime) -> int:

@@ -2,8 +2,9 @@
 retries, deleted by housekeeping after a day (a retry comes within minutes).
 
 Comment events (``comment.created``…) are written to the outbox only for
-topics some part registers a handler for (``rostra.jobs.outbox.emit``); none
-does yet.
+topics some part registers a handler for (``rostra.jobs.outbox.emit``):
+``comment.created`` and ``comment.liked`` by the social domain, for
+notifications.
 """
 
 from __future__ import annotations

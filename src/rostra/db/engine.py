@@ -93,6 +93,10 @@ def make_engine(url: str, **kw: Any) -> Engine:
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        # Every request in flight holds a read connection: keep enough that
+        # a burst does not open (and set up) new ones only to close them.
+        kw.setdefault("pool_size", 12)
+        kw.setdefault("max_overflow", 20)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 10},

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from rostra.backends import Backends
 from rostra.config import Settings
 from rostra.db.session import CommitHooks
+from rostra.db.writes import Writer
 from rostra.errors import Forbidden, NotAuthenticated, UnknownToken
 from rostra.http.client import client_address
 from rostra.http.live.hub import Hub
@@ -52,6 +53,8 @@ class AppState:
     write_sessions: sessionmaker[Session]
     read_sessions: sessionmaker[Session]
     hooks: CommitHooks
+    #: Commits units of work for requests (group commit on SQLite).
+    writer: Writer
     backends: Backends
     templates: Jinja2Templates
     authenticate: Authenticator
@@ -177,7 +180,14 @@ async def limits(request: Request) -> Limits:
     )
 
 
+async def writer(request: Request) -> Writer:
+    return app_state(request).writer
+
+
 StateDep = Annotated[AppState, Depends(app_state)]
+#: Commits a request's unit of work (``rostra.db.writes``): for the hot
+#: writes, where SQLite commits concurrent requests together.
+Writes = Annotated[Writer, Depends(writer)]
 SettingsDep = Annotated[Settings, Depends(settings)]
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]

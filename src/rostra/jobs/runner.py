@@ -16,6 +16,7 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from rostra.db.session import savepoint
 from rostra.jobs import housekeeping, outbox
 from rostra.jobs.registry import Handler, JobContext, handler_for
 from rostra.models import OutboxEvent
@@ -78,8 +79,9 @@ def _run_in_transaction(
         try:
             # A savepoint, so that a failing handler's writes are undone
             # while its failure is still recorded (and, on PostgreSQL, an
-            # SQL error does not leave the transaction unusable).
-            with db.begin_nested():
+            # SQL error does not leave the transaction unusable); what the
+            # handler recorded for after the commit goes with its writes.
+            with savepoint(db):
                 handler(row, ctx)
             outbox.finish(row)
         except Exception as exc:

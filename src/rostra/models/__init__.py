@@ -10,6 +10,7 @@ from rostra.models.follow import Follow
 from rostra.models.idempotency import IdempotencyKey
 from rostra.models.live_channel import LiveChannel
 from rostra.models.live_event import LiveEvent
+from rostra.models.notification import Notification
 from rostra.models.outbox import OutboxEvent
 from rostra.models.reaction import Reaction
 from rostra.models.report import REPORT_REASONS, Report
@@ -32,6 +33,7 @@ __all__ = [
     "IdempotencyKey",
     "LiveChannel",
     "LiveEvent",
+    "Notification",
     "OutboxEvent",
     "Reaction",
     "Report",

@@ -14,8 +14,16 @@ from rostra.http.deps import (
     SettingsDep,
     WriteSession,
 )
-from rostra.social import service
-from rostra.social.schemas import BlockOut, FeedPage, FollowOut, ProfileOut
+from rostra.social import notify, service
+from rostra.social.schemas import (
+    BlockOut,
+    FeedPage,
+    FollowOut,
+    MarkReadIn,
+    NotificationsPage,
+    ProfileOut,
+    UnreadOut,
+)
 
 router = APIRouter(tags=["social"])
 HandlePath = Annotated[str, Path(max_length=64)]
@@ -88,3 +96,27 @@ def feed(
 ) -> Any:
     limits.enforce("read_social", f"user:{user.id}", limits.address)
     return service.feed(db, settings, user, url, cursor, limit)
+
+
+@router.get(
+    "/notifications", response_model=NotificationsPage, summary="Your notifications, newest first"
+)
+def notifications(
+    user: CurrentUser,
+    db: ReadSession,
+    settings: SettingsDep,
+    limits: RateLimits,
+    unread: bool = False,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Any:
+    limits.enforce("read_social", f"user:{user.id}", limits.address)
+    return notify.listing(db, settings, user, cursor, limit, unread)
+
+
+@router.post("/notifications/read", response_model=UnreadOut, summary="Mark notifications read")
+def mark_read(
+    body: MarkReadIn, user: CurrentUser, db: WriteSession, limits: RateLimits
+) -> UnreadOut:
+    limits.enforce("settings", f"user:{user.id}", limits.address)
+    return UnreadOut(unread_count=notify.mark_read(db, user, None if body.all else body.ids))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rostra.models import Block, Comment, CommentStatus, Follow, Story, User
+from rostra.db.base import rowcount, valid_id
+from rostra.models import Block, Comment, CommentStatus, Follow, Notification, Story, User
 
 
 def _add_once(db: Session, row: Follow | Block) -> None:
@@ -151,3 +152,157 @@ def feed(
         )
     query = query.order_by(Comment.created_at.desc(), Comment.id.desc()).limit(limit)
     return [(c, s, u) for c, s, u in db.execute(query)]
+
+
+# --- notifications -------------------------------------------------------------
+
+
+def follower_ids(db: Session, user_id: int) -> list[int]:
+    return list(db.scalars(select(Follow.follower_id).where(Follow.followed_id == user_id)))
+
+
+def users_by_handles(db: Session, handles: Iterable[str]) -> list[User]:
+    wanted = set(handles)
+    if not wanted:
+        return []
+    return list(db.scalars(select(User).where(User.handle.in_(wanted))))
+
+
+def who_blocked(db: Session, blocked_id: int, among: Iterable[int]) -> set[int]:
+    """Which of ``among`` blocked ``blocked_id``."""
+    ids = set(among)
+    if not ids:
+        return set()
+    return set(
+        db.scalars(
+            select(Block.blocker_id).where(
+                Block.blocked_id == blocked_id, Block.blocker_id.in_(ids)
+            )
+        )
+    )
+
+
+def users(db: Session, ids: Iterable[int]) -> dict[int, User]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return {u.id: u for u in db.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def unread_like(db: Session, user_id: int, comment_id: int) -> Notification | None:
+    return db.scalar(
+        select(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.kind == "like",
+            Notification.comment_id == comment_id,
+            Notification.read_at.is_(None),
+        )
+        .order_by(Notification.id.desc())
+        .limit(1)
+    )
+
+
+def _shown(user_id: int) -> ColumnElement[bool]:
+    """A reader's notifications, leaving out those from readers they blocked."""
+    return and_(
+        Notification.user_id == user_id,
+        or_(
+            Notification.actor_id.is_(None),
+            ~select(Block.blocked_id)
+            .where(Block.blocker_id == user_id, Block.blocked_id == Notification.actor_id)
+            .exists(),
+        ),
+    )
+
+
+def notifications(
+    db: Session, user_id: int, before: tuple[datetime, int] | None, limit: int, unread: bool
+) -> list[Notification]:
+    query = select(Notification).where(_shown(user_id))
+    if unread:
+        query = query.where(Notification.read_at.is_(None))
+    if before is not None:
+        at, last_id = before
+        query = query.where(
+            or_(
+                Notification.created_at < at,
+                and_(Notification.created_at == at, Notification.id < last_id),
+            )
+        )
+    order = (Notification.created_at.desc(), Notification.id.desc())
+    return list(db.scalars(query.order_by(*order).limit(limit)))
+
+
+def unread_count(db: Session, user_id: int) -> int:
+    return (
+        db.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(_shown(user_id), Notification.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def mark_read(db: Session, user_id: int, ids: Iterable[int] | None, now: datetime) -> int:
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if ids is not None:
+        wanted = {i for i in ids if valid_id(i)}
+        if not wanted:
+            return 0
+        query = query.where(Notification.id.in_(wanted))
+    return rowcount(db.execute(query.values(read_at=now)))
+
+
+def comments_with_stories(db: Session, ids: Iterable[int]) -> dict[int, tuple[Comment, Story]]:
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = db.execute(
+        select(Comment, Story)
+        .join(Story, Story.id == Comment.story_id)
+        .where(Comment.id.in_(wanted))
+    )
+    return {c.id: (c, s) for c, s in rows}
+
+
+def delete_read_notifications(db: Session, before: datetime) -> int:
+    return rowcount(
+        db.execute(
+            delete(Notification)
+            .where(Notification.read_at.is_not(None), Notification.created_at < before)
+            .execution_options(synchronize_session=False)
+        )
+    )
+
+
+def digest_due(db: Session, kinds: Iterable[str]) -> dict[int, list[Notification]]:
+    """Unread, unmailed notifications of these kinds, by reader, oldest first,
+    leaving out those from readers the reader blocked since."""
+    rows = db.scalars(
+        select(Notification)
+        .join(User, User.id == Notification.user_id)
+        .where(
+            Notification.kind.in_(list(kinds)),
+            Notification.mailed_at.is_(None),
+            Notification.read_at.is_(None),
+            User.mail_mode == "digest",
+            or_(
+                Notification.actor_id.is_(None),
+                ~select(Block.blocked_id)
+                .where(
+                    Block.blocker_id == Notification.user_id,
+                    Block.blocked_id == Notification.actor_id,
+                )
+                .exists(),
+            ),
+        )
+        .order_by(Notification.user_id, Notification.created_at, Notification.id)
+    )
+    out: dict[int, list[Notification]] = {}
+    for row in rows:
+        out.setdefault(row.user_id, []).append(row)
+    return out

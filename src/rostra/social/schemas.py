@@ -1,11 +1,13 @@
-"""Response bodies of follows, blocks, profiles and the feed (no request
-bodies: the calls take the handle in the path)."""
+"""Bodies of follows, blocks, profiles, the feed and notifications."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
+
+from rostra.http.schemas import StrictModel
 
 
 class Person(BaseModel):
@@ -64,3 +66,46 @@ class BlockOut(BaseModel):
 class FeedPage(BaseModel):
     items: list[CommentRef]
     next_cursor: str | None
+
+
+class NotifiedComment(BaseModel):
+    id: int
+    thread_id: int
+    status: str
+    html: str = Field(description="empty once the comment is not public (unless it is yours)")
+    story: StoryRef
+    article_url: str
+    thread_url: str
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: Literal["reply", "like", "mention", "followed", "moderation"]
+    count: int = Field(description="how many readers it stands for: likes are batched")
+    actor: Person | None = Field(description="the (latest) reader; null for moderation")
+    comment: NotifiedComment | None
+    action: str | None = Field(description="moderation: featured or removed")
+    reason: str | None = Field(description="moderation: the moderator's reason")
+    created_at: datetime
+    read: bool
+
+
+class NotificationsPage(BaseModel):
+    items: list[NotificationOut]
+    unread_count: int
+    next_cursor: str | None
+
+
+class MarkReadIn(StrictModel):
+    ids: list[int] | None = Field(default=None, max_length=500)
+    all: bool = False
+
+    @model_validator(mode="after")
+    def _one_of(self) -> MarkReadIn:
+        if (self.ids is None) == (not self.all):
+            raise ValueError("send either 'ids' or 'all': true")
+        return self
+
+
+class UnreadOut(BaseModel):
+    unread_count: int

@@ -22,7 +22,7 @@ from rostra.comments import cursors
 from rostra.config import Settings
 from rostra.errors import NotFound
 from rostra.models import Comment, Story, User
-from rostra.social import repository
+from rostra.social import mail, repository
 from rostra.social.errors import CannotFollow, OwnAccount
 from rostra.stories import service as stories
 
@@ -190,3 +190,15 @@ def feed(
         "items": [_item(settings, c, s, u) for c, s, u in rows],
         "next_cursor": next_cursor,
     }
+
+
+def unsubscribe(db: Session, settings: Settings, user_id: int, token: str) -> bool:
+    """The signed link of a notification mail: stop the reader's notification
+    mail, signed out. False for a link this site did not sign."""
+    if not mail.check_unsubscribe(settings, user_id, token):
+        return False
+    user = db.get(User, user_id)
+    if user is None:
+        return False
+    user.mail_mode = "off"
+    return True

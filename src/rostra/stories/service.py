@@ -63,6 +63,43 @@ def id_by_url(db: Session, url: str) -> int | None:
     return repository.id_by_url(db, url)
 
 
+@dataclass(frozen=True)
+class PostingTarget:
+    """What posting a comment needs of its story."""
+
+    id: int
+    site_id: int
+    is_closed: bool
+    premoderated: bool
+    slow_mode_seconds: int
+    #: No title from anyone yet: a client's placeholder would be taken.
+    wants_title: bool
+
+
+def target_of(story: Story) -> PostingTarget:
+    return PostingTarget(
+        story.id,
+        story.site_id,
+        story.is_closed,
+        story.premoderated,
+        story.slow_mode_seconds,
+        story.title == "" and story.title_source == CLIENT,
+    )
+
+
+def posting_target(db: Session, url: str) -> PostingTarget | None:
+    """The story of a normalised URL, as far as posting needs it."""
+    row = repository.posting_row(db, url)
+    return None if row is None else PostingTarget(*row)
+
+
+def offer_title_to(db: Session, story: PostingTarget, title: str, *, fetch_metadata: bool) -> None:
+    """``offer_title`` for a posting target, its site's switch already known."""
+    wanted = title and story.wants_title and fetch_metadata
+    if wanted and repository.set_client_title(db, story.id, title):
+        story_changed(db, story.id)
+
+
 def _site(db: Session, site_id: int) -> Site:
     site = sites.by_id(db, site_id)
     if site is None:  # stories are deleted with their site

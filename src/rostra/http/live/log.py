@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -75,10 +75,16 @@ def publish(db: Session, channel: str, kind: str, data: dict[str, Any]) -> Event
     if len(channel) > MAX_CHANNEL:
         raise ValueError(f"channel name too long: {channel!r}")
     seq = _next_seq(db, channel)
-    db.add(LiveEvent(channel=channel, seq=seq, kind=kind, data=data, created_at=utcnow()))
+    db.connection().execute(
+        _INSERT_EVENT,
+        {"channel": channel, "seq": seq, "kind": kind, "data": data, "created_at": utcnow()},
+    )
     event = Event(channel, seq, kind, encode(data))
     changed(db, "live", event)
     return event
+
+
+_INSERT_EVENT = insert(LiveEvent.metadata.tables["live_events"])
 
 
 def _next_seq(db: Session, channel: str) -> int:

@@ -93,6 +93,9 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
             public_url="http://rostra.test",
             demo=False,
             rate_limit_enabled=False,
+            # Off like the rate limits, so that tests of other rules are not
+            # held as bursts or duplicates; tests/moderation turns it on.
+            moderation_pipeline=False,
             run_jobs_in_process=False,
         )
     )

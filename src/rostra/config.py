@@ -13,7 +13,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -128,6 +128,16 @@ class Settings(BaseSettings):
     rate_like: str = Field(
         default="60/60",
         description="Likes and unlikes per account and per client address (COUNT/SECONDS).",
+    )
+    moderation_pipeline: bool = Field(
+        default=True,
+        description="Switch the automatic moderation steps (word lists, toxicity, spam "
+        "signals, new readers' holds); bans, story modes and slow mode stay.",
+    )
+    toxicity_scorer: Literal["profanity-check", "none"] = Field(
+        default="profanity-check",
+        description="The moderation pipeline's toxicity scorer: the model alt-profanity-check "
+        "ships, or none.",
     )
     rate_report: str = Field(
         default="20/3600",

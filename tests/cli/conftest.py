@@ -18,7 +18,12 @@ def env(
     for name in list(os.environ):
         if name.startswith("ROSTRA_") and not name.startswith("ROSTRA_TEST_"):
             monkeypatch.delenv(name)
-    values = {"ROSTRA_DATA_DIR": str(tmp_path / "data"), "ROSTRA_DATABASE_URL": database_url}
+    values = {
+        "ROSTRA_DATA_DIR": str(tmp_path / "data"),
+        "ROSTRA_DATABASE_URL": database_url,
+        # As in tests/conftest.py: the same test text on two stories is no spam here.
+        "ROSTRA_MODERATION_PIPELINE": "false",
+    }
     yield values
     _empty(database_url)
 

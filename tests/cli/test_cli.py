@@ -279,3 +279,42 @@ def test_createadmin_with_a_site_gives_a_role_there_only(env: dict[str, str]) ->
         r = client.get("/api/v1/moderation/audit", headers=headers)
         assert [e["action"] for e in r.json()["entries"]] == ["role.set"]
     state_of(app).engine.dispose()
+
+
+def test_moderation_evaluate_prints_the_figures_and_writes_decisions(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    data = tmp_path / "set.csv"
+    data.write_text(
+        "text,label\nThanks for the report.,0\nYou are a stupid idiot.,1\n"
+        "What a sc\u00fcmbag.,1\nThe vote is on Friday.,0\n",
+        encoding="utf-8",
+    )
+    run(env, "site", "add", "ledger", "--origin", "https://ledger.example")
+    out = run(env, "moderation", "set", "ledger", "--ban", "scumbag", "--hold", "0.5")
+    assert "banned scumbag" in out and "hold 0.5" in out
+    decisions = tmp_path / "out.csv"
+    out = run(
+        env, "moderation", "evaluate", str(data), "--site", "ledger", "--decisions", str(decisions)
+    )
+    assert "precision 1.000" in out and "recall 1.000" in out and "false-hold rate 0.000" in out
+    assert "comments/s" in out
+    lines = decisions.read_text("utf-8").splitlines()
+    assert lines[0] == "text,label,decision,step,score"
+    assert lines[3].startswith("What a sc\u00fcmbag.,1,rejected,words,")
+    assert lines[2].startswith("You are a stupid idiot.,1,pending,toxicity,")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("body,label\nx,0\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["moderation", "evaluate", str(bad)], env=env)
+    assert result.exit_code != 0 and "text,label" in result.output
+    result = CliRunner().invoke(main, ["moderation", "set", "ledger", "--nudge", "0.9"], env=env)
+    assert result.exit_code != 0 and "nudge threshold" in result.output
+
+
+def test_the_shipped_labelled_set_meets_the_targets(env: dict[str, str]) -> None:
+    """The defaults in the README come from this run (data/moderation/README.md)."""
+    labelled = Path(__file__).parents[2] / "data/moderation/labelled.csv"
+    out = run(env, "moderation", "evaluate", str(labelled))
+    figures = dict(line.rsplit(" ", 1) for line in out.splitlines()[1:])
+    assert float(figures["recall"]) >= 0.85
+    assert float(figures["false-hold rate"]) <= 0.10

@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy.orm import Session
@@ -306,6 +307,129 @@ def comments_rerender(ctx: click.Context, batch: int) -> None:
     finally:
         state.engine.dispose()
     click.echo(f"{seen} comments rendered again: {changed} changed, on {len(stories)} stories")
+
+
+@main.group()
+def moderation() -> None:
+    """The moderation pipeline: a site's rules, and measuring them."""
+
+
+@moderation.command("evaluate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--site", "site_name", default=None, help="Use this site's rules (default: the defaults)."
+)
+@click.option(
+    "--decisions",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=None,
+    help="Write each row's decision, step and score to this CSV file.",
+)
+@click.pass_context
+def moderation_evaluate(
+    ctx: click.Context, file: Path, site_name: str | None, decisions: Path | None
+) -> None:
+    """Run the pipeline over FILE.csv (columns text,label; 1 = should be held
+    or rejected) without posting; print precision, recall, the false-hold
+    rate and comments per second."""
+    from rostra.comments import moderate
+    from rostra.moderation.evaluate import evaluate, read_rows
+    from rostra.moderation.pipeline import Rules
+    from rostra.moderation.scorer import build_scorer
+    from rostra.sites import service as sites
+
+    settings = _settings(ctx)
+    try:
+        rows = read_rows(file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    rules = Rules()
+    if site_name is not None:
+        with _db(settings) as db:
+            try:
+                rules = moderate.site_rules(sites.get(db, site_name))
+            except RostraError as exc:
+                raise click.ClickException(exc.detail) from exc
+    scorer = build_scorer(settings.toxicity_scorer)
+    if decisions is not None:
+        with decisions.open("w", newline="", encoding="utf-8") as out:
+            figures = evaluate(rules, scorer, rows, out)
+    else:
+        figures = evaluate(rules, scorer, rows)
+    click.echo(f"scorer {scorer.name}, hold {rules.hold}, nudge {rules.nudge}")
+    click.echo(str(figures))
+
+
+@moderation.command("set")
+@click.argument("name")
+@click.option(
+    "--ban",
+    "banned",
+    multiple=True,
+    help="A banned word or phrase (rejects); repeat. Replaces the list.",
+)
+@click.option(
+    "--suspect", multiple=True, help="A suspect word or phrase (holds); repeat. Replaces the list."
+)
+@click.option("--clear-words", is_flag=True, help="Empty both word lists first.")
+@click.option(
+    "--nudge",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Toxicity score that asks to rephrase.",
+)
+@click.option(
+    "--hold", type=click.FloatRange(0, 1), default=None, help="Toxicity score that holds."
+)
+@click.option(
+    "--new-reader-holds",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Hold a reader's first N comments.",
+)
+@click.option(
+    "--report-threshold",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Reports that hold a comment.",
+)
+@click.pass_context
+def moderation_set(
+    ctx: click.Context,
+    name: str,
+    banned: tuple[str, ...],
+    suspect: tuple[str, ...],
+    clear_words: bool,
+    nudge: float | None,
+    hold: float | None,
+    new_reader_holds: int | None,
+    report_threshold: int | None,
+) -> None:
+    """Change site NAME's moderation rules."""
+    from rostra.moderation import service as moderation_rules
+    from rostra.sites import service as sites
+
+    with _db(_settings(ctx)) as db:
+        try:
+            site = moderation_rules.set_site_rules(
+                db,
+                sites.get(db, name),
+                banned=list(banned) if banned or clear_words else None,
+                suspect=list(suspect) if suspect or clear_words else None,
+                nudge=nudge,
+                hold=hold,
+                new_reader_holds=new_reader_holds,
+                report_threshold=report_threshold,
+            )
+        except RostraError as exc:
+            raise click.ClickException(exc.detail) from exc
+        db.commit()
+        click.echo(
+            f"site {site.name}: banned {', '.join(site.banned_words) or '-'}; "
+            f"suspect {', '.join(site.suspect_words) or '-'}; nudge {site.nudge_threshold}, "
+            f"hold {site.hold_threshold}; new readers held {site.new_reader_holds}; "
+            f"reports to hold {site.report_threshold}"
+        )
 
 
 @main.group()

@@ -46,6 +46,7 @@ from rostra.http.deps import (
 )
 from rostra.http.front import FrontHandler, one, small_int
 from rostra.models import Comment, CommentStatus, User
+from rostra.moderation.errors import RephraseSuggested
 from rostra.stories.cache import StoryPages
 from rostra.text import check_text
 
@@ -132,11 +133,13 @@ async def post_comment(
     reading: ReadSession,
     writes: Writes,
     settings: SettingsDep,
+    state: StateDep,
     limits: RateLimits,
     idempotency_key: Annotated[str | None, Header(alias=idempotency.HEADER)] = None,
 ) -> Response:
     key = idempotency.check_key(idempotency_key) if idempotency_key is not None else None
     digest = idempotency.request_hash(data) if key else ""
+    nudges = moderate.Nudges(state.backends.cache)
 
     def check() -> Response | service.Draft:
         # Everything that may refuse the post, on the reading session and
@@ -145,7 +148,7 @@ async def post_comment(
             if key and (answer := idempotency.replay(reading, user.id, key, digest)):
                 return answer  # a retry is not a new attempt: no rate limit, no post
             limits.enforce("post", f"user:{user.id}", limits.address)
-            return service.prepare(reading, settings, user, data)
+            return _prepare(reading, settings, nudges, user, data)
         finally:
             # Let the read snapshot go now, not after the write: on SQLite a
             # snapshot held open keeps the WAL from being checkpointed.
@@ -177,9 +180,24 @@ async def post_comment(
     return await writes.run(write)
 
 
+def _prepare(
+    db: Session, settings: Settings, nudges: moderate.Nudges, user: User, data: CommentIn
+) -> service.Draft:
+    """``service.prepare``, asking the author once to rephrase: the same text
+    sent again after a ``rephrase_suggested`` posts as confirmed."""
+    if not data.confirmed and nudges.asked(user.id, data.body):
+        data = data.model_copy(update={"confirmed": True})
+    try:
+        return service.prepare(db, settings, user, data)
+    except RephraseSuggested:
+        nudges.remember(user.id, data.body)
+        raise
+
+
 def _posted(db: Session, settings: Settings, user: User, draft: service.Draft) -> Response:
     comment = service.create(db, user, draft)
-    status_code = 202 if comment.status == CommentStatus.PENDING else 201
+    # 202: accepted but not published (held, or rejected by a word list).
+    status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202
     return _json(_own_view(settings, user, comment), status_code)
 
 

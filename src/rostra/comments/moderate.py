@@ -9,12 +9,14 @@ readers, the author and the site's desks on the live channels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import logging
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rostra.backends.cache import Cache
 from rostra.comments import repository, views
 from rostra.comments.errors import AlreadyReported, NotDecidable, OwnComment, SlowMode
 from rostra.config import Settings
@@ -22,29 +24,90 @@ from rostra.db.base import utcnow
 from rostra.errors import NotFound
 from rostra.http.live import log as live
 from rostra.jobs import outbox
-from rostra.models import Comment, CommentStatus, Story, User
+from rostra.models import Comment, CommentStatus, Site, Story, User
+from rostra.moderation import pipeline
 from rostra.moderation import service as moderation
+from rostra.moderation.pipeline import Facts, Outcome, Rules
+from rostra.moderation.scorer import build_scorer
 from rostra.sites import service as sites
 from rostra.stories import service as stories
 
 PUBLISHED, PENDING = CommentStatus.PUBLISHED.value, CommentStatus.PENDING.value
 REJECTED, DELETED = CommentStatus.REJECTED.value, CommentStatus.DELETED.value
+log = logging.getLogger(__name__)
 ACTIONS = ("approve", "reject", "feature", "unfeature")
 QUEUES = ("pending", "reported", "flagged", "recent")
 
 
-@dataclass(frozen=True)
-class Verdict:
-    status: str
-    step: str | None = None
-    reason: str | None = None
+def screen(
+    db: Session, settings: Settings, user: User, site: Site, body: str, confirmed: bool
+) -> Outcome:
+    """The pipeline's steps up to the site's mode (``rostra.moderation.pipeline``),
+    on the reading session, before the write begins; 422 ``rephrase_suggested``
+    asks the author once to rephrase."""
+    site_mode = "site" if site.moderation == "pre" else "open"
+    if not settings.moderation_pipeline:
+        if site_mode == "site":
+            return Outcome(PENDING, "site_mode", "Comments on this site are reviewed first.")
+        return Outcome(PUBLISHED)
+    now = utcnow()
+    published, same, recent = repository.author_facts(
+        db, user.id, site.id, body, now - timedelta(days=1), now - timedelta(minutes=1),
+        count_published=site.new_reader_holds > 0,
+    )  # fmt: skip
+    facts = Facts(
+        account_age_seconds=(now - user.created_at).total_seconds(),
+        published_before=published,
+        same_text_elsewhere=same,
+        last_minute=recent + 1,
+        mode=site_mode,
+        confirmed=confirmed,
+    )
+    return pipeline.run(site_rules(site), build_scorer(settings.toxicity_scorer), body, facts)
+
+
+class Nudges:
+    """Which texts an author was asked to rephrase, for a quarter of an hour
+    (the shared cache: Redis across processes). The same text sent again is
+    posted as confirmed, so the author is asked once whatever the client."""
+
+    TTL = 900
+
+    def __init__(self, cache: Cache) -> None:
+        self.cache = cache
+
+    @staticmethod
+    def _key(user_id: int, body: str) -> str:
+        digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return f"nudged:{user_id}:{digest}"
+
+    def asked(self, user_id: int, body: str) -> bool:
+        try:
+            return self.cache.get(self._key(user_id, body)) is not None
+        except Exception:  # a failing cache degrades: the author is asked again
+            log.exception("cache: could not read a nudge")
+            return False
+
+    def remember(self, user_id: int, body: str) -> None:
+        try:
+            self.cache.set(self._key(user_id, body), b"1", self.TTL)
+        except Exception:
+            log.exception("cache: could not remember a nudge")
+
+
+def site_rules(site: Site) -> Rules:
+    return Rules.of(
+        list(site.banned_words or ()), list(site.suspect_words or ()),
+        site.nudge_threshold, site.hold_threshold, site.new_reader_holds,
+    )  # fmt: skip
 
 
 def first_status(
-    db: Session, user: User, story: Story | stories.PostingTarget, site_premoderated: bool
-) -> Verdict:
-    """Where a new comment starts, after the author's bans and the story's
-    slow mode (which refuse it) and the story's and site's modes."""
+    db: Session, user: User, story: Story | stories.PostingTarget, outcome: Outcome
+) -> Outcome:
+    """Where a new comment starts: refused for the author's bans and the
+    story's slow mode; held by a premoderated story unless the pipeline
+    decided before that step."""
     moderation.ensure_not_banned(db, user, story.site_id)
     if story.slow_mode_seconds:
         last = repository.last_post_at(db, user.id, story.id)
@@ -52,11 +115,16 @@ def first_status(
             wait = last + timedelta(seconds=story.slow_mode_seconds) - utcnow()
             if wait.total_seconds() > 0:
                 raise SlowMode(story.slow_mode_seconds, max(1, int(wait.total_seconds()) + 1))
-    if story.premoderated:
-        return Verdict(PENDING, "story_mode", "Comments on this story are reviewed first.")
-    if site_premoderated:
-        return Verdict(PENDING, "site_mode", "Comments on this site are reviewed first.")
-    return Verdict(PUBLISHED)
+    if story.premoderated and outcome.step in (None, "site_mode", "new_reader"):
+        why = "Comments on this story are reviewed first."
+        return Outcome(PENDING, "story_mode", why, outcome.score)
+    return outcome
+
+
+def tell_desk_new(db: Session, site_id: int, comment: Comment) -> None:
+    """A new comment the pipeline held or rejected reaches the site's desks."""
+    data = {"id": comment.id, "status": comment.status, "step": comment.moderation_step}
+    moderation.tell_desk(db, site_id, "queue.held", data)
 
 
 def _comment(db: Session, comment_id: int) -> Comment:
@@ -242,6 +310,7 @@ def queue(
                 "reports": reasons.get(comment.id, {}),
                 "moderation_step": comment.moderation_step,
                 "moderation_reason": comment.moderation_reason,
+                "toxicity": comment.toxicity,
             }
         )  # fmt: skip
     return cards

@@ -509,3 +509,50 @@ def add_report(db: Session, comment_id: int, user_id: int, reason: str, note: st
 
 def report_count(db: Session, comment_id: int) -> int:
     return int(db.scalar(select(Comment.report_count).where(Comment.id == comment_id)) or 0)
+
+
+def author_facts(
+    db: Session,
+    user_id: int,
+    site_id: int,
+    body: str,
+    since: datetime,
+    minute_ago: datetime,
+    count_published: bool,
+) -> tuple[int, bool, int]:
+    """For the pipeline's spam and new-reader steps: the author's published
+    comments on the site (when asked), whether the same text went on another
+    story since ``since``, and their comments since ``minute_ago``."""
+    published = 0
+    if count_published:
+        published = int(
+            db.scalar(
+                select(func.count())
+                .select_from(Comment)
+                .join(Story, Story.id == Comment.story_id)
+                .where(
+                    Comment.author_id == user_id,
+                    Story.site_id == site_id,
+                    Comment.status == CommentStatus.PUBLISHED.value,
+                )
+            )
+            or 0
+        )
+    same = bool(
+        db.scalar(
+            select(
+                exists().where(
+                    Comment.author_id == user_id, Comment.body == body, Comment.created_at >= since
+                )
+            )
+        )
+    )
+    recent = int(
+        db.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.author_id == user_id, Comment.created_at >= minute_ago)
+        )
+        or 0
+    )
+    return published, same, recent

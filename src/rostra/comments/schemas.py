@@ -28,6 +28,10 @@ class CommentIn(StrictModel):
     title: str | None = Field(default=None, max_length=500)
     parent_id: int | None = Field(default=None, ge=1, le=2**62)
     body: str = Field(max_length=_BODY_CAP)
+    confirmed: bool = Field(
+        default=False,
+        description="post as it is after a 422 rephrase_suggested (the author was asked once)",
+    )
 
 
 class CommentEditIn(StrictModel):

@@ -35,6 +35,7 @@ from rostra.db.base import utcnow
 from rostra.errors import Forbidden, NotFound
 from rostra.jobs import outbox
 from rostra.models import Comment, CommentStatus, User
+from rostra.moderation.pipeline import Outcome
 from rostra.stories import service as stories
 from rostra.text import check_text
 
@@ -79,6 +80,8 @@ class Draft:
 
     site_id: int
     premoderated: bool
+    #: What the moderation pipeline said, before the story's mode.
+    outcome: Outcome
     url: str
     title: str
     body: str
@@ -99,9 +102,11 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
     if site.require_verified_email and not user.email_verified:
         raise EmailNotVerified()
     body, html = render_body(settings, data.body)
+    outcome = moderate.screen(db, settings, user, site, body, data.confirmed)
     return Draft(
         site_id=site.id,
         premoderated=site.moderation == "pre",
+        outcome=outcome,
         url=url,
         title=stories.clean_title(data.title),
         body=body,
@@ -129,7 +134,7 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
         # A placeholder, until the page is read.
         stories.offer_title_to(db, story, draft.title, fetch_metadata=draft.fetch_metadata)
     story_id = story.id
-    verdict = moderate.first_status(db, user, story, draft.premoderated)
+    verdict = moderate.first_status(db, user, story, draft.outcome)
     status = CommentStatus(verdict.status)
     comment = repository.insert_comment(
         db,
@@ -144,6 +149,7 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
             status=status.value,
             moderation_step=verdict.step,
             moderation_reason=verdict.reason,
+            toxicity=verdict.score,
             created_at=utcnow(),
         ),
     )
@@ -160,6 +166,8 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
         stories.story_changed(db, story_id)
     _event(db, "comment.created", comment)
     announce.created(db, comment, user, draft.url, count, draft.edit_window)
+    if status != CommentStatus.PUBLISHED:
+        moderate.tell_desk_new(db, draft.site_id, comment)
     return comment
 
 

@@ -79,6 +79,7 @@ class Card(BaseModel):
     reports: dict[str, int] = Field(description="open reports by reason")
     moderation_step: str | None = Field(description="the step that held or decided it")
     moderation_reason: str | None
+    toxicity: float | None = Field(description="the toxicity score when it was written")
 
 
 class QueueOut(BaseModel):

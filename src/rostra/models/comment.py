@@ -3,7 +3,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -62,3 +62,5 @@ class Comment(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Readers' reports not yet answered by a decision (the Reported queue).
     report_count: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: The toxicity scorer's score when it was written (the desk shows it).
+    toxicity: Mapped[float | None] = mapped_column(Float)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, text, true
+from sqlalchemy import JSON, Boolean, Float, Integer, String, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -29,4 +29,16 @@ class Site(Base):
     fetch_metadata: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     #: Reports from this many distinct readers hold a published comment.
     report_threshold: Mapped[int] = mapped_column(Integer, default=3, server_default=text("3"))
+    #: The moderation pipeline's word lists (rostra.moderation.words): a
+    #: banned word rejects a comment, a suspect one holds it.
+    banned_words: Mapped[list[str]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    suspect_words: Mapped[list[str]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
+    #: Toxicity scores from which the author is asked to rephrase, and from
+    #: which the comment is held (defaults chosen in rostra.moderation.pipeline).
+    nudge_threshold: Mapped[float] = mapped_column(Float, default=0.2, server_default=text("0.2"))
+    hold_threshold: Mapped[float] = mapped_column(Float, default=0.3, server_default=text("0.3"))
+    #: A reader's first this many comments on the site are held (0: none).
+    new_reader_holds: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

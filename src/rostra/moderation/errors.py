@@ -29,3 +29,16 @@ class SiteRequired(Invalid):
     code = "site_required"
     message = "Name the site: you moderate more than one."
     default_field = "site"
+
+
+class RephraseSuggested(Invalid):
+    code = "rephrase_suggested"
+    # For the reader, shown by the composer; clients resend with
+    # "confirmed": true to post it as it is (docs/api.md).
+    message = "This comment may read as abusive. Could you rephrase it before it posts?"
+    default_field = "body"
+
+
+class ThresholdsOutOfOrder(Invalid):
+    code = "thresholds_out_of_order"
+    message = "The nudge threshold must not be above the hold threshold."

@@ -19,9 +19,15 @@ from sqlalchemy.orm import Session
 
 from rostra.db.base import utcnow
 from rostra.http.live import log as live
-from rostra.models import AuditEntry, Ban, Role, User
+from rostra.models import AuditEntry, Ban, Role, Site, User
 from rostra.moderation import repository
-from rostra.moderation.errors import Banned, NotModerator, NotSiteAdmin, SiteRequired
+from rostra.moderation.errors import (
+    Banned,
+    NotModerator,
+    NotSiteAdmin,
+    SiteRequired,
+    ThresholdsOutOfOrder,
+)
 
 DESK = (Role.ADMIN.value, Role.MODERATOR.value)
 
@@ -163,3 +169,38 @@ def audit(
         if sites is not None and not sites:
             raise NotModerator()
     return repository.audit(db, sites, action, actor_id, target, before_id, limit)
+
+
+def set_site_rules(
+    db: Session,
+    site: Site,
+    *,
+    banned: list[str] | None = None,
+    suspect: list[str] | None = None,
+    nudge: float | None = None,
+    hold: float | None = None,
+    new_reader_holds: int | None = None,
+    report_threshold: int | None = None,
+) -> Site:
+    """Change a site's moderation settings (those given); logged."""
+    changes: dict[str, Any] = {}
+    if banned is not None:
+        site.banned_words = changes["banned_words"] = sorted(
+            {w.strip() for w in banned if w.strip()}
+        )
+    if suspect is not None:
+        site.suspect_words = changes["suspect_words"] = sorted(
+            {w.strip() for w in suspect if w.strip()}
+        )
+    for name, value in (
+        ("nudge_threshold", nudge), ("hold_threshold", hold),
+        ("new_reader_holds", new_reader_holds), ("report_threshold", report_threshold),
+    ):  # fmt: skip
+        if value is not None:
+            setattr(site, name, value)
+            changes[name] = value
+    if site.nudge_threshold > site.hold_threshold:
+        raise ThresholdsOutOfOrder()
+    db.flush()
+    record(db, site.id, None, "site.settings", "site", site.id, "", changes)
+    return site

@@ -166,17 +166,17 @@ class Run:
             f"in {len(self.plan.stories)} stories into Rostra" + (" and Isso" if self.peers else "")
         )
         summaries: dict[str, Any] = {}
-        jobs = [
-            threading.Thread(
-                target=lambda: summaries.update(rostra=self.rostra.seed(self.plan_path))
-            )
-        ]
+
+        def seed(name: str, server: Any) -> None:
+            # A thread swallows SystemExit: say why here, or nobody will.
+            try:
+                summaries[name] = server.seed(self.plan_path)
+            except BaseException as exc:  # reported here, then seeding fails
+                log(f"{name}: {exc}")
+
+        jobs = [threading.Thread(target=seed, args=("rostra", self.rostra))]
         if self.peers:
-            jobs.append(
-                threading.Thread(
-                    target=lambda: summaries.update(isso=self.isso.seed(self.plan_path))
-                )
-            )
+            jobs.append(threading.Thread(target=seed, args=("isso", self.isso)))
         for job in jobs:
             job.start()
         for job in jobs:

@@ -168,6 +168,10 @@ class Rostra:
             "ROSTRA_DATA_DIR": str(self.tmp / "rostra"),
             "ROSTRA_DEMO": "false",
             "ROSTRA_RATE_LIMIT_ENABLED": "false",
+            # The load comes from a handful of accounts posting generated text
+            # in bursts: the spam and toxicity rules would hold or nudge it
+            # (the pipeline's own speed: rostra moderation evaluate).
+            "ROSTRA_MODERATION_PIPELINE": "false",
             # Every stream of the fan-out comes from 127.0.0.1.
             "ROSTRA_MAX_STREAMS_PER_ADDRESS": "100000",
             "ROSTRA_PUBLIC_URL": self.base,

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from rostra.accounts import repository
 from rostra.accounts.tokens import hash_token
-from rostra.backends.cache import Cache
+from rostra.backends.cache import Cache, get_quietly, set_quietly
 from rostra.db.base import UTCDateTime, utcnow
 from rostra.db.session import changed
 from rostra.models import User
@@ -86,17 +86,10 @@ class SignIns:
         return raw.decode() if raw is not None else ""
 
     def _get(self, key: str) -> bytes | None:
-        try:
-            return self.cache.get(key)
-        except Exception:
-            log.exception("cache: get failed")
-            return None
+        return get_quietly(self.cache, key)
 
     def _set(self, key: str, value: bytes, ttl: int) -> None:
-        try:
-            self.cache.set(key, value, ttl)
-        except Exception:
-            log.exception("cache: set failed")
+        set_quietly(self.cache, key, value, ttl)
 
 
 def _iso(value: datetime | None) -> str | None:

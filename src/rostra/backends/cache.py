@@ -6,10 +6,13 @@ by deleting keys, so a Redis cache needs no key scans.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
 from typing import Protocol
+
+log = logging.getLogger(__name__)
 
 
 class Cache(Protocol):
@@ -57,3 +60,20 @@ class MemoryCache:
         with self._lock:
             self._counters[key] = self._counters.get(key, 0) + 1
             return self._counters[key]
+
+
+def get_quietly(cache: Cache, key: str) -> bytes | None:
+    """``cache.get``, with a failing cache (Redis away) read as a miss."""
+    try:
+        return cache.get(key)
+    except Exception:
+        log.exception("cache: get failed")
+        return None
+
+
+def set_quietly(cache: Cache, key: str, value: bytes, ttl: int) -> None:
+    """``cache.set``; a failing cache is logged and the value not kept."""
+    try:
+        cache.set(key, value, ttl)
+    except Exception:
+        log.exception("cache: set failed")

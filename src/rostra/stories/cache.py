@@ -41,7 +41,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from rostra.backends.cache import Cache
+from rostra.backends.cache import Cache, get_quietly, set_quietly
 
 log = logging.getLogger(__name__)
 
@@ -211,17 +211,10 @@ class StoryPages:
                     _flights.pop(key, None)
 
     def _get(self, key: str) -> bytes | None:
-        try:
-            return self.cache.get(key)
-        except Exception:
-            log.exception("cache: get failed")
-            return None
+        return get_quietly(self.cache, key)
 
     def _set(self, key: str, value: bytes, ttl: int) -> None:
-        try:
-            self.cache.set(key, value, ttl)
-        except Exception:
-            log.exception("cache: set failed")
+        set_quietly(self.cache, key, value, ttl)
 
 
 def _digest(text: str) -> str:

@@ -23,7 +23,7 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, set[str]]]
     an included router whole, with the prefix it was included under)."""
     for route in routes:
         if isinstance(route, APIRoute):
-            yield prefix + route.path, set(route.methods)
+            yield prefix + route.path, set(route.methods or ())
         inner = getattr(route, "original_router", None)
         if inner is not None:
             yield from _walk(inner.routes, prefix + route.include_context.prefix)

@@ -328,9 +328,9 @@ def sign_out(
 
 
 def _routers() -> list[APIRouter]:
-    from rostra.desk import events, queue_pages
+    from rostra.desk import admin_pages, events, queue_pages, report_pages
 
-    return [router, queue_pages.router, events.router]
+    return [router, queue_pages.router, events.router, admin_pages.router, report_pages.router]
 
 
 def install(app: FastAPI) -> None:

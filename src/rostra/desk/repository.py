@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
-from rostra.models import Comment, Site, Story
+from rostra.models import Comment, Site, SiteRole, Story, User
 
 
 def sites_watching(db: Session) -> list[Site]:
@@ -140,3 +140,29 @@ def busiest(
         .order_by(top.c.n.desc(), Story.id)
     )
     return [(story, count) for story, count in db.execute(query)]
+
+
+def _like(words: str) -> str:
+    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def stories_of(db: Session, site_id: int, q: str, offset: int, limit: int) -> list[Story]:
+    query = select(Story).where(Story.site_id == site_id)
+    if q:
+        pattern = _like(q)
+        query = query.where(
+            func.lower(Story.title).like(pattern, escape="\\")
+            | func.lower(Story.url).like(pattern, escape="\\")
+        )
+    return list(db.scalars(query.order_by(Story.id.desc()).offset(offset).limit(limit)))
+
+
+def people_with_roles(db: Session, site_id: int) -> list[tuple[User, str]]:
+    query = (
+        select(User, SiteRole.role)
+        .join(SiteRole, SiteRole.user_id == User.id)
+        .where(SiteRole.site_id == site_id)
+        .order_by(SiteRole.role, User.display_name, User.id)
+    )
+    return [(user, role) for user, role in db.execute(query)]

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from rostra.accounts import service as accounts
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.desk import repository
 from rostra.desk.schemas import SiteSettingsIn, StoryModerationIn
 from rostra.errors import NotFound
 from rostra.models import Ban, Site, Story, User
@@ -153,7 +154,7 @@ def audit_filter(
     if words.lower() == "system":
         system = True
     elif words:
-        found = _actor(db, words)
+        found = find_person(db, words)
         if found is None:
             raise NotFound("Nobody has that id, handle or email.", field="actor")
         actor_id = found.id
@@ -168,7 +169,8 @@ def audit_filter(
     )
 
 
-def _actor(db: Session, words: str) -> User | None:
+def find_person(db: Session, words: str) -> User | None:
+    """A person by id, ``@handle``/handle or email, as a moderator types it."""
     if words.isdigit():
         return db.get(User, int(words)) if 0 < int(words) < 2**62 else None
     if "@" in words and not words.startswith("@"):
@@ -209,3 +211,26 @@ def audit_page(
 
 _ENTRY = ("id", "site_id", "actor_id", "action", "target_kind", "target_id", "reason", "data",
           "created_at")  # fmt: skip
+
+
+def stories_of(
+    db: Session, actor: User, site: Site, q: str, offset: int, limit: int
+) -> list[Story]:
+    """A page of the site's stories, newest first (title or URL containing ``q``)."""
+    moderation.require_moderator(db, actor, site.id)
+    return repository.stories_of(db, site.id, q.strip(), offset, limit)
+
+
+def people_of(db: Session, actor: User, site: Site) -> list[tuple[User, str]]:
+    """Who has a role on the site (its administrators only)."""
+    moderation.require_site_admin(db, actor, site.id)
+    return repository.people_with_roles(db, site.id)
+
+
+def give_role(db: Session, actor: User, site: Site, who: str, role: str | None) -> User:
+    """Give (or, ``role`` None, take) a role by id, handle or email."""
+    person = find_person(db, who.strip()) if who.strip() else None
+    if person is None:
+        raise NotFound("Nobody has that email, handle or id.", field="who")
+    moderation.set_role(db, actor, site.id, person.id, role)
+    return person

@@ -478,6 +478,26 @@ def report_reasons(db: Session, comment_ids: Iterable[int]) -> dict[int, dict[st
     return out
 
 
+def report_notes(
+    db: Session, comment_ids: Iterable[int], per_comment: int = 5
+) -> dict[int, list[dict[str, str]]]:
+    """The latest notes readers wrote with their reports, a few per comment."""
+    ids = set(comment_ids)
+    out: dict[int, list[dict[str, str]]] = {}
+    if not ids:
+        return out
+    rows = db.execute(
+        select(Report.comment_id, Report.reason, Report.note)
+        .where(Report.comment_id.in_(ids), Report.note != "")
+        .order_by(Report.created_at.desc())
+    )
+    for comment_id, reason, note in rows:
+        notes = out.setdefault(comment_id, [])
+        if len(notes) < per_comment:
+            notes.append({"reason": reason, "note": note})
+    return out
+
+
 def has_reported(db: Session, comment_id: int, user_id: int) -> bool:
     query = exists().where(Report.comment_id == comment_id, Report.reporter_id == user_id)
     return bool(db.scalar(select(query)))

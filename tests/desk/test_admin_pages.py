@@ -85,8 +85,10 @@ def test_the_stories_page_shows_every_state_and_its_form_changes_a_story(
     assert 'data-mode="premoderated"' in html and 'data-mode="closed"' in html
     story = story_row(app)
     assert story is not None
-    form = {"mode": "premoderated", "slow_mode_seconds": "45", "title": HOSTILE,
-            "canonical_url": "", "auto_close_days": "", "back": "/desk/stories?site=news"}  # fmt: skip
+    form = {
+        "mode": "premoderated", "slow_mode_seconds": "45", "title": HOSTILE,
+        "canonical_url": "", "auto_close_days": "", "back": "/desk/stories?site=news",
+    }  # fmt: skip
     r = mod.post(f"/desk/stories/{story.id}", form)
     assert r.status_code == 303 and r.headers["location"] == "/desk/stories?site=news"
     story = story_row(app)

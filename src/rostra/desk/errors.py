@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rostra.errors import Conflict, Forbidden, NotAuthenticated
+from rostra.errors import Forbidden, NotAuthenticated
 
 
 class CsrfFailed(Forbidden):
@@ -20,11 +20,3 @@ class DeskSignInRequired(NotAuthenticated):
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail)
         self.headers = {}  # a cookie session: no WWW-Authenticate challenge
-
-
-class AlreadyDecided(Conflict):
-    code = "already_decided"
-
-    def __init__(self, status: str, by: str | None = None) -> None:
-        who = f" by {by}" if by else ""
-        super().__init__(f"This comment was already decided{who}: it is {status} now.")

@@ -176,6 +176,11 @@ def _desk_of(request: Request, db: Session, user: User) -> Desk:
         found = sites.all_sites(db)
     else:
         found = [s for s in (sites.by_id(db, i) for i in site_ids) if s is not None]
+    # Detached with what they hold, so that a page rendered after the
+    # request's sessions ended (an error page) can still show them.
+    for row in (user, *found):
+        if row in db:
+            db.expunge(row)
     value = session.token(request) or ""
     token = csrf.token_for(app_state(request).settings.secret_key, value)
     desk = Desk(request, user, sorted(found, key=lambda s: s.name), site_ids, token)
@@ -328,9 +333,12 @@ def sign_out(
 
 
 def _routers() -> list[APIRouter]:
-    from rostra.desk import admin_pages, events, queue_pages, report_pages
+    from rostra.desk import actions, admin_pages, events, queue_pages, report_pages
 
-    return [router, queue_pages.router, events.router, admin_pages.router, report_pages.router]
+    return [
+        router, queue_pages.router, actions.router, events.router, admin_pages.router,
+        report_pages.router,
+    ]  # fmt: skip
 
 
 def install(app: FastAPI) -> None:

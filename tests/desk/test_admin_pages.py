@@ -222,13 +222,15 @@ def test_the_audit_page_searches_filters_and_pages(
         db.commit()
     r = mod.get("/desk/audit")
     assert r.status_code == 200
-    assert HOSTILE not in r.text and "&lt;script&gt;" in r.text
+    assert HOSTILE not in r.text
     rows = re.findall(r'<tr data-id="(\d+)"', r.text)
     assert len(rows) == 50 and "Older entries" in r.text and "Newer entries" not in r.text
     older = re.search(r'href="([^"]+)" rel="next"', r.text)
     assert older
     r2 = mod.get(older.group(1).replace("&amp;", "&"))
     assert len(re.findall(r'<tr data-id="(\d+)"', r2.text)) == 8 and "Newer entries" in r2.text
+    # The moderators' entries (the oldest ids) are on the second page, escaped.
+    assert HOSTILE not in r2.text and "&lt;script&gt;" in r2.text
     r = mod.get("/desk/audit", params={"q": "spam"})
     assert len(re.findall(r"<tr data-id=", r.text)) == 1
     r = mod.get("/desk/audit", params={"action": "comment.feature"})

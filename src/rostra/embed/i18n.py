@@ -44,20 +44,35 @@ AUTH_ONLY = frozenset({
 })  # fmt: skip
 
 
-# Strings only the no-JS pages (/thread, /api/v1/comments.html) show for
-# now: the embed's first load is at its budget, so its editors' pick and
-# staff marks wait for a module loaded on demand.
-NOJS_ONLY = frozenset({"featured", "staff"})
+# Strings only the moderation part (static/embed/mod.js, report.js: the
+# editors' pick and staff marks, the picks tab, reports, removal reasons,
+# the nudge) uses, fetched by mod.js after the first comments show.
+MOD_ONLY = frozenset({
+    "featured", "staff", "tabs_label", "tab_all", "tab_picks", "report", "report_title",
+    "report_reason", "reason_abuse", "reason_spam", "reason_off_topic", "reason_misinformation",
+    "reason_other", "report_note", "report_note_required", "report_send", "report_choose",
+    "report_thanks", "removed_reason", "post_anyway", "nudge_hint",
+})  # fmt: skip
+
+# The parts loaded on demand, each fetching its strings from
+# /embed/strings/PART.LANG.json: kept out of the iframe page every reader
+# loads (tests/embed/test_strings.py checks the split).
+PARTS: dict[str, frozenset[str]] = {"auth": AUTH_ONLY, "mod": MOD_ONLY}
 
 
 def page_strings(lang: str) -> dict[str, Any]:
-    """What the iframe page carries: every string but the sign-in forms' and
-    the no-JS pages' own."""
-    return {k: v for k, v in strings(lang).items() if k not in AUTH_ONLY | NOJS_ONLY}
+    """What the iframe page carries: every string but the parts' own."""
+    later = frozenset().union(*PARTS.values())
+    return {k: v for k, v in strings(lang).items() if k not in later}
+
+
+def part_strings(part: str, lang: str) -> dict[str, Any]:
+    keys = PARTS[part]
+    return {k: v for k, v in strings(lang).items() if k in keys}
 
 
 def auth_strings(lang: str) -> dict[str, Any]:
-    return {k: v for k, v in strings(lang).items() if k in AUTH_ONLY}
+    return part_strings("auth", lang)
 
 
 def count_forms() -> dict[str, dict[str, str]]:

@@ -97,6 +97,15 @@ class AlreadyReported(Conflict):
     message = "You reported this comment already."
 
 
+class AlreadyDecided(Conflict):
+    code = "already_decided"
+
+    def __init__(self, status: str, by: str | None = None) -> None:
+        who = f" by {by}" if by else ""
+        shown = "held" if status == "pending" else status
+        super().__init__(f"This comment was decided meanwhile{who}: it is {shown} now.")
+
+
 class NotDecidable(Conflict):
     code = "not_decidable"
 

@@ -40,7 +40,7 @@ def strings(lang: str) -> dict[str, Any]:
 AUTH_ONLY = frozenset({
     "forgot", "email", "password", "password_hint", "display_name", "create_account",
     "send_reset", "reset_sent", "close", "sign_in_title", "register_title", "forgot_title",
-    "page_only",
+    "page_only", "handle", "handle_hint",
 })  # fmt: skip
 
 
@@ -54,15 +54,38 @@ MOD_ONLY = frozenset({
     "report_thanks", "removed_reason", "post_anyway", "nudge_hint",
 })  # fmt: skip
 
+
+# Strings only the social part uses (static/embed/social.js and the modules
+# it loads: the author menu, the bell, the Following tab, mentions, deep
+# links), fetched by social.js; the handle field of the sign-up form is in
+# the sign-in forms' part.
+SOCIAL_ONLY = frozenset({
+    "tabs_label", "tab_all", "tab_following", "blocked_collapsed", "blocked_hide", "unread",
+    "notifications", "mark_all_read", "settings", "no_notifications", "liked_many", "liked_one",
+    "note_featured", "note_removed_reason", "note_removed", "note_reply", "note_mention",
+    "note_followed", "mark_read", "all_read", "kind_reply", "kind_like", "kind_mention",
+    "kind_followed", "kind_moderation", "notify_about", "mail_mode", "mail_digest",
+    "mail_immediate", "mail_off", "private_activity", "author_menu", "view_profile", "followers",
+    "comments_n", "staff_member", "sign_in_to_follow", "follow", "unfollow", "block", "unblock",
+    "now_following", "not_following", "now_blocked", "now_unblocked", "private_no_follow",
+    "feed_empty", "feed_in_thread", "link_gone", "mention_list",
+})  # fmt: skip
+#: Fetched by a part, though the page carries them too.
+SOCIAL_SHARED = frozenset({"close"})
+
 # The parts loaded on demand, each fetching its strings from
-# /embed/strings/PART.LANG.json: kept out of the iframe page every reader
-# loads (tests/embed/test_strings.py checks the split).
-PARTS: dict[str, frozenset[str]] = {"auth": AUTH_ONLY, "mod": MOD_ONLY}
+# /embed/strings/PART.LANG.json (a part may share a string with another, or
+# with the page: SOCIAL_SHARED); tests/embed/test_strings.py checks the split.
+PARTS: dict[str, frozenset[str]] = {
+    "auth": AUTH_ONLY,
+    "social": SOCIAL_ONLY | SOCIAL_SHARED,
+    "mod": MOD_ONLY,
+}
 
 
 def page_strings(lang: str) -> dict[str, Any]:
     """What the iframe page carries: every string but the parts' own."""
-    later = frozenset().union(*PARTS.values())
+    later = AUTH_ONLY | SOCIAL_ONLY | MOD_ONLY
     return {k: v for k, v in strings(lang).items() if k not in later}
 
 
@@ -73,6 +96,10 @@ def part_strings(part: str, lang: str) -> dict[str, Any]:
 
 def auth_strings(lang: str) -> dict[str, Any]:
     return part_strings("auth", lang)
+
+
+def social_strings(lang: str) -> dict[str, Any]:
+    return part_strings("social", lang)
 
 
 def count_forms() -> dict[str, dict[str, str]]:

@@ -133,6 +133,8 @@ function handle(name, d, url) {
     s.story = Object.assign({}, s.story, d.story);
     if (was !== s.story.is_closed) ctx.renderCompose();
   } else if (name === "reload") ctx.load(false);
+  // The reader's notifications: for the bell (social.js, bell.js).
+  else if (name.startsWith("notification")) window.dispatchEvent(new CustomEvent("rostra:live", { detail: [name, d] }));
 }
 
 // A comment of the reader's taken off the page by the story's channel, put

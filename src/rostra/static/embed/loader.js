@@ -102,6 +102,9 @@
       "&origin=" + encodeURIComponent(location.origin);
     for (var k in l) q += "&" + k + "=" + encodeURIComponent(l[k]);
     if (accent) q += "&accent=" + encodeURIComponent(accent);
+    // A link to one comment (ARTICLE#rostra-comment-ID) opens the thread there.
+    var deep = /^#rostra-comment-(\d+)$/.exec(location.hash);
+    if (deep) q += "&comment=" + deep[1];
     shown = JSON.stringify(l);
     frame = document.createElement("iframe");
     frame.className = "rostra-frame";

@@ -343,5 +343,6 @@ fitHeight();
   await load(false);
   live = await import("./live.js");
   live.start(ctx);
+  (await import("./social.js")).start(ctx); // author menus, bell, Following tab, deep links
   (await import("./mod.js")).start(ctx); // picks tab, marks, reports, the nudge
 })();

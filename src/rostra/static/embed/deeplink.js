@@ -1,0 +1,35 @@
+// Opens the thread at one comment (a deep link: ARTICLE#rostra-comment-ID,
+// or a link from the bell, the Following tab, a profile): loads further
+// pages until its thread shows, then further replies of that thread until
+// it shows, and scrolls it into view, highlighted and focused. The server
+// says which thread it belongs to (GET /api/v1/comments/{id}/context).
+import { t } from "./i18n.js";
+import { api } from "./api.js";
+
+const MAX_PAGES = 50;
+
+export async function go(ctx, id) {
+  const { index, state } = ctx;
+  let e = index.get(id);
+  if (!e) {
+    let c;
+    try { c = (await api("GET", "/api/v1/comments/" + id + "/context")).data; } catch (err) { c = null; }
+    if (c && state.story && c.story_id === state.story.id) {
+      for (let n = 0; !index.has(c.thread_id) && state.next && n < MAX_PAGES; n++) await ctx.load(true);
+      const root = index.get(c.thread_id);
+      for (let n = 0; root && !index.has(id) && n < MAX_PAGES; n++) {
+        const more = root.li.querySelector(":scope > button.more-replies");
+        if (!more) break;
+        await ctx.moreReplies(root, more);
+      }
+    }
+    e = index.get(id);
+  }
+  if (!e) { ctx.announce(t("link_gone")); return false; }
+  for (const old of document.querySelectorAll("article.target")) old.classList.remove("target");
+  const art = e.li.querySelector(":scope > article");
+  art.classList.add("target");
+  art.focus({ preventScroll: true });
+  art.scrollIntoView({ block: "center" });
+  return true;
+}

@@ -74,8 +74,8 @@ def _mails(sink: Sink) -> list[EmailMessage]:
 def test_follow_bell_feed_deep_link_and_unsubscribe(
     browser: Any, third_party_storage: None, rostra: Rostra, article: Any, sink: Sink
 ) -> None:
-    first, first_url = article()
-    second, second_url = article()
+    first, _ = article()
+    _, second_url = article()
     a, b = rostra.reader("Anna Follower"), rostra.reader("Bohdan Writer")
     filler = rostra.reader("Filler")
     _verify(rostra, a)

@@ -126,6 +126,8 @@ function handle(name, d, url) {
     s.story = Object.assign({}, s.story, d.story);
     if (was !== s.story.is_closed) ctx.renderCompose();
   } else if (name === "reload") ctx.load(false);
+  // The reader's notifications: for the bell (social.js, bell.js).
+  else if (name.startsWith("notification")) window.dispatchEvent(new CustomEvent("rostra:live", { detail: [name, d] }));
 }
 
 function added(c) {

@@ -79,6 +79,6 @@ def test_the_dashboard_draws_its_charts_under_the_strict_csp(
         csp = [p for p in problems if "Content Security Policy" in p or "Refused" in p]
         assert csp == [] and problems == [] and missing == [], (problems, missing)
         assert elsewhere == []
-        assert page.locator("table.reasons").inner_text().count("Spam") == 1
+        assert page.locator("table.by-reason").inner_text().count("Spam") == 1
     finally:
         ctx.close()

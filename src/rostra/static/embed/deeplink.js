@@ -5,6 +5,7 @@
 // says which thread it belongs to (GET /api/v1/comments/{id}/context).
 import { t } from "./i18n.js";
 import { api } from "./api.js";
+import { toHost } from "./frame.js";
 
 const MAX_PAGES = 50;
 
@@ -30,6 +31,14 @@ export async function go(ctx, id) {
   const art = e.li.querySelector(":scope > article");
   art.classList.add("target");
   art.focus({ preventScroll: true });
-  art.scrollIntoView({ block: "center" });
+  if (window.parent === window) art.scrollIntoView({ block: "center" });
+  else {
+    // The host page scrolls (the iframe is as tall as the thread), once it
+    // has the thread's new height.
+    window.scrollTo(0, 0);
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+    toHost({ rostra: "resize", height: Math.ceil(document.body.getBoundingClientRect().height),
+      at: Math.round(art.getBoundingClientRect().top) });
+  }
   return true;
 }

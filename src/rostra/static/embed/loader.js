@@ -134,6 +134,8 @@
       frame.style.height = Math.max(80, Math.ceil(d.height)) + "px";
       // A live change above what the reader reads: keep it in place.
       if (typeof d.by === "number" && isFinite(d.by)) window.scrollBy(0, d.by);
+      // A deep link: the comment `at` pixels down the thread comes into view.
+      if (typeof d.at === "number" && isFinite(d.at)) window.scrollTo(0, frame.getBoundingClientRect().top + scrollY + d.at - 60);
     } else if (d.rostra === "count" && typeof d.count === "number") {
       fillCounts(d.url, d.count);
     }

@@ -341,3 +341,17 @@ def test_claims_mark_a_card_for_the_other_moderators(
     first.post(f"/desk/comments/{cid}/claim", headers=js)
     _decide(first, cid, "approve", _seen(first.get("/desk").text, cid))
     assert second.post(f"/desk/comments/{cid}/claim", headers=js).json()["mine"] is True
+
+
+def test_claims_are_told_on_the_desk_channel(
+    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str]
+) -> None:
+    from rostra.models import LiveEvent
+
+    first = moderator(app, client, site, name="Ann")
+    cid = post(client, alice, "Claimed.").json()["id"]
+    js = {"Accept": "application/json"}
+    first.post(f"/desk/comments/{cid}/claim", headers=js)
+    with state_of(app).read_sessions() as db:
+        kinds = [e.kind for e in db.scalars(select(LiveEvent).order_by(LiveEvent.id))]
+    assert "queue.claimed" in kinds

@@ -86,6 +86,12 @@ class SlowMode(RostraError):
         )
 
 
+class NoteRequired(Invalid):
+    code = "note_required"
+    message = "A report for another reason ('other') needs a note saying what is wrong."
+    default_field = "note"
+
+
 class AlreadyReported(Conflict):
     code = "already_reported"
     message = "You reported this comment already."

@@ -22,6 +22,7 @@ from rostra.comments.errors import (
     AlreadyDecided,
     AlreadyReported,
     NotDecidable,
+    NoteRequired,
     OwnComment,
     SlowMode,
 )
@@ -268,12 +269,14 @@ def report(
 ) -> int:
     """A reader's report (once per reader); returns the comment's open
     report count. Reports from the site's threshold of distinct readers
-    hold a published comment for review."""
+    hold a published comment for review; "other" needs a note."""
+    if reason == "other" and not note:
+        raise NoteRequired()
     comment = _comment(db, comment_id)
     if not repository.is_visible(comment, user.id) or comment.status != PUBLISHED:
         raise NotFound("No such comment.")
     if comment.author_id == user.id:
-        raise OwnComment()
+        raise OwnComment("You cannot report your own comment.")
     if repository.has_reported(db, comment.id, user.id) or not repository.add_report(
         db, comment.id, user.id, reason, note
     ):

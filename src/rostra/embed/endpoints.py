@@ -87,26 +87,22 @@ def _versioned(request: Request, source: bytes, media_type: str) -> Response:
     return Response(source, media_type=media_type, headers=headers)
 
 
-def _auth_strings(lang: str) -> bytes:
-    return json.dumps(i18n.auth_strings(lang), ensure_ascii=False).encode()
+def _part_strings(part: str, lang: str) -> bytes:
+    return json.dumps(i18n.part_strings(part, lang), ensure_ascii=False).encode()
 
 
 def _auth_strings_url(lang: str) -> str:
-    digest = hashlib.sha256(_auth_strings(lang)).hexdigest()[:10]
+    digest = hashlib.sha256(_part_strings("auth", lang)).hexdigest()[:10]
     return f"/embed/strings/auth.{lang}.json?v={digest}"
 
 
-@router.get("/embed/strings/auth.{lang}.json", include_in_schema=False)
-def embed_auth_strings(request: Request, lang: str) -> Response:
-    """The sign-in forms' strings, fetched by auth.js when a reader opens them."""
-    return _versioned(request, _auth_strings(i18n.language(lang)), "application/json")
-
-
-@router.get("/embed/strings/social.{lang}.json", include_in_schema=False)
-def embed_social_strings(request: Request, lang: str) -> Response:
-    """The social part's strings, fetched by social.js after the first comments show."""
-    body = json.dumps(i18n.social_strings(i18n.language(lang)), ensure_ascii=False).encode()
-    return _versioned(request, body, "application/json")
+@router.get("/embed/strings/{part}.{lang}.json", include_in_schema=False)
+def embed_part_strings(request: Request, part: str, lang: str) -> Response:
+    """The strings of a part loaded on demand (i18n.PARTS: the sign-in forms,
+    the social part, the moderation part), fetched by its module when it loads."""
+    if part not in i18n.PARTS:
+        return Response(status_code=404)
+    return _versioned(request, _part_strings(part, i18n.language(lang)), "application/json")
 
 
 @router.get("/embed/look", include_in_schema=False)

@@ -44,10 +44,15 @@ AUTH_ONLY = frozenset({
 })  # fmt: skip
 
 
-# Strings only the no-JS pages (/thread, /api/v1/comments.html) show for
-# now: the embed's first load is at its budget, so its editors' pick and
-# staff marks wait for a module loaded on demand.
-NOJS_ONLY = frozenset({"featured", "staff"})
+# Strings only the moderation part (static/embed/mod.js, report.js: the
+# editors' pick and staff marks, the picks tab, reports, removal reasons,
+# the nudge) uses, fetched by mod.js after the first comments show.
+MOD_ONLY = frozenset({
+    "featured", "staff", "tabs_label", "tab_all", "tab_picks", "report", "report_title",
+    "report_reason", "reason_abuse", "reason_spam", "reason_off_topic", "reason_misinformation",
+    "reason_other", "report_note", "report_note_required", "report_send", "report_choose",
+    "report_thanks", "removed_reason", "post_anyway", "nudge_hint",
+})  # fmt: skip
 
 
 # Strings only the social part uses (static/embed/social.js and the modules
@@ -68,19 +73,33 @@ SOCIAL_ONLY = frozenset({
 #: Fetched by a part, though the page carries them too.
 SOCIAL_SHARED = frozenset({"close"})
 
+# The parts loaded on demand, each fetching its strings from
+# /embed/strings/PART.LANG.json (a part may share a string with another, or
+# with the page: SOCIAL_SHARED); tests/embed/test_strings.py checks the split.
+PARTS: dict[str, frozenset[str]] = {
+    "auth": AUTH_ONLY,
+    "social": SOCIAL_ONLY | SOCIAL_SHARED,
+    "mod": MOD_ONLY,
+}
+
 
 def page_strings(lang: str) -> dict[str, Any]:
-    """What the iframe page carries: every string but the sign-in forms', the
-    social part's and the no-JS pages' own."""
-    return {k: v for k, v in strings(lang).items() if k not in AUTH_ONLY | SOCIAL_ONLY | NOJS_ONLY}
+    """What the iframe page carries: every string but the parts' own."""
+    later = AUTH_ONLY | SOCIAL_ONLY | MOD_ONLY
+    return {k: v for k, v in strings(lang).items() if k not in later}
+
+
+def part_strings(part: str, lang: str) -> dict[str, Any]:
+    keys = PARTS[part]
+    return {k: v for k, v in strings(lang).items() if k in keys}
 
 
 def auth_strings(lang: str) -> dict[str, Any]:
-    return {k: v for k, v in strings(lang).items() if k in AUTH_ONLY}
+    return part_strings("auth", lang)
 
 
 def social_strings(lang: str) -> dict[str, Any]:
-    return {k: v for k, v in strings(lang).items() if k in SOCIAL_ONLY | SOCIAL_SHARED}
+    return part_strings("social", lang)
 
 
 def count_forms() -> dict[str, dict[str, str]]:

@@ -344,4 +344,5 @@ fitHeight();
   live = await import("./live.js");
   live.start(ctx);
   (await import("./social.js")).start(ctx); // author menus, bell, Following tab, deep links
+  (await import("./mod.js")).start(ctx); // picks tab, marks, reports, the nudge
 })();

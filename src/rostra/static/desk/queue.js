@@ -412,6 +412,10 @@ function listen() {
     if (queue === "recent" || data.action === "feature" || data.action === "unfeature") return refresh();
     if (data.by !== me) leave(card, "A card was decided by another moderator.", false);
   });
+  on("queue.removed", (data) => {
+    const card = cardOf(data.id);
+    if (card) leave(card, "A comment was deleted by its author.", false);
+  });
   on("queue.claimed", markClaim);
   on("queue.released", unmarkClaim);
   stream.addEventListener("error", () => root.setAttribute("data-live", "off"));

@@ -177,6 +177,12 @@ def tell_desk_new(db: Session, site_id: int, comment: Comment) -> None:
     moderation.tell_desk(db, site_id, "queue.held", data)
 
 
+def tell_desk_removed(db: Session, site_id: int, comment_id: int) -> None:
+    """A comment in a queue (held or reported) deleted by its author leaves
+    the site's desks."""
+    moderation.tell_desk(db, site_id, "queue.removed", {"id": comment_id})
+
+
 def _comment(db: Session, comment_id: int, gone_as: Seen | None = None) -> Comment:
     comment = repository.get(db, comment_id, lock=True)
     if comment is not None and comment.status == DELETED and gone_as is not None:

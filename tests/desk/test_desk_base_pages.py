@@ -3,6 +3,8 @@ limit, the cookie, sign-out, and who reaches the desk (SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -132,3 +134,28 @@ def test_secure_cookie_when_the_site_is_https(app: FastAPI, client: TestClient, 
     browser = DeskClient(app, None, base_url="https://rostra.test")
     r = _sign_in(browser, "mod@example.org", PASSWORD)
     assert "Secure" in r.headers["set-cookie"]
+
+
+def test_a_moderator_from_rostra_createadmin_signs_in_to_the_queue(
+    app: FastAPI, client: TestClient, site: Site, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from rostra.cli.main import main
+
+    settings = state_of(app).settings
+    env = {
+        "ROSTRA_DATA_DIR": str(tmp_path / "cli"),
+        "ROSTRA_DATABASE_URL": settings.database_url,
+        "ROSTRA_SECRET_KEY": settings.secret_key,
+    }
+    args = ["createadmin", "--email", "Night@Desk.example", "--name", "Night desk",
+            "--password", PASSWORD, "--site", "news", "--role", "moderator"]  # fmt: skip
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    browser = DeskClient(app, None)
+    r = _sign_in(browser, "night@desk.example", PASSWORD)
+    assert r.status_code == 303 and r.headers["location"] == "/desk"
+    queue = browser.get("/desk")
+    assert queue.status_code == 200 and "Night desk" in queue.text
+    assert 'id="cards"' in queue.text

@@ -105,6 +105,9 @@ def test_every_comment_state_on_the_cards(
     )
     assert r.status_code == 201
 
+    private = quick_reader(app, "Private Person", is_private=True)
+    by_private = post(client, private, "Private but moderated.").json()["id"]
+
     pending = mod.get("/desk").text
     assert _ids(pending) == [held_id, flagged]
     card = _card(pending, held_id)
@@ -127,7 +130,8 @@ def test_every_comment_state_on_the_cards(
     assert "Keep (dismiss reports)" in card and "Unfeature" in card
 
     recent = mod.get("/desk/queue/recent").text
-    assert set(_ids(recent)) == {held_id, flagged, reported, by_staff, by_banned}
+    assert set(_ids(recent)) == {held_id, flagged, reported, by_staff, by_banned, by_private}
+    assert "Private Person" in _card(recent, by_private)  # moderators see private authors
     assert parent not in _ids(recent)  # a deleted comment is no card
     assert 'class="badge staff"' in _card(recent, by_staff)
     assert 'class="badge staff"' not in _card(recent, reported)

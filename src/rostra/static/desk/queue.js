@@ -402,7 +402,14 @@ function listen() {
         console.warn("desk: an event could not be shown", kind, error);
       }
     });
-  on("ready", () => root.setAttribute("data-live", "on"));
+  let connected = false;
+  on("ready", () => {
+    // After a reconnection the stream may not have resumed exactly (a
+    // moderator of many sites): read the queue again.
+    if (connected) refresh();
+    connected = true;
+    root.setAttribute("data-live", "on");
+  });
   on("queue.held", refresh);
   on("queue.reported", refresh);
   on("reload", refresh);

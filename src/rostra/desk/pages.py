@@ -334,9 +334,12 @@ def sign_out(
 
 
 def _routers() -> list[APIRouter]:
-    from rostra.desk import actions, events, queue_pages
+    from rostra.desk import actions, admin_pages, events, queue_pages, report_pages
 
-    return [router, queue_pages.router, actions.router, events.router]
+    return [
+        router, queue_pages.router, actions.router, events.router, admin_pages.router,
+        report_pages.router,
+    ]  # fmt: skip
 
 
 def install(app: FastAPI) -> None:

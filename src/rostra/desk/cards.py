@@ -57,5 +57,5 @@ def enrich(db: Session, cache: Cache, cards: list[dict[str, Any]]) -> list[dict[
 
 def reasons_of(site: object) -> list[str]:
     """The site's reasons to reject, or the defaults."""
-    own = getattr(site, "reject_reasons", None)
+    own = getattr(site, "rejection_reasons", None)
     return list(own) if own else list(DEFAULT_REASONS)

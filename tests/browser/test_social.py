@@ -81,8 +81,7 @@ def test_follow_bell_feed_deep_link_and_unsubscribe(
     _verify(rostra, a)
     mine = rostra.post(a["token"], second_url, "Anna asks: when do the trams run?")
     # Newer threads push Anna's off the first page (newest first, 20 a page).
-    for n in range(22):
-        rostra.post(filler["token"], second_url, f"Filler thread {n}.")
+    fillers = [rostra.post(filler["token"], second_url, f"Filler thread {n}.") for n in range(22)]
     run_jobs(rostra.app)  # the followed-reader and page jobs so far
     contexts = [browser.new_context(viewport={"width": 900, "height": 1000}) for _ in range(2)]
     try:
@@ -104,7 +103,7 @@ def test_follow_bell_feed_deep_link_and_unsubscribe(
         author = ta.locator("#list button.author", has_text="Bohdan Writer")
         expect(ta.locator("#list .handle")).to_have_text(re.compile(r"^@bohdan_writer"))
         author.click()
-        menu = ta.get_by_role("menu")
+        menu = ta.locator(".menu")  # the card, the menu (role=menu) and its notes
         expect(menu.get_by_role("menuitem", name="View profile (new tab)")).to_be_focused()
         expect(menu).to_contain_text("0 followers")
         expect(menu).not_to_contain_text("@example.org")
@@ -146,6 +145,10 @@ def test_follow_bell_feed_deep_link_and_unsubscribe(
         expect(ta.locator(f"#c{mine['id']}")).to_be_visible()
         assert ta.locator("#list > li.comment").count() > 20  # a further page was loaded
         pa.screenshot(path=str(ARTIFACTS / "social-deep-link.png"))
+        # The page's address changing to another comment moves the thread there.
+        pa.evaluate(f"location.hash = '#rostra-comment-{fillers[-1]['id']}'")
+        expect(ta.locator(f"#c{fillers[-1]['id']}")).to_have_class(re.compile(r"\btarget\b"))
+        expect(target).not_to_have_class(re.compile(r"\btarget\b"))
 
         # The reply mail, with an unsubscribe link that works signed out.
         mails = [m for m in _mails(sink) if m["To"] == a["email"] and "replied" in m["Subject"]]
@@ -189,7 +192,8 @@ def test_block_collapses_at_once_and_private_readers_cannot_be_followed(
     sign_in(page, me)
     t = thread(page)
     t.locator(f"#c{shy_c['id']} button.author").click()
-    menu = t.get_by_role("menu")
+    menu = t.locator(".menu")
+    expect(menu.get_by_role("menu")).to_have_accessible_name("About Shy Reader")
     expect(menu.locator(".private")).to_have_text(
         "This reader keeps their activity private: they cannot be followed."
     )

@@ -8,6 +8,7 @@
 import { h } from "./dom.js";
 import { t, config, addStrings } from "./i18n.js";
 import { addTab, removeTab } from "./tabs.js";
+import { onHostMessage } from "./frame.js";
 
 // Its own strings and style, kept out of the page every reader loads.
 addStrings(await fetch("/embed/strings/social." + config.lang + ".json").then((r) => r.json()).catch(() => ({})));
@@ -41,6 +42,8 @@ export function start(context) {
   });
   window.addEventListener("rostra:live", (e) => { if (bell) bell.live(e.detail[0], e.detail[1]); });
   if (config.comment) goTo(config.comment);
+  // The host page's address changed to another comment's (#rostra-comment-ID).
+  onHostMessage((msg) => { if (msg.rostra === "comment" && Number.isInteger(msg.id)) goTo(msg.id); });
 }
 
 // The comment in this thread (`id`), scrolled to and highlighted.

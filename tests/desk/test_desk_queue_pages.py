@@ -105,6 +105,11 @@ def test_every_comment_state_on_the_cards(
     )
     assert r.status_code == 201
 
+    old_hand = quick_reader(app, "Old Hand", created_at=utcnow() - timedelta(days=400))
+    rejected = post(client, old_hand, "Rejected before.").json()["id"]
+    r = client.post(f"{MOD}/comments/{rejected}/decision", headers=mod.bearer,
+                    json={"action": "reject", "reason": "Personal attack"})  # fmt: skip
+    assert r.status_code == 200, r.text
     private = quick_reader(app, "Private Person", is_private=True)
     by_private = post(client, private, "Private but moderated.").json()["id"]
 
@@ -114,7 +119,7 @@ def test_every_comment_state_on_the_cards(
     assert "held" in card and "story_mode" in card and "reviewed first" in card
     assert "[deleted comment]" in card and "The parent, deleted later." not in card
     assert "<script>" not in card and "&lt;script&gt;" in card
-    assert "Joined " in card and "1 waiting" in card
+    assert "Account new today" in card and "1 waiting" in card
     assert 'data-seen="pending|' in card
     card = _card(pending, flagged)
     assert "words" in card and "A suspect word" in card and "Toxicity 0.91" in card
@@ -130,7 +135,13 @@ def test_every_comment_state_on_the_cards(
     assert "Keep (dismiss reports)" in card and "Unfeature" in card
 
     recent = mod.get("/desk/queue/recent").text
-    assert set(_ids(recent)) == {held_id, flagged, reported, by_staff, by_banned, by_private}
+    assert set(_ids(recent)) == {
+        held_id, flagged, reported, by_staff, by_banned, by_private, rejected
+    }  # fmt: skip
+    card = _card(recent, rejected)
+    assert "rejected" in card and "Decided at <strong>moderator</strong>: Personal attack" in card
+    assert "Account 13 months old" in card and "1 rejected" in card
+    assert "Reject <kbd>r</kbd>" not in card and "Restore (approve)" in card
     assert "Private Person" in _card(recent, by_private)  # moderators see private authors
     assert parent not in _ids(recent)  # a deleted comment is no card
     assert 'class="badge staff"' in _card(recent, by_staff)

@@ -6,11 +6,13 @@ back so that a decision on a stale card answers 409."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from rostra.backends.cache import Cache
+from rostra.db.base import utcnow
 from rostra.desk import claims
 from rostra.moderation import service as moderation
 
@@ -43,7 +45,10 @@ def enrich(db: Session, cache: Cache, cards: list[dict[str, Any]]) -> list[dict[
     staff = {s: moderation.staff_among(db, s, ids) for s, ids in by_site.items()}
     banned = {s: moderation.banned_among(db, s, ids) for s, ids in by_site.items()}
     held = claims.held(cache, [card["comment"]["id"] for card in cards])
+    now = utcnow()
     for card in cards:
+        if author := card["author"]:
+            author["age"] = account_age(now - datetime.fromisoformat(author["joined_at"]))
         site_id = card["story"]["site_id"]
         author = card["author"]
         author_id = author["id"] if author is not None else 0
@@ -53,6 +58,18 @@ def enrich(db: Session, cache: Cache, cards: list[dict[str, Any]]) -> list[dict[
         card["claim"] = held.get(card["comment"]["id"])
         card["seen"] = seen(card)
     return cards
+
+
+def account_age(age: timedelta) -> str:
+    """How old an account is, as a moderator reads it at a glance."""
+    days = age.days
+    if days < 1:
+        return "new today"
+    if days < 60:
+        return f"{days} day{'s' if days > 1 else ''} old"
+    if days < 730:
+        return f"{days // 30} months old"
+    return f"{days // 365} years old"
 
 
 def reasons_of(site: object) -> list[str]:

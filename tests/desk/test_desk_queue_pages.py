@@ -169,7 +169,7 @@ def test_approve_reject_feature_from_the_forms_each_audited_once(
         b,
         "reject",
         _seen(page, b),
-        reason="Spam or advertising",
+        reason="Spam",
         reason_text="  Selling watches.  ",
     )
     assert r.status_code == 303
@@ -297,7 +297,7 @@ def test_bulk_decides_a_selection_and_skips_what_was_decided_meanwhile(
     _decide(mod, ids[0], "approve", _seen(page, ids[0]))
     r = mod.post(
         "/desk/bulk",
-        {"action": "reject", "reason": "Spam or advertising", "ids": selection, "back": "/desk"},
+        {"action": "reject", "reason": "Spam", "ids": selection, "back": "/desk"},
     )
     assert r.status_code == 303
     assert r.headers["location"] == "/desk?decided=2&skipped=1"

@@ -1,7 +1,8 @@
 """What a desk card shows besides the Moderation API's card: whether the
 author wears the staff badge on the story's site or is banned from it now,
 who is deciding the comment (claims), and the view the card's forms send
-back so that a decision on a stale card answers 409."""
+back so that a decision on a stale card answers 409; the reasons to reject
+the site keeps (its settings, ``rejection_reasons``)."""
 
 from __future__ import annotations
 
@@ -14,17 +15,9 @@ from sqlalchemy.orm import Session
 from rostra.backends.cache import Cache
 from rostra.db.base import utcnow
 from rostra.desk import claims
+from rostra.models import Site
+from rostra.models.site import DEFAULT_REJECTION_REASONS
 from rostra.moderation import service as moderation
-
-#: What a site offers as reasons to reject when it keeps no list of its own.
-DEFAULT_REASONS = (
-    "Abuse or harassment",
-    "Hate speech",
-    "Spam or advertising",
-    "Off-topic",
-    "Misinformation",
-    "Personal information",
-)
 
 
 def seen(card: dict[str, Any]) -> str:
@@ -72,7 +65,8 @@ def account_age(age: timedelta) -> str:
     return f"{days // 365} years old"
 
 
-def reasons_of(site: object) -> list[str]:
-    """The site's reasons to reject, or the defaults."""
-    own = getattr(site, "rejection_reasons", None)
-    return list(own) if own else list(DEFAULT_REASONS)
+def reasons_of(site: Site | None) -> list[str]:
+    """The site's reasons to reject (its settings), or the defaults."""
+    if site is not None and site.rejection_reasons:
+        return list(site.rejection_reasons)
+    return list(DEFAULT_REJECTION_REASONS)

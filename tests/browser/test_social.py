@@ -292,6 +292,8 @@ def test_bell_items_open_in_place_mark_read_and_settings(
             assert r.status_code == 200, r.text
     run_jobs(rostra.app)
     expect(bell).to_have_attribute("aria-label", "Notifications: 2 unread")
+    t.get_by_role("tab", name="Following").click()  # the thread is hidden meanwhile
+    expect(t.locator("#list")).to_be_hidden()
     bell.click()
     notes = t.locator("#notes")
     expect(notes.get_by_role("heading", name="Notifications")).to_be_focused()
@@ -304,6 +306,7 @@ def test_bell_items_open_in_place_mark_read_and_settings(
     target = t.locator(f"#c{reply['id']}")
     expect(target).to_have_class(re.compile(r"\btarget\b"))
     expect(target).to_be_focused()
+    expect(t.get_by_role("tab", name="All")).to_have_attribute("aria-selected", "true")
     expect(bell).to_have_attribute("aria-label", "Notifications: 1 unread")
     assert page.url == where  # the host page did not navigate
     expect(items.nth(1)).to_have_class("read")

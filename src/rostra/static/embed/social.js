@@ -35,7 +35,7 @@ export function start(context) {
   signedIn();
   document.addEventListener("focusin", (e) => {
     const a = e.target;
-    if (a.matches && a.matches("#rostra textarea") && !a.dataset.mentions) {
+    if (a.matches && a.matches("#rostra form.composer textarea") && !a.dataset.mentions) {
       a.dataset.mentions = "1";
       import("./mention.js").then((m) => m.attach(a, ctx));
     }

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from rostra.accounts import passwords
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.db.base import utcnow
-from rostra.desk.cards import DEFAULT_REASONS
 from rostra.http.deps import state_of
 from rostra.models import AuthSession, Ban, Comment, Site, SiteRole, Story, User
+from rostra.models.site import DEFAULT_REJECTION_REASONS
 from rostra.sites import service as sites
 from tests.browser.conftest import ARTIFACTS, Rostra
 
@@ -162,7 +162,7 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
         expect(_card(one, held[1])).to_have_count(0)
         expect(_card(two, held[1])).to_have_count(0)
         row = _comment(rostra, held[1])
-        assert row.status == "rejected" and row.moderation_reason == DEFAULT_REASONS[1]
+        assert row.status == "rejected" and row.moderation_reason == DEFAULT_REJECTION_REASONS[1]
 
         # f: an Editors' pick straight from the queue (approved, then featured)
         one.keyboard.press("f")

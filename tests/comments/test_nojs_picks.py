@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from rostra.models import Site
-from tests.comments.conftest import API, alice, post, quick_reader, site  # noqa: F401 (fixtures)
+from tests.comments.conftest import API, post, quick_reader
 from tests.desk.conftest import decide, with_role
 from tests.factories import ARTICLE, assert_page_inert
 
@@ -27,7 +27,11 @@ def _section(html: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("path", SURFACES)
 def test_picks_come_first_in_their_own_section_in_every_state(
-    client: TestClient, app: FastAPI, site: Site, alice: dict[str, str], path: str
+    client: TestClient,
+    app: FastAPI,
+    site: Site,
+    alice: dict[str, str],
+    path: str,
 ) -> None:
     mod = with_role(client, app, site, "moderator")
     staff = with_role(client, app, site, "staff", "Reporter")
@@ -75,7 +79,10 @@ def test_picks_come_first_in_their_own_section_in_every_state(
 
 
 def test_a_page_of_picks_only_has_no_empty_list(
-    client: TestClient, app: FastAPI, site: Site, alice: dict[str, str]
+    client: TestClient,
+    app: FastAPI,
+    site: Site,
+    alice: dict[str, str],
 ) -> None:
     mod = with_role(client, app, site, "moderator")
     cid = post(client, alice, "The only one, picked.").json()["id"]

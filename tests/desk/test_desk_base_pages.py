@@ -3,6 +3,8 @@ limit, the cookie, sign-out, and who reaches the desk (SQLite and PostgreSQL).""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -132,3 +134,67 @@ def test_secure_cookie_when_the_site_is_https(app: FastAPI, client: TestClient, 
     browser = DeskClient(app, None, base_url="https://rostra.test")
     r = _sign_in(browser, "mod@example.org", PASSWORD)
     assert "Secure" in r.headers["set-cookie"]
+
+
+def test_a_moderator_from_rostra_createadmin_signs_in_to_the_queue(
+    app: FastAPI, client: TestClient, site: Site, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from rostra.cli.main import main
+
+    settings = state_of(app).settings
+    env = {
+        "ROSTRA_DATA_DIR": str(tmp_path / "cli"),
+        "ROSTRA_DATABASE_URL": settings.database_url,
+        "ROSTRA_SECRET_KEY": settings.secret_key,
+    }
+    args = ["createadmin", "--email", "Night@Desk.example", "--name", "Night desk",
+            "--password", PASSWORD, "--site", "news", "--role", "moderator"]  # fmt: skip
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 0, result.output
+    browser = DeskClient(app, None)
+    r = _sign_in(browser, "night@desk.example", PASSWORD)
+    assert r.status_code == 303 and r.headers["location"] == "/desk"
+    queue = browser.get("/desk")
+    assert queue.status_code == 200 and "Night desk" in queue.text
+    assert 'id="cards"' in queue.text
+
+
+def test_desk_errors_are_pages(app: FastAPI, client: TestClient, site: Site) -> None:
+    mod = moderator(app, client, site)
+    r = mod.get("/desk/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and "Go to the desk" in r.text
+    r = mod.get("/desk/queue/nonsense")
+    assert r.status_code == 422 and "text/html" in r.headers["content-type"]
+    r = mod.get("/desk/no-such-page", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert client.get("/api/v1/no-such-call").json()["error"] == "not_found"  # the API's own
+
+
+def test_the_queue_costs_the_same_queries_for_5_or_25_cards(
+    app: FastAPI, client: TestClient, site: Site
+) -> None:
+    from sqlalchemy import update
+
+    from rostra.models import Comment
+    from tests.comments.conftest import count_queries, post, quick_reader
+
+    mod = moderator(app, client, site)
+
+    def queries_for(n: int) -> int:
+        for i in range(n):
+            author = quick_reader(app, f"Author {n}-{i}")
+            cid = post(client, author, f"Comment {n}-{i}.").json()["id"]
+            with state_of(app).write_sessions() as db:
+                db.execute(update(Comment).where(Comment.id == cid).values(status="pending"))
+                db.commit()
+        with count_queries(app) as seen:
+            page = mod.get("/desk")
+        assert page.status_code == 200
+        return len(seen)
+
+    few = queries_for(5)
+    many = queries_for(20)
+    assert many == few, (few, many)

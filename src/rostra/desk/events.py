@@ -3,8 +3,8 @@
 Cookie-authenticated like every desk page; follows the ``desk:SITE_ID``
 channel of each site the moderator moderates (``rostra.moderation.service``
 tells them of held, reported and decided comments, and of claims). Events:
-``queue.held``, ``queue.reported``, ``queue.decided``, ``queue.claimed``,
-``queue.released``; ``reload`` when the stream cannot resume.
+``queue.held``, ``queue.reported``, ``queue.decided``, ``queue.removed`` (its
+author deleted it), ``queue.claimed``, ``queue.released``; ``reload`` when the stream cannot resume.
 """
 
 from __future__ import annotations

@@ -402,7 +402,14 @@ function listen() {
         console.warn("desk: an event could not be shown", kind, error);
       }
     });
-  on("ready", () => root.setAttribute("data-live", "on"));
+  let connected = false;
+  on("ready", () => {
+    // After a reconnection the stream may not have resumed exactly (a
+    // moderator of many sites): read the queue again.
+    if (connected) refresh();
+    connected = true;
+    root.setAttribute("data-live", "on");
+  });
   on("queue.held", refresh);
   on("queue.reported", refresh);
   on("reload", refresh);
@@ -411,6 +418,10 @@ function listen() {
     if (!card) return;
     if (queue === "recent" || data.action === "feature" || data.action === "unfeature") return refresh();
     if (data.by !== me) leave(card, "A card was decided by another moderator.", false);
+  });
+  on("queue.removed", (data) => {
+    const card = cardOf(data.id);
+    if (card) leave(card, "A comment was deleted by its author.", false);
   });
   on("queue.claimed", markClaim);
   on("queue.released", unmarkClaim);

@@ -4,9 +4,12 @@ origin), with no CSP violation and no script error."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from rostra.desk import session
+from rostra.db.base import utcnow
+from rostra.desk import session, surge
+from rostra.http.deps import state_of
 from tests.browser.conftest import Rostra
 
 
@@ -82,3 +85,48 @@ def test_the_dashboard_draws_its_charts_under_the_strict_csp(
         assert page.locator("table.by-reason").inner_text().count("Spam") == 1
     finally:
         ctx.close()
+
+
+def test_a_surge_reaches_the_stories_page_live(
+    rostra: Rostra, publisher: str, browser: Any
+) -> None:
+    admin = rostra.admin_token()
+    reader = rostra.reader("Surge Reader")
+    url = f"{publisher}/articles/surging-story"
+    first = rostra.post(reader["token"], url, "The first of many.")
+    auth = {"Authorization": f"Bearer {admin}"}
+    with rostra.api() as api:
+        r = api.patch(
+            "/api/v1/moderation/sites/gazette/settings",
+            json={"surge_threshold": 1, "surge_action": "flag_only"},
+            headers=auth,
+        )
+        assert r.status_code == 200, r.text
+    ctx = browser.new_context(viewport={"width": 1100, "height": 1000})
+    try:
+        ctx.add_cookies([{"name": session.COOKIE, "value": admin, "url": f"{rostra.url}/desk"}])
+        page = ctx.new_page()
+        page.goto(f"{rostra.url}/desk/stories?site=gazette")
+        page.wait_for_selector("#surges[data-live=on]")
+        assert "No story is surging." in page.locator("#surges").inner_text()
+        for n in range(5):
+            rostra.post(reader["token"], url, f"Comment {n} in the rush.")
+        with state_of(rostra.app).write_sessions() as db:
+            assert surge.watch(db, utcnow()).started
+            db.commit()
+        item = page.locator("#surges li.surging")
+        item.wait_for()
+        assert "comments a minute" in item.inner_text()
+        assert first["id"]
+        with state_of(rostra.app).write_sessions() as db:
+            assert surge.watch(db, utcnow() + timedelta(minutes=10)).ended
+            db.commit()
+        page.locator("#surges li.calm").wait_for()
+    finally:
+        ctx.close()
+        with rostra.api() as api:
+            api.patch(
+                "/api/v1/moderation/sites/gazette/settings",
+                json={"surge_threshold": 0},
+                headers=auth,
+            )

@@ -82,6 +82,8 @@ def test_the_stories_page_shows_every_state_and_its_form_changes_a_story(
     html = r.text
     assert HOSTILE not in html and "&lt;script&gt;" in html
     assert "surging · 12.5 a minute" in html
+    surges = html[html.index('id="surges"') : html.index("</ul>", html.index('id="surges"'))]
+    assert "12.5 comments a minute" in surges and "&lt;script&gt;" in surges
     assert "slow mode 30 s" in html and "past its auto-close day" in html
     assert 'data-mode="premoderated"' in html and 'data-mode="closed"' in html
     story = story_row(app)

@@ -461,13 +461,16 @@ def moderation_set(
         except RostraError as exc:
             raise click.ClickException(exc.detail) from exc
         db.commit()
+        surge = (
+            f"{site.surge_threshold}/min ({site.surge_action})" if site.surge_threshold else "off"
+        )
         click.echo(
             f"site {site.name}: banned {', '.join(site.banned_words) or '-'}; "
             f"suspect {', '.join(site.suspect_words) or '-'}; nudge {site.nudge_threshold}, "
             f"hold {site.hold_threshold}; new readers held {site.new_reader_holds}; "
             f"reports to hold {site.report_threshold}; edit window "
             f"{'default' if site.edit_window_seconds is None else site.edit_window_seconds}; "
-            f"surge {site.surge_threshold or 'off'}/min ({site.surge_action}); "
+            f"surge {surge}; "
             f"auto-close {site.auto_close_days or 'never'}"
         )
 

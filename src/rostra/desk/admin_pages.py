@@ -92,6 +92,7 @@ def stories_page(
     return desk.render(
         "desk/admin/stories.html", active="stories", site=chosen, items=items, q=q,
         offset=offset, more=len(rows) > STORIES_PAGE, page=STORIES_PAGE,
+        surging=service.surging(db, desk.user, [chosen.id]),
     )  # fmt: skip
 
 

@@ -109,4 +109,5 @@ def dashboard_page(desk: DeskDep, db: ReadSession, site: SiteName = None) -> Res
     return desk.render(
         "desk/admin/dashboard.html", active="dashboard", site=chosen, figures=figures,
         data=json_block(charts),
+        surging=service.surging(db, desk.user, [chosen.id] if chosen else desk.site_ids),
     )  # fmt: skip

@@ -42,6 +42,14 @@ def stories_by_id(db: Session, ids: set[int], *, lock: bool = False) -> list[Sto
     return list(db.scalars(query.with_for_update() if lock else query))
 
 
+def surging_now(db: Session, site_ids: list[int] | None) -> list[Story]:
+    """The stories surging now (a reading query, no lock)."""
+    query = select(Story).where(Story.surge_started_at.is_not(None))
+    if site_ids is not None:
+        query = query.where(Story.site_id.in_(site_ids))
+    return list(db.scalars(query.order_by(Story.surge_started_at.desc()).limit(50)))
+
+
 def surging(db: Session, site_id: int) -> list[Story]:
     query = select(Story).where(Story.site_id == site_id, Story.surge_started_at.is_not(None))
     return list(db.scalars(query.order_by(Story.id).with_for_update()))

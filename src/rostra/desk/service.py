@@ -234,3 +234,11 @@ def give_role(db: Session, actor: User, site: Site, who: str, role: str | None) 
         raise NotFound("Nobody has that email, handle or id.", field="who")
     moderation.set_role(db, actor, site.id, person.id, role)
     return person
+
+
+def surging(db: Session, actor: User, site_ids: list[int] | None) -> list[Story]:
+    """The stories surging now on the sites given (None: every site the
+    actor moderates)."""
+    if site_ids is None:
+        site_ids = moderation.moderated_sites(db, actor)
+    return repository.surging_now(db, site_ids)

@@ -86,7 +86,7 @@ def delete_finished(db: Session, done_before: datetime) -> int:
     return rowcount(result)
 
 
-def _ready(now: datetime, limit: int) -> Select[tuple[int]]:
+def _ready(now: datetime, limit: int) -> Select[int]:
     return (
         select(OutboxEvent.id)
         .where(

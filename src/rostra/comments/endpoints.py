@@ -81,7 +81,7 @@ def list_comments(
     if viewer is None:
         return conditional.cacheable(request.headers, shared.body, shared.etag, shared.gzipped)
     lay = threads.overlay(db, settings, story_id, viewer)
-    return conditional.private(threads.with_viewer(shared.body, lay))
+    return conditional.private(threads.with_viewer(shared.body, lay), request.headers)
 
 
 def _first_page(query: QueryParams) -> tuple[str, str, int] | None:
@@ -133,7 +133,7 @@ def front_signed_in(
             if viewer is None:
                 return None
             lay = threads.overlay(db, settings, story_id, viewer)
-        return conditional.private(threads.with_viewer(shared.body, lay))
+        return conditional.private(threads.with_viewer(shared.body, lay), headers)
 
     return answer
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import anyio
 import anyio.to_thread
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
@@ -60,10 +61,17 @@ class Front:
         routes: dict[str, FrontHandler],
         in_thread: bool = False,
         signed_in: dict[str, SignedInHandler] | None = None,
+        readers: int = 4,
     ) -> None:
         self.app = app
         self.routes = routes
         self.signed_in = signed_in or {}
+        #: Signed-in answers read the database in a few threads, not one per
+        #: request: many threads would each take a connection of their own
+        #: (more than the pool keeps, so made and closed per request) and
+        #: queue for the interpreter lock at every statement.
+        self.readers = readers
+        self._limiter: anyio.CapacityLimiter | None = None
         #: A cache that waits on the network (Redis) is read off the event loop.
         self.in_thread = in_thread
         #: Answers given here, not by the stack (for tests and metrics).
@@ -90,7 +98,11 @@ class Front:
             if signed_in is None or token is None:
                 return None
             query = QueryParams(scope["query_string"])
-            return await anyio.to_thread.run_sync(signed_in, query, headers, token)
+            if self._limiter is None:  # made in the event loop it serves
+                self._limiter = anyio.CapacityLimiter(self.readers)
+            return await anyio.to_thread.run_sync(
+                signed_in, query, headers, token, limiter=self._limiter
+            )
         if handler is None:
             return None
         query = QueryParams(scope["query_string"])

@@ -269,6 +269,7 @@ def _include_routers(app: FastAPI) -> None:
     from rostra.comments.events import router as comment_events
     from rostra.demo.endpoints import router as demo
     from rostra.desk.endpoints import router as moderation
+    from rostra.desk.pages import install as install_desk
     from rostra.embed.endpoints import router as embed
     from rostra.social.endpoints import router as social
     from rostra.social.pages import pages_router as social_pages
@@ -281,6 +282,7 @@ def _include_routers(app: FastAPI) -> None:
     app.include_router(social_pages)
     app.include_router(embed)
     app.include_router(demo)
+    install_desk(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import Annotated
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers, QueryParams
 
-from rostra.comments import idempotency, moderate, service, threads, views
+from rostra.comments import idempotency, locate, moderate, service, threads, views
 from rostra.comments.schemas import (
+    CommentContextOut,
     CommentEditIn,
     CommentIn,
     CommentOut,
@@ -153,6 +154,21 @@ def list_replies(
 ) -> Response:
     data = threads.replies(db, settings, comment_id, cursor, limit, viewer)
     return _json(views.encode(data))
+
+
+@router.get(
+    "/comments/{comment_id}/context",
+    response_model=CommentContextOut,
+    summary="Which story and thread a comment is in (for a deep link to it)",
+)
+def comment_context(
+    comment_id: Annotated[int, Path(ge=1, lt=2**62)],
+    db: ReadSession,
+    viewer: Reader,
+    limits: RateLimits,
+) -> CommentContextOut:
+    limits.enforce("read_social", limits.address)
+    return CommentContextOut(**locate.context(db, comment_id, viewer.id if viewer else None))
 
 
 @router.post(

@@ -86,9 +86,24 @@ class SlowMode(RostraError):
         )
 
 
+class NoteRequired(Invalid):
+    code = "note_required"
+    message = "A report for another reason ('other') needs a note saying what is wrong."
+    default_field = "note"
+
+
 class AlreadyReported(Conflict):
     code = "already_reported"
     message = "You reported this comment already."
+
+
+class AlreadyDecided(Conflict):
+    code = "already_decided"
+
+    def __init__(self, status: str, by: str | None = None) -> None:
+        who = f" by {by}" if by else ""
+        shown = "held" if status == "pending" else status
+        super().__init__(f"This comment was decided meanwhile{who}: it is {shown} now.")
 
 
 class NotDecidable(Conflict):

@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 
 from rostra.backends.cache import Cache
 from rostra.comments import repository, views
-from rostra.comments.errors import AlreadyReported, NotDecidable, OwnComment, SlowMode
+from rostra.comments.errors import (
+    AlreadyDecided,
+    AlreadyReported,
+    NotDecidable,
+    NoteRequired,
+    OwnComment,
+    SlowMode,
+)
 from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import NotFound
@@ -127,21 +134,59 @@ def tell_desk_new(db: Session, site_id: int, comment: Comment) -> None:
     moderation.tell_desk(db, site_id, "queue.held", data)
 
 
-def _comment(db: Session, comment_id: int) -> Comment:
+def tell_desk_removed(db: Session, site_id: int, comment_id: int) -> None:
+    """A comment in a queue (held or reported) deleted by its author leaves
+    the site's desks."""
+    moderation.tell_desk(db, site_id, "queue.removed", {"id": comment_id})
+
+
+def _comment(db: Session, comment_id: int, gone_as: Seen | None = None) -> Comment:
     comment = repository.get(db, comment_id, lock=True)
+    if comment is not None and comment.status == DELETED and gone_as is not None:
+        raise AlreadyDecided(DELETED, "its author")  # deleted while the card was shown
     if comment is None or comment.status == DELETED:
         raise NotFound("No such comment.")
     return comment
 
 
+def site_of(db: Session, comment_id: int) -> int:
+    """The site of a comment that is not deleted (404 otherwise)."""
+    comment = repository.get(db, comment_id)
+    if comment is None or comment.status == DELETED:
+        raise NotFound("No such comment.")
+    return stories.site_id_of(db, comment.story_id)
+
+
+#: What a moderator saw of a comment when choosing: its status and when it
+#: was last decided (``views.iso``, "" for never). A decision made on a
+#: stale view answers 409 ``already_decided`` instead of deciding twice.
+Seen = tuple[str, str]
+
+
+def seen_of(comment: Comment) -> Seen:
+    return comment.status, views.iso(comment.decided_at) or ""
+
+
 def decide(
-    db: Session, settings: Settings, actor: User, comment_id: int, action: str, reason: str
+    db: Session,
+    settings: Settings,
+    actor: User,
+    comment_id: int,
+    action: str,
+    reason: str,
+    seen: Seen | None = None,
 ) -> Comment:
     """approve (publish; dismiss its reports), reject (with a reason the
-    author sees), feature or unfeature (published comments only)."""
-    comment = _comment(db, comment_id)
+    author sees), feature or unfeature (published comments only). With
+    ``seen``, only if nobody decided the comment since (the row is locked,
+    so two moderators deciding at once cannot both pass)."""
+    comment = _comment(db, comment_id, gone_as=seen)
     site_id = stories.site_id_of(db, comment.story_id)
     moderation.require_moderator(db, actor, site_id)
+    if seen is not None and seen_of(comment) != seen:
+        by = repository.authors(db, [comment.decided_by_id] if comment.decided_by_id else [])
+        name = by[comment.decided_by_id].display_name if comment.decided_by_id in by else None
+        raise AlreadyDecided(comment.status, name)
     was = comment.status
     if action in ("feature", "unfeature") and was != PUBLISHED:
         raise NotDecidable(action, was)
@@ -230,12 +275,14 @@ def report(
 ) -> int:
     """A reader's report (once per reader); returns the comment's open
     report count. Reports from the site's threshold of distinct readers
-    hold a published comment for review."""
+    hold a published comment for review; "other" needs a note."""
+    if reason == "other" and not note:
+        raise NoteRequired()
     comment = _comment(db, comment_id)
     if not repository.is_visible(comment, user.id) or comment.status != PUBLISHED:
         raise NotFound("No such comment.")
     if comment.author_id == user.id:
-        raise OwnComment()
+        raise OwnComment("You cannot report your own comment.")
     if repository.has_reported(db, comment.id, user.id) or not repository.add_report(
         db, comment.id, user.id, reason, note
     ):
@@ -289,6 +336,7 @@ def queue(
     authors = repository.authors(db, author_ids)
     past = repository.history(db, {c.author_id for c in comments if c.author_id is not None})
     reasons = repository.report_reasons(db, [c.id for c in comments])
+    notes = repository.report_notes(db, [c.id for c in comments])
     show = views.Presenter(None, authors, set(), utcnow(), 0)
     cards = []
     for comment, story in rows:
@@ -308,6 +356,8 @@ def queue(
                     **past.get(author.id, {}),
                 },
                 "reports": reasons.get(comment.id, {}),
+                "report_notes": notes.get(comment.id, []),
+                "decided_at": views.iso(comment.decided_at),
                 "moderation_step": comment.moderation_step,
                 "moderation_reason": comment.moderation_reason,
                 "toxicity": comment.toxicity,

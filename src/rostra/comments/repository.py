@@ -493,6 +493,26 @@ def report_reasons(db: Session, comment_ids: Iterable[int]) -> dict[int, dict[st
     return out
 
 
+def report_notes(
+    db: Session, comment_ids: Iterable[int], per_comment: int = 5
+) -> dict[int, list[dict[str, str]]]:
+    """The latest notes readers wrote with their reports, a few per comment."""
+    ids = set(comment_ids)
+    out: dict[int, list[dict[str, str]]] = {}
+    if not ids:
+        return out
+    rows = db.execute(
+        select(Report.comment_id, Report.reason, Report.note)
+        .where(Report.comment_id.in_(ids), Report.note != "")
+        .order_by(Report.created_at.desc())
+    )
+    for comment_id, reason, note in rows:
+        notes = out.setdefault(comment_id, [])
+        if len(notes) < per_comment:
+            notes.append({"reason": reason, "note": note})
+    return out
+
+
 def has_reported(db: Session, comment_id: int, user_id: int) -> bool:
     query = exists().where(Report.comment_id == comment_id, Report.reporter_id == user_id)
     return bool(db.scalar(select(query)))
@@ -571,3 +591,65 @@ def author_facts(
         or 0
     )
     return published, same, recent
+
+
+def _top_order(sort: str) -> tuple[InstrumentedAttribute[Any], bool]:
+    """The key and direction of the top-level order ``top_level`` pages by."""
+    if sort == "top":
+        return Comment.like_count, False
+    return Comment.created_at, sort == "oldest"
+
+
+def top_level_before(db: Session, root: Comment, sort: str) -> int:
+    """How many public, not featured top-level comments of the story come
+    before ``root`` in ``sort`` order (``top_level``'s, for anonymous readers)."""
+    key, ascending = _top_order(sort)
+    value = root.like_count if sort == "top" else root.created_at
+    if ascending:
+        before = or_(key < value, and_(key == value, Comment.id < root.id))
+    else:
+        before = or_(key > value, and_(key == value, Comment.id > root.id))
+    query = select(func.count()).where(
+        Comment.story_id == root.story_id,
+        Comment.depth == 0,
+        visible_to(None),
+        Comment.is_featured.is_(False),
+        before,
+    )
+    return int(db.scalar(query) or 0)
+
+
+def top_level_at(db: Session, story_id: int, sort: str, offset: int) -> Comment | None:
+    """The public, not featured top-level comment at ``offset`` in ``sort`` order."""
+    key, ascending = _top_order(sort)
+    order = (key.asc(), Comment.id.asc()) if ascending else (key.desc(), Comment.id.desc())
+    query = select(Comment).where(
+        Comment.story_id == story_id,
+        Comment.depth == 0,
+        visible_to(None),
+        Comment.is_featured.is_(False),
+    )
+    return db.scalars(query.order_by(*order).offset(offset).limit(1)).first()
+
+
+def replies_before(db: Session, reply: Comment) -> int:
+    """How many public replies of its thread come before ``reply`` (oldest first)."""
+    query = select(func.count()).where(
+        Comment.thread_id == reply.thread_id,
+        Comment.depth > 0,
+        visible_to(None),
+        or_(
+            Comment.created_at < reply.created_at,
+            and_(Comment.created_at == reply.created_at, Comment.id < reply.id),
+        ),
+    )
+    return int(db.scalar(query) or 0)
+
+
+def reply_at(db: Session, thread_id: int, offset: int) -> Comment | None:
+    """The public reply of a thread at ``offset``, oldest first."""
+    query = select(Comment).where(
+        Comment.thread_id == thread_id, Comment.depth > 0, visible_to(None)
+    )
+    query = query.order_by(Comment.created_at, Comment.id).offset(offset).limit(1)
+    return db.scalars(query).first()

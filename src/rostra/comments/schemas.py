@@ -148,6 +148,16 @@ class ReportIn(StrictModel):
     note: str = Field(default="", max_length=500, description="what the moderators should know")
 
 
+class CommentContextOut(BaseModel):
+    """Where a comment is: for a deep link that opens its thread at it."""
+
+    id: int
+    parent_id: int | None
+    thread_id: int = Field(description="its top-level comment (itself if it is one)")
+    story_id: int
+    story_url: str = Field(description="the article it is under")
+
+
 class ReportOut(BaseModel):
     reported: bool
 

@@ -233,6 +233,8 @@ def delete(db: Session, user: User, comment_id: int) -> int:
     was = comment.status
     was_published = was == CommentStatus.PUBLISHED
     _event(db, "comment.deleted", comment)
+    if was == CommentStatus.PENDING or comment.report_count:
+        moderate.tell_desk_removed(db, comment_site(db, comment), comment.id)
     if comment.parent_id is not None and was_published:
         repository.change_reply_count(db, comment.parent_id, -1)
     placeholder = repository.has_children(db, comment.id)

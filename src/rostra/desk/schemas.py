@@ -77,6 +77,10 @@ class Card(BaseModel):
     parent: CommentOut | None
     author: CardAuthor | None
     reports: dict[str, int] = Field(description="open reports by reason")
+    report_notes: list[dict[str, str]] = Field(
+        description="the latest notes readers gave with their reports ({reason, note})"
+    )
+    decided_at: datetime | None = Field(description="when a moderator or a rule last decided it")
     moderation_step: str | None = Field(description="the step that held or decided it")
     moderation_reason: str | None
     toxicity: float | None = Field(description="the toxicity score when it was written")

@@ -17,9 +17,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from markupsafe import Markup
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
-from rostra.comments import threads
+from rostra.comments import locate, threads
 from rostra.config import Settings
 from rostra.embed import i18n, look
 from rostra.embed.assets import loader_etag, loader_source
@@ -34,6 +40,8 @@ router = APIRouter()
 
 MAX_URL = 2048
 PAGE_SIZE = 20
+#: A deep link: open the thread at this comment.
+DeepLink = Annotated[int | None, Query(ge=1, lt=2**62)]
 
 
 @router.get("/embed.js", include_in_schema=False)
@@ -79,19 +87,22 @@ def _versioned(request: Request, source: bytes, media_type: str) -> Response:
     return Response(source, media_type=media_type, headers=headers)
 
 
-def _auth_strings(lang: str) -> bytes:
-    return json.dumps(i18n.auth_strings(lang), ensure_ascii=False).encode()
+def _part_strings(part: str, lang: str) -> bytes:
+    return json.dumps(i18n.part_strings(part, lang), ensure_ascii=False).encode()
 
 
 def _auth_strings_url(lang: str) -> str:
-    digest = hashlib.sha256(_auth_strings(lang)).hexdigest()[:10]
+    digest = hashlib.sha256(_part_strings("auth", lang)).hexdigest()[:10]
     return f"/embed/strings/auth.{lang}.json?v={digest}"
 
 
-@router.get("/embed/strings/auth.{lang}.json", include_in_schema=False)
-def embed_auth_strings(request: Request, lang: str) -> Response:
-    """The sign-in forms' strings, fetched by auth.js when a reader opens them."""
-    return _versioned(request, _auth_strings(i18n.language(lang)), "application/json")
+@router.get("/embed/strings/{part}.{lang}.json", include_in_schema=False)
+def embed_part_strings(request: Request, part: str, lang: str) -> Response:
+    """The strings of a part loaded on demand (i18n.PARTS: the sign-in forms,
+    the social part, the moderation part), fetched by its module when it loads."""
+    if part not in i18n.PARTS:
+        return Response(status_code=404)
+    return _versioned(request, _part_strings(part, i18n.language(lang)), "application/json")
 
 
 @router.get("/embed/look", include_in_schema=False)
@@ -121,6 +132,7 @@ def embed_thread(
     fg: Annotated[str, Query(max_length=100)] = "",
     accent: Annotated[str, Query(max_length=200)] = "",
     font: Annotated[str, Query(max_length=1000)] = "",
+    comment: DeepLink = None,
 ) -> Response:
     site = sites.site_of(db, url)
     origins = list(site.origins) if site else []
@@ -140,6 +152,11 @@ def embed_thread(
         # The host page's look (embed/look.py checks every value).
         "look": look.read(theme=theme, bg=bg, fg=fg, accent=accent, font_family=font),
     }
+    noscript = {"url": url, "lang": language}
+    if comment is not None:
+        # A deep link (ARTICLE#rostra-comment-ID): social.js opens the thread there.
+        config["comment"] = comment
+        noscript["comment"] = str(comment)
     csp = content_security_policy(["'self'", *origins])
     return render(
         request,
@@ -149,7 +166,9 @@ def embed_thread(
             "lang": language,
             "look": config["look"],
             "s": i18n.strings(language),
-            "noscript_url": "/thread?" + urlencode({"url": url, "lang": language}),
+            "noscript_url": "/thread?"
+            + urlencode(noscript)
+            + (f"#comment-{comment}" if comment is not None else ""),
         },
         headers={"Content-Security-Policy": csp, "Cache-Control": "no-cache"},
     )
@@ -198,8 +217,11 @@ def thread_page(
     sort: Sort = "oldest",
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     lang: Annotated[str, Query(max_length=35)] = "en",
+    comment: DeepLink = None,
 ) -> Response:
     """The story's comments as a plain page: the snippet's <noscript> link, and search engines."""
+    if comment is not None:
+        return RedirectResponse(_deep_link(db, url, sort, lang, comment), status_code=303)
     context = _thread_context(db, settings, url, sort, cursor, lang, PAGE_SIZE, "/thread")
     story_url = context["page"]["story"]["url"]
     canonical = settings.public_url + "/thread?" + urlencode({"url": story_url})
@@ -209,6 +231,24 @@ def thread_page(
         {**context, "canonical": canonical},
         headers={"Cache-Control": "public, max-age=30"},
     )
+
+
+def _deep_link(db: Session, url: str, sort: str, lang: str, comment_id: int) -> str:
+    """The no-JS page that shows one comment, at it (``#comment-ID``: the
+    page's :target style highlights it): the story's page holding its
+    thread, or the thread's own page of replies holding it. A comment
+    hidden from readers (held, rejected, gone) opens the first page."""
+    where = locate.place(db, comment_id, sort, PAGE_SIZE)
+    if where is None:
+        return "/thread?" + urlencode({"url": url, "sort": sort, "lang": lang})
+    here = f"#comment-{where.comment_id}"
+    if where.replies_cursor:
+        query = urlencode({"cursor": where.replies_cursor, "lang": lang})
+        return f"/thread/{where.thread_id}?{query}{here}"
+    page: dict[str, str] = {"url": where.story_url, "sort": sort, "lang": lang}
+    if where.story_cursor:
+        page["cursor"] = where.story_cursor
+    return "/thread?" + urlencode(page) + here
 
 
 @router.get(

@@ -40,24 +40,66 @@ def strings(lang: str) -> dict[str, Any]:
 AUTH_ONLY = frozenset({
     "forgot", "email", "password", "password_hint", "display_name", "create_account",
     "send_reset", "reset_sent", "close", "sign_in_title", "register_title", "forgot_title",
-    "page_only",
+    "page_only", "handle", "handle_hint",
 })  # fmt: skip
 
 
-# Strings only the no-JS pages (/thread, /api/v1/comments.html) show for
-# now: the embed's first load is at its budget, so its editors' pick and
-# staff marks wait for a module loaded on demand.
-NOJS_ONLY = frozenset({"featured", "staff"})
+# Strings only the moderation part (static/embed/mod.js, report.js: the
+# editors' pick and staff marks, the picks tab, reports, removal reasons,
+# the nudge) uses, fetched by mod.js after the first comments show.
+MOD_ONLY = frozenset({
+    "featured", "staff", "tabs_label", "tab_all", "tab_picks", "report", "report_title",
+    "report_reason", "reason_abuse", "reason_spam", "reason_off_topic", "reason_misinformation",
+    "reason_other", "report_note", "report_note_required", "report_send", "report_choose",
+    "report_thanks", "removed_reason", "post_anyway", "nudge_hint",
+})  # fmt: skip
+
+
+# Strings only the social part uses (static/embed/social.js and the modules
+# it loads: the author menu, the bell, the Following tab, mentions, deep
+# links), fetched by social.js; the handle field of the sign-up form is in
+# the sign-in forms' part.
+SOCIAL_ONLY = frozenset({
+    "tabs_label", "tab_all", "tab_following", "blocked_collapsed", "blocked_hide", "unread",
+    "notifications", "mark_all_read", "settings", "no_notifications", "liked_many", "liked_one",
+    "note_featured", "note_removed_reason", "note_removed", "note_reply", "note_mention",
+    "note_followed", "mark_read", "all_read", "kind_reply", "kind_like", "kind_mention",
+    "kind_followed", "kind_moderation", "notify_about", "mail_mode", "mail_digest",
+    "mail_immediate", "mail_off", "private_activity", "author_menu", "view_profile", "followers",
+    "comments_n", "staff_member", "sign_in_to_follow", "follow", "unfollow", "block", "unblock",
+    "now_following", "not_following", "now_blocked", "now_unblocked", "private_no_follow",
+    "feed_empty", "feed_in_thread", "link_gone", "mention_list",
+})  # fmt: skip
+#: Fetched by a part, though the page carries them too.
+SOCIAL_SHARED = frozenset({"close"})
+
+# The parts loaded on demand, each fetching its strings from
+# /embed/strings/PART.LANG.json (a part may share a string with another, or
+# with the page: SOCIAL_SHARED); tests/embed/test_strings.py checks the split.
+PARTS: dict[str, frozenset[str]] = {
+    "auth": AUTH_ONLY,
+    "social": SOCIAL_ONLY | SOCIAL_SHARED,
+    "mod": MOD_ONLY,
+}
 
 
 def page_strings(lang: str) -> dict[str, Any]:
-    """What the iframe page carries: every string but the sign-in forms' and
-    the no-JS pages' own."""
-    return {k: v for k, v in strings(lang).items() if k not in AUTH_ONLY | NOJS_ONLY}
+    """What the iframe page carries: every string but the parts' own."""
+    later = AUTH_ONLY | SOCIAL_ONLY | MOD_ONLY
+    return {k: v for k, v in strings(lang).items() if k not in later}
+
+
+def part_strings(part: str, lang: str) -> dict[str, Any]:
+    keys = PARTS[part]
+    return {k: v for k, v in strings(lang).items() if k in keys}
 
 
 def auth_strings(lang: str) -> dict[str, Any]:
-    return {k: v for k, v in strings(lang).items() if k in AUTH_ONLY}
+    return part_strings("auth", lang)
+
+
+def social_strings(lang: str) -> dict[str, Any]:
+    return part_strings("social", lang)
 
 
 def count_forms() -> dict[str, dict[str, str]]:

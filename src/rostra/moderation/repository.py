@@ -52,6 +52,26 @@ def active_ban(db: Session, user_id: int, site_id: int, now: datetime) -> Ban | 
     return db.scalar(query)
 
 
+def banned_among(
+    db: Session, site_id: int, user_ids: Iterable[int], now: datetime
+) -> dict[int, Ban]:
+    """The active ban on the site (or everywhere) of each of these people."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    query = (
+        select(Ban)
+        .where(
+            Ban.user_id.in_(ids),
+            or_(Ban.site_id == site_id, Ban.site_id.is_(None)),
+            Ban.lifted_at.is_(None),
+            or_(Ban.until.is_(None), Ban.until > now),
+        )
+        .order_by(Ban.id)
+    )
+    return {ban.user_id: ban for ban in db.scalars(query)}
+
+
 def bans_of(db: Session, user_id: int) -> list[Ban]:
     return list(db.scalars(select(Ban).where(Ban.user_id == user_id).order_by(Ban.id)))
 

@@ -114,6 +114,11 @@ def ensure_not_banned(db: Session, user: User, site_id: int) -> None:
         raise Banned(found.reason, found.until)
 
 
+def banned_among(db: Session, site_id: int, user_ids: Iterable[int]) -> dict[int, Ban]:
+    """Who of these is banned from the site now, with the ban."""
+    return repository.banned_among(db, site_id, user_ids, utcnow())
+
+
 def bans_of(db: Session, user_id: int) -> list[Ban]:
     return repository.bans_of(db, user_id)
 

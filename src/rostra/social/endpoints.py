@@ -21,6 +21,7 @@ from rostra.social.schemas import (
     FollowOut,
     MarkReadIn,
     NotificationsPage,
+    PeopleOut,
     ProfileOut,
     UnreadOut,
 )
@@ -31,6 +32,21 @@ HandlePath = Annotated[str, Path(max_length=64)]
 
 def _limit(limits: RateLimits, user_id: int) -> None:
     limits.enforce("follow", f"user:{user_id}", limits.address)
+
+
+@router.get("/users", response_model=PeopleOut, summary="Readers by the start of their handle")
+def people(
+    user: CurrentUser,
+    db: ReadSession,
+    limits: RateLimits,
+    prefix: Annotated[
+        str, Query(min_length=1, max_length=31, description="what follows the @ typed so far")
+    ],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> PeopleOut:
+    """For @mention completion in the comment box."""
+    limits.enforce("read_social", f"user:{user.id}", limits.address)
+    return PeopleOut.model_validate({"users": service.mention_candidates(db, user, prefix, limit)})
 
 
 @router.get("/users/{handle}", response_model=ProfileOut, summary="A reader's profile")

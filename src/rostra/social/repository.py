@@ -306,3 +306,20 @@ def digest_due(db: Session, kinds: Iterable[str]) -> dict[int, list[Notification
     for row in rows:
         out.setdefault(row.user_id, []).append(row)
     return out
+
+
+def handles_starting(db: Session, prefix: str, viewer_id: int, limit: int) -> list[User]:
+    """Readers whose handle starts with ``prefix`` (stored form), shortest
+    first, but the viewer and those who blocked them."""
+    blockers = select(Block.blocker_id).where(Block.blocked_id == viewer_id)
+    query = (
+        select(User)
+        .where(
+            User.handle.startswith(prefix, autoescape=True),
+            User.id != viewer_id,
+            User.id.not_in(blockers),
+        )
+        .order_by(func.length(User.handle), User.handle)
+        .limit(limit)
+    )
+    return list(db.scalars(query))

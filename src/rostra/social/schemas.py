@@ -17,6 +17,10 @@ class Person(BaseModel):
     avatar_url: str | None
 
 
+class PeopleOut(BaseModel):
+    users: list[Person] = Field(description="handles that start with the prefix, shortest first")
+
+
 class StoryRef(BaseModel):
     id: int
     title: str = Field(description="the article's title, or its URL until it is known")

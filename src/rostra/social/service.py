@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rostra.accounts import handles
 from rostra.accounts import service as accounts
 from rostra.comments import cursors
 from rostra.config import Settings
@@ -37,6 +38,18 @@ def reader(db: Session, handle: str) -> User:
     if user is None:
         raise NotFound("No reader has this handle.")
     return user
+
+
+def mention_candidates(db: Session, me: User, prefix: str, limit: int) -> list[JSON]:
+    """Readers ``me`` may @mention whose handle starts with ``prefix`` (not
+    those who blocked them); names and handles only, never an email."""
+    wanted = handles.normalise(prefix)
+    if not wanted or not all(c.isascii() and (c.isalnum() or c == "_") for c in wanted):
+        return []
+    return [
+        {"id": u.id, "handle": u.handle, "display_name": u.display_name, "avatar_url": u.avatar_url}
+        for u in repository.handles_starting(db, wanted, me.id, limit)
+    ]
 
 
 def _other(db: Session, me: User, handle: str) -> User:

@@ -47,6 +47,8 @@ export function composer({ label, submitText, initial = "", onSubmit, onCancel }
       key = keyFor = null; // posted: the same text again is a new comment
     } catch (err) {
       showError(error, err, t("network_error"));
+      // mod.js offers "Post anyway" beside a rephrase_suggested.
+      form.dispatchEvent(new CustomEvent("rostra:refused", { bubbles: true, detail: err }));
       area.focus();
     } finally {
       button.disabled = false;

@@ -102,13 +102,20 @@ function handle(name, d, url) {
   if (d.story_url && d.story_url !== url) return; // the reader's own event of another story
   if (name === "comment.created" || name === "comment.held") added(c);
   else if (name === "comment.updated") {
-    const e = ctx.index.get(c.id);
+    const e = ctx.index.get(c.id) || back(c.id);
+    if (!e) return;
+    // Live views carry no staff badge: the one the page showed stays.
+    if (c.author && e.data.author && e.data.author.id === c.author.id) c.author.is_staff = e.data.author.is_staff;
     // The story's view says nothing of this reader (liked, own Markdown):
     // only what it changes is taken; the reader's own channel says all.
-    if (e) steady(() => ctx.replaceArticle(e, d.story_url ? c : { html: c.html, edited_at: c.edited_at, author: c.author }));
+    steady(() => ctx.replaceArticle(e, d.story_url ? c
+      : { html: c.html, edited_at: c.edited_at, author: c.author, is_featured: c.is_featured }));
   } else if (name === "comment.deleted") {
     const e = ctx.index.get(d.id);
     if (!e) return;
+    // The author's own comment a moderator removed: the author's channel
+    // brings it back at once, rejected, with the reason.
+    if (e.data.is_mine && !d.story_url) gone.set(d.id, [e, e.li.parentElement, e.li.nextElementSibling]);
     if (d.placeholder) steady(() => ctx.replaceArticle(e, { status: "deleted", html: "", author: null, is_mine: false }));
     else steady(() => { e.li.remove(); ctx.index.delete(d.id); });
   } else if (name === "comment.liked") {
@@ -126,12 +133,31 @@ function handle(name, d, url) {
     s.story = Object.assign({}, s.story, d.story);
     if (was !== s.story.is_closed) ctx.renderCompose();
   } else if (name === "reload") ctx.load(false);
+  // The reader's notifications: for the bell (social.js, bell.js).
+  else if (name.startsWith("notification")) window.dispatchEvent(new CustomEvent("rostra:live", { detail: [name, d] }));
+}
+
+// A comment of the reader's taken off the page by the story's channel, put
+// back where it was.
+const gone = new Map(); // id -> [entry, its list, the element after it]
+function back(id) {
+  const was = gone.get(id);
+  if (!was) return null;
+  gone.delete(id);
+  const [e, ol, next] = was;
+  ol.insertBefore(e.li, next && next.parentElement === ol ? next : null);
+  ctx.index.set(id, e);
+  return e;
 }
 
 function added(c) {
   const { index } = ctx;
   brought.add(c.id);
-  if (index.has(c.id)) return; // the reader's own, shown when they posted it
+  const own = index.get(c.id);
+  if (own) { // the reader's own, shown when they posted it, maybe held then
+    if (own.data.status !== c.status) steady(() => ctx.replaceArticle(own, { status: c.status, moderation_reason: null, is_featured: c.is_featured }));
+    return;
+  }
   if (c.parent_id) {
     const root = index.get(c.thread_id);
     if (!root && !index.get(c.parent_id)) return; // its thread is not on the page

@@ -102,6 +102,9 @@
       "&origin=" + encodeURIComponent(location.origin);
     for (var k in l) q += "&" + k + "=" + encodeURIComponent(l[k]);
     if (accent) q += "&accent=" + encodeURIComponent(accent);
+    // A link to one comment (ARTICLE#rostra-comment-ID) opens the thread there.
+    var deep = /^#rostra-comment-(\d+)$/.exec(location.hash);
+    if (deep) q += "&comment=" + deep[1];
     shown = JSON.stringify(l);
     frame = document.createElement("iframe");
     frame.className = "rostra-frame";
@@ -131,6 +134,8 @@
       frame.style.height = Math.max(80, Math.ceil(d.height)) + "px";
       // A live change above what the reader reads: keep it in place.
       if (typeof d.by === "number" && isFinite(d.by)) window.scrollBy(0, d.by);
+      // A deep link: the comment `at` pixels down the thread comes into view.
+      if (typeof d.at === "number" && isFinite(d.at)) window.scrollTo(0, frame.getBoundingClientRect().top + scrollY + d.at - 60);
     } else if (d.rostra === "count" && typeof d.count === "number") {
       fillCounts(d.url, d.count);
     }

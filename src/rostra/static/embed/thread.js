@@ -43,6 +43,8 @@ function alertBox(err, source) {
   box.hidden = !err;
 }
 const closed = () => !!(state.story && state.story.is_closed);
+// What the modules loaded later (live, social, remove) work with.
+const ctx = { state, index, list, closed, load, announce, renderCount, renderCompose, replaceArticle, moreReplies };
 
 // --- loading -------------------------------------------------------------
 
@@ -244,40 +246,6 @@ function replaceArticle(entry, data) {
   return fresh;
 }
 
-function confirmDelete(entry, button) {
-  const actions = button.parentElement;
-  const row = h("div", { class: "confirm", role: "group", "aria-label": t("confirm_delete") },
-    h("span", null, t("confirm_delete")), " ",
-    h("button", { type: "button", class: "danger", onclick: () => remove(entry, row) }, t("delete")), " ",
-    h("button", { type: "button", onclick: () => { row.remove(); actions.hidden = false; button.focus(); } }, t("cancel")));
-  actions.hidden = true;
-  actions.after(row);
-  row.querySelector("button.danger").focus();
-}
-
-async function remove(entry, row) {
-  try {
-    await api("DELETE", "/api/v1/comments/" + entry.data.id);
-  } catch (err) {
-    row.append(h("p", { class: "error", role: "alert" }, err.detail || t("network_error")));
-    return;
-  }
-  // Replies shown beside it (at the deepest level) keep it as a placeholder too.
-  const hasReplies = [...index.values()].some((e) => e.data.parent_id === entry.data.id);
-  const wasPublished = entry.data.status === "published";
-  const next = entry.li.nextElementSibling || entry.li.parentElement.closest("li") || null;
-  if (hasReplies) {
-    replaceArticle(entry, { status: "deleted", html: "", author: null, is_mine: false }).focus();
-  } else {
-    entry.li.remove();
-    index.delete(entry.data.id);
-    const target = next ? next.querySelector("article") : $("heading");
-    if (target) { if (!next) target.setAttribute("tabindex", "-1"); target.focus(); }
-  }
-  if (wasPublished && state.story) { state.story.comment_count = Math.max(0, state.story.comment_count - 1); renderCount(); }
-  announce(t("removed"));
-}
-
 async function moreReplies(entry, button) {
   button.disabled = true;
   try {
@@ -312,7 +280,7 @@ list.addEventListener("click", (e) => {
   const action = button.dataset.action;
   if (action === "reply") { if (state.me) openReply(entry); else openAuth("signin"); }
   else if (action === "edit") openEdit(entry);
-  else if (action === "delete") confirmDelete(entry, button);
+  else if (action === "delete") import("./remove.js").then((m) => m.confirmDelete(ctx, entry, button));
   else if (action === "like") { if (state.me) import("./viewer.js").then((v) => v.like(entry, button, alertBox)); else openAuth("signin"); }
   else if (action === "more-replies") moreReplies(entry, button);
 });
@@ -374,5 +342,7 @@ fitHeight();
   toHost({ rostra: "ready" }); // the loader now sends any queued SSO token
   await load(false);
   live = await import("./live.js");
-  live.start({ state, index, list, closed, load, announce, renderCount, renderCompose, replaceArticle });
+  live.start(ctx);
+  (await import("./social.js")).start(ctx); // author menus, bell, Following tab, deep links
+  (await import("./mod.js")).start(ctx); // picks tab, marks, reports, the nudge
 })();

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-
 from sqlalchemy import update
 
 from rostra.http.deps import state_of

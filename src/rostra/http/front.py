@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 import anyio
 import anyio.to_thread
@@ -43,6 +44,13 @@ def small_int(value: str | None, low: int, high: int) -> int | None:
         return None
     n = int(value)
     return n if low <= n <= high else None
+
+
+@lru_cache(maxsize=1024)
+def _query(raw: bytes) -> QueryParams:
+    # The busiest requests repeat the same query strings (the counts of one
+    # listing page, the first page of one story): parsed once, kept a while.
+    return QueryParams(raw)
 
 
 def bearer(headers: Headers) -> str | None:
@@ -97,7 +105,7 @@ class Front:
             token = bearer(headers) if signed_in is not None else None
             if signed_in is None or token is None:
                 return None
-            query = QueryParams(scope["query_string"])
+            query = _query(scope["query_string"])
             if self._limiter is None:  # made in the event loop it serves
                 self._limiter = anyio.CapacityLimiter(self.readers)
             return await anyio.to_thread.run_sync(
@@ -105,7 +113,7 @@ class Front:
             )
         if handler is None:
             return None
-        query = QueryParams(scope["query_string"])
+        query = _query(scope["query_string"])
         if self.in_thread:
             return await anyio.to_thread.run_sync(handler, query, headers)
         return handler(query, headers)

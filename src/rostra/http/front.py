@@ -13,7 +13,7 @@ if the front were not there. A request with a token always goes on.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import lru_cache
 
 import anyio
@@ -26,6 +26,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 FrontHandler = Callable[[QueryParams, Headers], Response | None]
 #: The same for a request with a bearer token (given as sent, stripped).
 SignedInHandler = Callable[[QueryParams, Headers, str], Response | None]
+#: Opens a long-lived answer (a live stream) for a GET, or None to let the
+#: full stack answer (and refuse) it.
+StreamHandler = Callable[[Scope, QueryParams, Headers], Awaitable[ASGIApp | None]]
 
 _SMALL_INT = re.compile(r"[1-9][0-9]{0,2}")
 
@@ -70,10 +73,14 @@ class Front:
         in_thread: bool = False,
         signed_in: dict[str, SignedInHandler] | None = None,
         readers: int = 4,
+        streams: dict[str, StreamHandler] | None = None,
     ) -> None:
         self.app = app
         self.routes = routes
         self.signed_in = signed_in or {}
+        #: Live streams, opened here so that each open one holds none of the
+        #: router's and dependencies' state for its whole life.
+        self.streams = streams or {}
         #: Signed-in answers read the database in a few threads, not one per
         #: request: many threads would each take a connection of their own
         #: (more than the pool keeps, so made and closed per request) and
@@ -87,6 +94,13 @@ class Front:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
+            opener = self.streams.get(scope["path"])
+            if opener is not None:
+                stream = await opener(scope, _query(scope["query_string"]), Headers(scope=scope))
+                if stream is not None:
+                    self.answered += 1
+                    await stream(scope, receive, send)
+                    return
             response = await self._answer(scope)
             if response is not None:
                 self.answered += 1

@@ -65,6 +65,7 @@ TASK_MODULES = (
     "rostra.http.live.log",
     "rostra.stories.tasks",
     "rostra.social.tasks",
+    "rostra.desk.tasks",
 )
 
 API_DESCRIPTION = """Rostra's public JSON API, used by the embed, the moderation desk and

@@ -195,6 +195,13 @@ class Settings(BaseSettings):
         description="The longest a fetch of an article's page (for its title and canonical "
         "URL) may take, redirects included.",
     )
+    moderation_watch_seconds: int = Field(
+        default=60,
+        ge=5,
+        le=3600,
+        description="How often stories' comment rates are checked for surges and old "
+        "stories closed (one job runner does it per interval).",
+    )
     housekeeping_interval_seconds: int = Field(
         default=3600,
         ge=60,

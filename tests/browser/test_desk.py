@@ -20,9 +20,9 @@ from sqlalchemy import select
 from rostra.accounts import passwords
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.db.base import utcnow
-from rostra.desk.cards import DEFAULT_REASONS
 from rostra.http.deps import state_of
 from rostra.models import AuthSession, Ban, Comment, Site, SiteRole, Story, User
+from rostra.models.site import DEFAULT_REJECTION_REASONS
 from rostra.sites import service as sites
 from tests.browser.conftest import ARTIFACTS, Rostra
 
@@ -162,7 +162,7 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
         expect(_card(one, held[1])).to_have_count(0)
         expect(_card(two, held[1])).to_have_count(0)
         row = _comment(rostra, held[1])
-        assert row.status == "rejected" and row.moderation_reason == DEFAULT_REASONS[1]
+        assert row.status == "rejected" and row.moderation_reason == DEFAULT_REJECTION_REASONS[1]
 
         # f: an Editors' pick straight from the queue (approved, then featured)
         one.keyboard.press("f")
@@ -215,6 +215,32 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
         expect(one.locator("#empty")).to_be_hidden()
         one.screenshot(path=str(ARTIFACTS / "desk-queue.png"))
         assert _comment(rostra, flagged).moderation_step == "words"
+
+        # two more arrive; x, j, x selects both, a approves the selection
+        more = [_post(rostra, readers[i], held_story, f"Late {i}.", 202) for i in (5, 6)]
+        expect(one.locator("#cards > li.card")).to_have_count(3)
+        expect(_card(one, flagged)).to_be_focused()
+        one.keyboard.press("j")
+        one.keyboard.press("x")
+        one.keyboard.press("j")
+        one.keyboard.press("x")
+        expect(one.locator("#cards > li.card.selected")).to_have_count(2)
+        one.keyboard.press("a")
+        for cid in more:
+            expect(_card(one, cid)).to_have_count(0)
+            assert _comment(rostra, cid).status == "published"
+        # s: suspend the flagged comment's author for the first duration offered
+        expect(_card(one, flagged)).to_be_focused()
+        one.keyboard.press("s")
+        expect(one.locator("#ban-duration")).to_be_focused()
+        one.keyboard.press("Tab")
+        one.keyboard.type("Name-calling")
+        one.keyboard.press("Enter")
+        expect(_card(one, flagged)).to_have_count(0)
+        with state_of(rostra.app).read_sessions() as db:
+            ban = db.scalars(select(Ban).where(Ban.user_id == readers[6].id)).one()
+            assert ban.until is not None and ban.reason == "Name-calling"
+        assert _comment(rostra, flagged).status == "rejected"
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         for c in contexts:

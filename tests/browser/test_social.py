@@ -81,8 +81,7 @@ def test_follow_bell_feed_deep_link_and_unsubscribe(
     _verify(rostra, a)
     mine = rostra.post(a["token"], second_url, "Anna asks: when do the trams run?")
     # Newer threads push Anna's off the first page (newest first, 20 a page).
-    for n in range(22):
-        rostra.post(filler["token"], second_url, f"Filler thread {n}.")
+    fillers = [rostra.post(filler["token"], second_url, f"Filler thread {n}.") for n in range(22)]
     run_jobs(rostra.app)  # the followed-reader and page jobs so far
     contexts = [browser.new_context(viewport={"width": 900, "height": 1000}) for _ in range(2)]
     try:
@@ -104,7 +103,7 @@ def test_follow_bell_feed_deep_link_and_unsubscribe(
         author = ta.locator("#list button.author", has_text="Bohdan Writer")
         expect(ta.locator("#list .handle")).to_have_text(re.compile(r"^@bohdan_writer"))
         author.click()
-        menu = ta.get_by_role("menu")
+        menu = ta.locator(".menu")  # the card, the menu (role=menu) and its notes
         expect(menu.get_by_role("menuitem", name="View profile (new tab)")).to_be_focused()
         expect(menu).to_contain_text("0 followers")
         expect(menu).not_to_contain_text("@example.org")
@@ -146,6 +145,10 @@ def test_follow_bell_feed_deep_link_and_unsubscribe(
         expect(ta.locator(f"#c{mine['id']}")).to_be_visible()
         assert ta.locator("#list > li.comment").count() > 20  # a further page was loaded
         pa.screenshot(path=str(ARTIFACTS / "social-deep-link.png"))
+        # The page's address changing to another comment moves the thread there.
+        pa.evaluate(f"location.hash = '#rostra-comment-{fillers[-1]['id']}'")
+        expect(ta.locator(f"#c{fillers[-1]['id']}")).to_have_class(re.compile(r"\btarget\b"))
+        expect(target).not_to_have_class(re.compile(r"\btarget\b"))
 
         # The reply mail, with an unsubscribe link that works signed out.
         mails = [m for m in _mails(sink) if m["To"] == a["email"] and "replied" in m["Subject"]]
@@ -189,7 +192,8 @@ def test_block_collapses_at_once_and_private_readers_cannot_be_followed(
     sign_in(page, me)
     t = thread(page)
     t.locator(f"#c{shy_c['id']} button.author").click()
-    menu = t.get_by_role("menu")
+    menu = t.locator(".menu")
+    expect(menu.get_by_role("menu")).to_have_accessible_name("About Shy Reader")
     expect(menu.locator(".private")).to_have_text(
         "This reader keeps their activity private: they cannot be followed."
     )
@@ -264,3 +268,96 @@ def test_sign_up_handle_is_suggested_and_its_error_shown_at_the_field(
     t.get_by_role("button", name="Create account").click()
     expect(t.locator("#authbar")).to_contain_text("Signed in as Nova Reader")
     expect(t.locator("#bell")).to_be_visible()
+
+
+def test_bell_items_open_in_place_mark_read_and_settings(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
+    where, url = article()
+    me, fan = rostra.reader("Bella Bell"), rostra.reader("Fan Reader")
+    mine = rostra.post(me["token"], url, "My comment.")
+    for n in range(21):  # my thread is on the second page (newest first)
+        rostra.post(fan["token"], url, f"Later thread {n}.")
+    run_jobs(rostra.app)
+    page.goto(where)
+    sign_in(page, me)
+    t = thread(page)
+    bell = t.locator("#bell")
+    expect(bell).to_have_attribute("aria-label", "Notifications: 0 unread")
+    reply = rostra.post(fan["token"], url, "A reply to Bella.", mine["id"])
+    with rostra.api() as c:
+        for who in (fan, rostra.reader("Second Liker")):
+            r = c.put(f"/api/v1/comments/{mine['id']}/reactions/like",
+                      headers={"Authorization": f"Bearer {who['token']}"})  # fmt: skip
+            assert r.status_code == 200, r.text
+    run_jobs(rostra.app)
+    expect(bell).to_have_attribute("aria-label", "Notifications: 2 unread")
+    t.get_by_role("tab", name="Following").click()  # the thread is hidden meanwhile
+    expect(t.locator("#list")).to_be_hidden()
+    bell.click()
+    notes = t.locator("#notes")
+    expect(notes.get_by_role("heading", name="Notifications")).to_be_focused()
+    items = notes.locator("li")
+    expect(items).to_have_count(2)
+    expect(items.nth(0).locator("a")).to_have_text("2 people liked your comment")
+    expect(items.nth(1).locator("a")).to_have_text("Fan Reader replied to you")
+    # An item of this article opens its comment here, further page and all.
+    items.nth(1).locator("a").click()
+    target = t.locator(f"#c{reply['id']}")
+    expect(target).to_have_class(re.compile(r"\btarget\b"))
+    expect(target).to_be_focused()
+    expect(t.get_by_role("tab", name="All")).to_have_attribute("aria-selected", "true")
+    expect(bell).to_have_attribute("aria-label", "Notifications: 1 unread")
+    assert page.url == where  # the host page did not navigate
+    expect(items.nth(1)).to_have_class("read")
+    notes.get_by_role("button", name="Mark all read").click()
+    expect(bell).to_have_attribute("aria-label", "Notifications: 0 unread")
+    expect(notes.locator("li.unread")).to_have_count(0)
+    # Settings: a kind switched off and the mail mode, saved at once.
+    notes.get_by_role("button", name="Settings").click()
+    t.get_by_label("Likes of my comments").uncheck()
+    saved = notes.locator("form.note-settings [role=status]")
+    expect(saved).to_have_text("Changes saved.")
+    with rostra.api() as c:
+        got = c.get("/api/v1/me", headers={"Authorization": f"Bearer {me['token']}"}).json()
+    assert got["notify"]["like"] is False and got["notify"]["reply"] is True
+    assert got["mail_mode"] == "digest"
+    t.get_by_label("Email me replies and mentions").select_option("off")
+    with rostra.api() as c:
+        for _ in range(50):  # until the change is saved
+            got = c.get("/api/v1/me", headers={"Authorization": f"Bearer {me['token']}"}).json()
+            if got["mail_mode"] == "off":
+                break
+            page.wait_for_timeout(100)
+    assert got["mail_mode"] == "off"
+    page.keyboard.press("Escape")
+    expect(notes).to_be_hidden()
+    expect(bell).to_be_focused()
+
+
+def test_signed_out_the_menu_shows_the_card_and_asks_to_sign_in(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
+    where, url = article()
+    author = rostra.reader("Public Author")
+    made = rostra.post(author["token"], url, "Read me.")
+    page.goto(where)
+    t = thread(page)
+    expect(t.locator("#bell")).to_have_count(0)
+    expect(t.get_by_role("tab", name="Following")).to_have_count(0)
+    name = t.locator(f"#c{made['id']} button.author")
+    expect(name).to_have_attribute("aria-expanded", "false")
+    name.click()
+    expect(name).to_have_attribute("aria-expanded", "true")
+    menu = t.locator(".menu")
+    expect(menu.locator(".card")).to_contain_text("Public Author @public_author")
+    expect(menu.locator(".card")).to_contain_text("1 comment")
+    profile = menu.get_by_role("menuitem", name="View profile (new tab)")
+    expect(profile).to_have_attribute("href", "/u/public_author")
+    expect(profile).to_have_attribute("target", "_blank")
+    page.keyboard.press("ArrowDown")
+    ask = menu.get_by_role("menuitem", name="Sign in to follow")
+    expect(ask).to_be_focused()
+    ask.click()
+    expect(menu).to_have_count(0)
+    expect(t.locator("form.auth-form")).to_be_visible()

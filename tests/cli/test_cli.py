@@ -311,6 +311,24 @@ def test_moderation_evaluate_prints_the_figures_and_writes_decisions(
     assert result.exit_code != 0 and "nudge threshold" in result.output
 
 
+def test_moderation_set_changes_the_surge_edit_window_and_auto_close_settings(
+    env: dict[str, str],
+) -> None:
+    run(env, "site", "add", "ledger", "--origin", "https://ledger.example")
+    out = run(
+        env, "moderation", "set", "ledger", "--edit-window", "300", "--surge-threshold", "25",
+        "--surge-action", "slow_mode", "--surge-slow-mode", "90", "--auto-close-days", "14",
+    )  # fmt: skip
+    assert "edit window 300" in out and "surge 25/min (slow_mode)" in out
+    assert "auto-close 14" in out
+    result = CliRunner().invoke(
+        main, ["moderation", "set", "ledger", "--surge-action", "panic"], env=env
+    )
+    assert result.exit_code != 0 and "surge-action" in result.output
+    out = run(env, "moderation", "set", "ledger", "--surge-threshold", "0")
+    assert "surge off;" in out and "edit window 300" in out
+
+
 def test_the_shipped_labelled_set_meets_the_targets(env: dict[str, str]) -> None:
     """The defaults in the README come from this run (data/moderation/README.md)."""
     labelled = Path(__file__).parents[2] / "data/moderation/labelled.csv"

@@ -159,3 +159,42 @@ def test_a_moderator_from_rostra_createadmin_signs_in_to_the_queue(
     queue = browser.get("/desk")
     assert queue.status_code == 200 and "Night desk" in queue.text
     assert 'id="cards"' in queue.text
+
+
+def test_desk_errors_are_pages(app: FastAPI, client: TestClient, site: Site) -> None:
+    mod = moderator(app, client, site)
+    r = mod.get("/desk/no-such-page")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "Not found" in r.text and "Go to the desk" in r.text
+    r = mod.get("/desk/queue/nonsense")
+    assert r.status_code == 422 and "text/html" in r.headers["content-type"]
+    r = mod.get("/desk/no-such-page", headers={"Accept": "application/json"})
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert client.get("/api/v1/no-such-call").json()["error"] == "not_found"  # the API's own
+
+
+def test_the_queue_costs_the_same_queries_for_5_or_25_cards(
+    app: FastAPI, client: TestClient, site: Site
+) -> None:
+    from sqlalchemy import update
+
+    from rostra.models import Comment
+    from tests.comments.conftest import count_queries, post, quick_reader
+
+    mod = moderator(app, client, site)
+
+    def queries_for(n: int) -> int:
+        for i in range(n):
+            author = quick_reader(app, f"Author {n}-{i}")
+            cid = post(client, author, f"Comment {n}-{i}.").json()["id"]
+            with state_of(app).write_sessions() as db:
+                db.execute(update(Comment).where(Comment.id == cid).values(status="pending"))
+                db.commit()
+        with count_queries(app) as seen:
+            page = mod.get("/desk")
+        assert page.status_code == 200
+        return len(seen)
+
+    few = queries_for(5)
+    many = queries_for(20)
+    assert many == few, (few, many)

@@ -105,6 +105,11 @@ def test_every_comment_state_on_the_cards(
     )
     assert r.status_code == 201
 
+    old_hand = quick_reader(app, "Old Hand", created_at=utcnow() - timedelta(days=400))
+    rejected = post(client, old_hand, "Rejected before.").json()["id"]
+    r = client.post(f"{MOD}/comments/{rejected}/decision", headers=mod.bearer,
+                    json={"action": "reject", "reason": "Personal attack"})  # fmt: skip
+    assert r.status_code == 200, r.text
     private = quick_reader(app, "Private Person", is_private=True)
     by_private = post(client, private, "Private but moderated.").json()["id"]
 
@@ -114,7 +119,7 @@ def test_every_comment_state_on_the_cards(
     assert "held" in card and "story_mode" in card and "reviewed first" in card
     assert "[deleted comment]" in card and "The parent, deleted later." not in card
     assert "<script>" not in card and "&lt;script&gt;" in card
-    assert "Joined " in card and "1 waiting" in card
+    assert "Account new today" in card and "1 waiting" in card
     assert 'data-seen="pending|' in card
     card = _card(pending, flagged)
     assert "words" in card and "A suspect word" in card and "Toxicity 0.91" in card
@@ -130,7 +135,13 @@ def test_every_comment_state_on_the_cards(
     assert "Keep (dismiss reports)" in card and "Unfeature" in card
 
     recent = mod.get("/desk/queue/recent").text
-    assert set(_ids(recent)) == {held_id, flagged, reported, by_staff, by_banned, by_private}
+    assert set(_ids(recent)) == {
+        held_id, flagged, reported, by_staff, by_banned, by_private, rejected
+    }  # fmt: skip
+    card = _card(recent, rejected)
+    assert "rejected" in card and "Decided at <strong>moderator</strong>: Personal attack" in card
+    assert "Account 13 months old" in card and "1 rejected" in card
+    assert "Reject <kbd>r</kbd>" not in card and "Restore (approve)" in card
     assert "Private Person" in _card(recent, by_private)  # moderators see private authors
     assert parent not in _ids(recent)  # a deleted comment is no card
     assert 'class="badge staff"' in _card(recent, by_staff)
@@ -158,7 +169,7 @@ def test_approve_reject_feature_from_the_forms_each_audited_once(
         b,
         "reject",
         _seen(page, b),
-        reason="Spam or advertising",
+        reason="Spam",
         reason_text="  Selling watches.  ",
     )
     assert r.status_code == 303
@@ -286,7 +297,7 @@ def test_bulk_decides_a_selection_and_skips_what_was_decided_meanwhile(
     _decide(mod, ids[0], "approve", _seen(page, ids[0]))
     r = mod.post(
         "/desk/bulk",
-        {"action": "reject", "reason": "Spam or advertising", "ids": selection, "back": "/desk"},
+        {"action": "reject", "reason": "Spam", "ids": selection, "back": "/desk"},
     )
     assert r.status_code == 303
     assert r.headers["location"] == "/desk?decided=2&skipped=1"

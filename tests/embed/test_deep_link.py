@@ -108,40 +108,37 @@ def test_a_reply_beyond_those_shown_opens_its_threads_page(client: TestClient, w
 STATES = ["published", "edited", "liked", "featured", "staff", "private", "deleted"]
 
 
-@pytest.mark.parametrize("state", STATES)
-def test_every_shown_state_opens_at_the_comment(
-    client: TestClient, app: FastAPI, w: World, state: str
-) -> None:
+def test_every_shown_state_opens_at_the_comment(client: TestClient, w: World) -> None:
+    """One story: a first page of older threads, then a thread in each state
+    (on the second page, oldest first; a featured one is on the first)."""
     for n in range(PAGE_SIZE + 1):
         w.post("Filler", f"Thread {n}.")
-    who = {"staff": "Desk", "private": "Quiet"}.get(state, "Olena")
-    if state == "staff":
-        w.with_role("Desk", "moderator")
-    if state == "private":
-        r = client.patch(f"{API}/me", json={"is_private": True}, headers=w.reader("Quiet"))
-        assert r.status_code == 200
-    target = w.post(who, "The comment linked to.")
-    reply = w.post("Taras", "A reply keeps a deleted one as a placeholder.", target)
-    if state == "edited":
-        w.edit(who, target, "The comment linked to, edited.")
-    elif state == "liked":
-        w.like(target, 3)
-    elif state == "featured":
-        w.decide(target, "feature")
-    elif state == "deleted":
-        w.delete(who, target)
-    location, doc = deep(client, target)
-    assert fragment(location) == f"comment-{target}"
-    assert target in doc.comments and reply in doc.comments
-    # A featured comment is on the first page (picks come first); the others on the second.
-    assert ("cursor" in location) is (state != "featured")
-    if state == "deleted":
-        assert "This comment was deleted." in doc.text_of(target)
-    else:
-        assert "The comment linked to" in doc.text_of(target)
-    # The reply too, in its thread on the same page.
-    location, doc = deep(client, reply)
-    assert fragment(location) == f"comment-{reply}" and reply in doc.comments
+    w.with_role("Desk", "moderator")
+    r = client.patch(f"{API}/me", json={"is_private": True}, headers=w.reader("Quiet"))
+    assert r.status_code == 200
+    made: dict[str, tuple[str, int, int]] = {}
+    for state in STATES:
+        who = {"staff": "Desk", "private": "Quiet"}.get(state, "Olena")
+        target = w.post(who, f"The {state} comment linked to.")
+        reply = w.post("Taras", "A reply keeps a deleted one as a placeholder.", target)
+        made[state] = (who, target, reply)
+    w.edit("Olena", made["edited"][1], "The edited comment linked to, edited.")
+    w.like(made["liked"][1], 3)
+    w.decide(made["featured"][1], "feature")
+    w.delete("Olena", made["deleted"][1])
+    for state, (_, target, reply) in made.items():
+        location, doc = deep(client, target)
+        assert fragment(location) == f"comment-{target}", state
+        assert target in doc.comments and reply in doc.comments, state
+        # Picks come first, on the first page; the others are on the second.
+        assert ("cursor" in location) is (state != "featured"), state
+        if state == "deleted":
+            assert "This comment was deleted." in doc.text_of(target)
+        else:
+            assert f"The {state} comment linked to" in doc.text_of(target), state
+        # The reply too, in its thread on the same page.
+        location, doc = deep(client, reply)
+        assert fragment(location) == f"comment-{reply}" and reply in doc.comments, state
 
 
 @pytest.mark.parametrize("status", ["pending", "rejected"])

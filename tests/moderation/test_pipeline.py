@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from rostra.db.base import utcnow
 from rostra.http.deps import state_of
 from rostra.models import Site
-from rostra.moderation import service as moderation
+from rostra.moderation import settings as moderation
 from tests.comments.conftest import comment_row, page, post, quick_reader, set_user, user_id
 from tests.desk.conftest import MOD, queue, with_role
 from tests.factories import ARTICLE, OTHER_ARTICLE

@@ -21,6 +21,13 @@ def user_by_handle(db: Session, handle: str) -> User | None:
     return db.scalar(select(User).where(User.handle == handle))
 
 
+def handles_of(db: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = db.execute(select(User.id, User.handle).where(User.id.in_(user_ids)))
+    return {user_id: handle for user_id, handle in rows}
+
+
 def user_for_token(db: Session, token_hash: str, now: datetime) -> User | None:
     """The user of a live (not revoked, not expired) session, in one query."""
     return db.scalar(

@@ -26,6 +26,7 @@ from rostra.accounts.signins import account_changed
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.errors import RostraError
 from rostra.jobs.outbox import enqueue
 from rostra.jobs.tasks import MAIL_SEND
 from rostra.models import User
@@ -240,6 +241,18 @@ def suggest_handle(db: Session, display_name: str) -> str:
 def by_handle(db: Session, handle: str) -> User | None:
     """The reader of a handle as typed (``@`` and case do not matter)."""
     return repository.user_by_handle(db, handles.normalise(handle))
+
+
+def by_email(db: Session, email: str) -> User | None:
+    """The local account of an address as typed (None when it is not one)."""
+    try:
+        return repository.local_user_by_email(db, normalise_email(email))
+    except RostraError:  # not an address: nobody has it
+        return None
+
+
+def handles_of(db: Session, user_ids: set[int]) -> dict[int, str]:
+    return repository.handles_of(db, user_ids)
 
 
 def update_me(db: Session, user: User, changes: MeIn) -> User:

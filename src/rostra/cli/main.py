@@ -393,6 +393,36 @@ def moderation_evaluate(
     default=None,
     help="Reports that hold a comment.",
 )
+@click.option(
+    "--edit-window",
+    type=click.IntRange(0, 7 * 86400),
+    default=None,
+    help="Seconds an author may edit a comment.",
+)
+@click.option(
+    "--surge-threshold",
+    type=click.IntRange(0, 100_000),
+    default=None,
+    help="Comments a minute that make a story surge (0: off).",
+)
+@click.option(
+    "--surge-action",
+    type=click.Choice(["premoderate", "slow_mode", "flag_only"]),
+    default=None,
+    help="What a surge does besides telling the desk.",
+)
+@click.option(
+    "--surge-slow-mode",
+    type=click.IntRange(1, 86400),
+    default=None,
+    help="Slow mode seconds a surge sets.",
+)
+@click.option(
+    "--auto-close-days",
+    type=click.IntRange(0, 3650),
+    default=None,
+    help="Close stories N days after publication (0: never).",
+)
 @click.pass_context
 def moderation_set(
     ctx: click.Context,
@@ -404,31 +434,44 @@ def moderation_set(
     hold: float | None,
     new_reader_holds: int | None,
     report_threshold: int | None,
+    edit_window: int | None,
+    surge_threshold: int | None,
+    surge_action: str | None,
+    surge_slow_mode: int | None,
+    auto_close_days: int | None,
 ) -> None:
     """Change site NAME's moderation rules."""
-    from rostra.moderation import service as moderation_rules
+    from rostra.moderation import settings as moderation_rules
     from rostra.sites import service as sites
 
+    given = {
+        "banned_words": list(banned) if banned or clear_words else None,
+        "suspect_words": list(suspect) if suspect or clear_words else None,
+        "nudge_threshold": nudge, "hold_threshold": hold,
+        "new_reader_holds": new_reader_holds, "report_threshold": report_threshold,
+        "edit_window_seconds": edit_window, "surge_threshold": surge_threshold,
+        "surge_action": surge_action, "surge_slow_mode_seconds": surge_slow_mode,
+        "auto_close_days": auto_close_days,
+    }  # fmt: skip
     with _db(_settings(ctx)) as db:
         try:
-            site = moderation_rules.set_site_rules(
-                db,
-                sites.get(db, name),
-                banned=list(banned) if banned or clear_words else None,
-                suspect=list(suspect) if suspect or clear_words else None,
-                nudge=nudge,
-                hold=hold,
-                new_reader_holds=new_reader_holds,
-                report_threshold=report_threshold,
+            site = moderation_rules.change(
+                db, sites.get(db, name), {k: v for k, v in given.items() if v is not None}
             )
         except RostraError as exc:
             raise click.ClickException(exc.detail) from exc
         db.commit()
+        surge = (
+            f"{site.surge_threshold}/min ({site.surge_action})" if site.surge_threshold else "off"
+        )
         click.echo(
             f"site {site.name}: banned {', '.join(site.banned_words) or '-'}; "
             f"suspect {', '.join(site.suspect_words) or '-'}; nudge {site.nudge_threshold}, "
             f"hold {site.hold_threshold}; new readers held {site.new_reader_holds}; "
-            f"reports to hold {site.report_threshold}"
+            f"reports to hold {site.report_threshold}; edit window "
+            f"{'default' if site.edit_window_seconds is None else site.edit_window_seconds}; "
+            f"surge {surge}; "
+            f"auto-close {site.auto_close_days or 'never'}"
         )
 
 

@@ -73,6 +73,49 @@ def screen(
     return pipeline.run(site_rules(site), build_scorer(settings.toxicity_scorer), body, facts)
 
 
+def screen_edit(settings: Settings, user: User, site: Site, body: str) -> Outcome:
+    """The pipeline's content steps for an edited text: word lists, the
+    toxicity score (an edit is not nudged: above "hold" it is held) and links
+    from a new account. The story's mode, a new reader's holds and the
+    burst and repeat signals concern new comments, not edits."""
+    if not settings.moderation_pipeline:
+        return Outcome(PUBLISHED)
+    facts = Facts(account_age_seconds=(utcnow() - user.created_at).total_seconds(), confirmed=True)
+    return pipeline.run(site_rules(site), build_scorer(settings.toxicity_scorer), body, facts)
+
+
+_STRICTNESS = {PUBLISHED: 0, PENDING: 1, REJECTED: 2}
+
+
+def after_edit(
+    db: Session, settings: Settings, site_id: int, comment: Comment, outcome: Outcome
+) -> bool:
+    """Apply the pipeline's word on an edit: a comment it would hold or
+    reject (and is not already held or rejected more strictly) is held or
+    rejected like a new one, logged as Rostra's own action and sent to the
+    desk. Returns whether its status changed."""
+    comment.toxicity = outcome.score
+    was = comment.status
+    if _STRICTNESS.get(outcome.status, 0) <= _STRICTNESS.get(was, 0):
+        return False
+    comment.status = outcome.status
+    comment.is_featured = False
+    comment.moderation_step = outcome.step
+    comment.moderation_reason = outcome.reason
+    comment.decided_by_id = None
+    comment.decided_at = utcnow()
+    db.flush()
+    count = _move_counts(db, comment, was)
+    action = "comment.hold" if outcome.status == PENDING else "comment.reject"
+    moderation.record(
+        db, site_id, None, action, "comment", comment.id, outcome.reason or "",
+        {"from": was, "to": comment.status, "step": outcome.step, "edited": True},
+    )  # fmt: skip
+    _announce(db, settings, comment, was, count)
+    tell_desk_new(db, site_id, comment)
+    return True
+
+
 class Nudges:
     """Which texts an author was asked to rephrase, for a quarter of an hour
     (the shared cache: Redis across processes). The same text sent again is

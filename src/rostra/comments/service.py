@@ -34,8 +34,9 @@ from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.errors import Forbidden, NotFound
 from rostra.jobs import outbox
-from rostra.models import Comment, CommentStatus, User
+from rostra.models import Comment, CommentStatus, Site, User
 from rostra.moderation.pipeline import Outcome
+from rostra.sites import service as sites
 from rostra.stories import service as stories
 from rostra.text import check_text
 
@@ -112,7 +113,7 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
         body=body,
         html=html,
         parent_id=data.parent_id,
-        edit_window=settings.edit_window_seconds,
+        edit_window=edit_window(settings, site),
         fetch_metadata=site.fetch_metadata,
     )
 
@@ -203,21 +204,37 @@ def _own(db: Session, user: User, comment_id: int) -> Comment:
     return comment
 
 
+def edit_window(settings: Settings, site: Site | None) -> int:
+    """The site's edit window in seconds, or the server's."""
+    if site is None or site.edit_window_seconds is None:
+        return settings.edit_window_seconds
+    return site.edit_window_seconds
+
+
 def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str) -> Comment:
+    """Edit the author's comment within the site's edit window; the new text
+    passes the moderation pipeline's content steps, and a comment they would
+    hold or reject leaves the page for the queue (``moderate.after_edit``)."""
     # Checked and rendered before the first query of the write transaction.
     text, html = render_body(settings, body)
     comment = _own(db, user, comment_id)
-    _may_post(user, comment_site(db, comment))
+    site_id = comment_site(db, comment)
+    _may_post(user, site_id)
+    site = sites.by_id(db, site_id)
+    window = edit_window(settings, site)
     now = utcnow()
-    if now >= comment.created_at + timedelta(seconds=settings.edit_window_seconds):
+    if now >= comment.created_at + timedelta(seconds=window):
         raise EditWindowClosed()
+    outcome = moderate.screen_edit(settings, user, site, text) if site is not None else None
     comment.body = text
     comment.html = html
     comment.edited_at = now
     db.flush()
     stories.story_changed(db, comment.story_id)
     _event(db, "comment.updated", comment)
-    announce.updated(db, comment, user, settings.edit_window_seconds)
+    if outcome is not None and moderate.after_edit(db, settings, site_id, comment, outcome):
+        return comment
+    announce.updated(db, comment, user, window)
     return comment
 
 

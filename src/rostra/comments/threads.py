@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.orm import Session
 
 from rostra.comments import cursors, repository
+from rostra.comments.service import edit_window
 from rostra.comments.views import JSON, Presenter, encode, reply_to
 from rostra.config import Settings
 from rostra.db.base import utcnow
@@ -25,6 +26,7 @@ from rostra.errors import InvalidUrl, NotFound
 from rostra.http.conditional import compress, etag_of
 from rostra.models import Comment, CommentStatus, User
 from rostra.moderation import service as moderation
+from rostra.sites import service as sites
 from rostra.stories import service as stories
 from rostra.stories.cache import Page, StoryPages
 from rostra.stories.views import no_story, story
@@ -47,15 +49,18 @@ def presenter(
     )
     liked = repository.liked_by(db, viewer_id, (r.id for r in rows)) if viewer_id else set()
     blocked = repository.blocked_among(db, viewer_id, authors) if viewer_id else frozenset()
-    # Rows are of one story: its site's roles give the staff badges.
+    # Rows are of one story: its site's roles give the staff badges, its
+    # settings the edit window.
+    site_id = stories.site_id_of(db, rows[0].story_id) if rows else None
     staff = (
-        moderation.staff_among(db, stories.site_id_of(db, rows[0].story_id), authors)
-        if authors
+        moderation.staff_among(db, site_id, authors)
+        if authors and site_id is not None
         else frozenset()
     )
-    return Presenter(
-        viewer_id, authors, liked, utcnow(), settings.edit_window_seconds, blocked, staff
-    )
+    window = settings.edit_window_seconds
+    if viewer_id is not None and site_id is not None:
+        window = edit_window(settings, sites.by_id(db, site_id))
+    return Presenter(viewer_id, authors, liked, utcnow(), window, blocked, staff)
 
 
 def cached_page(

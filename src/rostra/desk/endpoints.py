@@ -4,25 +4,30 @@ administrators only; every call checks the role on the site concerned."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from rostra.comments import moderate, views
-from rostra.desk import service
+from rostra.db.base import utcnow
+from rostra.desk import service, stats
 from rostra.desk.schemas import (
     AuditOut,
     BanIn,
     BanOut,
+    DashboardOut,
     DecisionIn,
     DecisionOut,
     Queue,
     QueueOut,
     RoleIn,
+    SiteSettingsIn,
+    SiteSettingsOut,
     StoryModerationIn,
+    UnbanOut,
 )
 from rostra.http.deps import CurrentUser, ReadSession, SettingsDep, WriteSession
-from rostra.moderation import service as moderation
 from rostra.stories.schemas import StoryAdminOut
 from rostra.stories.views import story_admin
 
@@ -94,22 +99,72 @@ def set_role(
     return Response(status_code=204)
 
 
+@router.delete(
+    "/users/{user_id}/ban",
+    response_model=UnbanOut,
+    summary="Lift a reader's ban or suspension on a site",
+)
+def unban(
+    user_id: int,
+    user: CurrentUser,
+    db: WriteSession,
+    site: Site = None,
+    reason: Annotated[str, Query(max_length=500)] = "",
+) -> UnbanOut:
+    lifted = service.lift_ban(db, user, user_id, site, reason.strip())
+    return UnbanOut(lifted=lifted)
+
+
+@router.get(
+    "/sites/{site}/settings",
+    response_model=SiteSettingsOut,
+    summary="A site's moderation settings (the site's administrators)",
+)
+def site_settings(site: str, user: CurrentUser, db: ReadSession, settings: SettingsDep) -> Any:
+    return service.settings_of(db, settings, user, site)
+
+
+@router.patch(
+    "/sites/{site}/settings",
+    response_model=SiteSettingsOut,
+    summary="Change a site's moderation settings (those given; the site's administrators)",
+)
+def change_site_settings(
+    site: str, data: SiteSettingsIn, user: CurrentUser, db: WriteSession, settings: SettingsDep
+) -> Any:
+    return service.change_settings(db, settings, user, site, data)
+
+
+@router.get(
+    "/dashboard",
+    response_model=DashboardOut,
+    summary="The desk's figures: comments per hour, held and rejected by reason, the queue",
+)
+def dashboard(user: CurrentUser, db: ReadSession, site: Site = None) -> Any:
+    site_id = service.site_id_named(db, site)
+    return stats.dashboard(db, user, site_id, utcnow())
+
+
 @router.get("/audit", response_model=AuditOut, summary="The audit log, newest first")
 def audit(
     user: CurrentUser,
     db: ReadSession,
     site: Site = None,
     action: Annotated[str | None, Query(max_length=32)] = None,
+    actor: Annotated[
+        str | None,
+        Query(max_length=320, description="a person's id, handle or email; `system`: Rostra's own"),
+    ] = None,
     actor_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
     comment_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
-    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="words in the entry")] = None,
+    since: Annotated[datetime | None, Query(description="entries at or after this time")] = None,
+    until: Annotated[datetime | None, Query(description="entries before this time")] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62, description="an entry id")] = None,
+    after: Annotated[int | None, Query(ge=0, le=2**62, description="an entry id")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> AuditOut:
-    target = ("comment", comment_id) if comment_id is not None else None
     site_id = service.site_id_named(db, site)
-    rows = moderation.audit(db, user, site_id, action, actor_id, target, before, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return AuditOut.model_validate(
-        {"entries": rows, "next_before": rows[-1].id if more else None}, from_attributes=True
-    )
+    where = service.audit_filter(db, action, actor, actor_id, comment_id, q, since, until)
+    page = service.audit_page(db, user, site_id, where, before, after, limit)
+    return AuditOut.model_validate(page, from_attributes=True)

@@ -39,6 +39,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from markupsafe import Markup
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from rostra.accounts import service as accounts
@@ -46,7 +47,7 @@ from rostra.accounts.errors import InvalidCredentials
 from rostra.accounts.schemas import MAX_PASSWORD, normalise_email
 from rostra.desk import csrf, session
 from rostra.desk.errors import DeskSignInRequired
-from rostra.errors import NotFound, RostraError, validation_error
+from rostra.errors import MethodNotAllowed, NotFound, RostraError, validation_error
 from rostra.http.client import user_agent
 from rostra.http.deps import RateLimits, ReadSession, SettingsDep, WriteSession, app_state
 from rostra.http.pages import render
@@ -333,9 +334,12 @@ def sign_out(
 
 
 def _routers() -> list[APIRouter]:
-    from rostra.desk import actions, events, queue_pages
+    from rostra.desk import actions, admin_pages, events, queue_pages, report_pages
 
-    return [router, queue_pages.router, actions.router, events.router]
+    return [
+        router, queue_pages.router, actions.router, events.router, admin_pages.router,
+        report_pages.router,
+    ]  # fmt: skip
 
 
 def install(app: FastAPI) -> None:
@@ -367,5 +371,15 @@ def install(app: FastAPI) -> None:
             return refusal(request, validation_error(exc))
         return await _elsewhere(api_invalid, request, exc)
 
+    api_http = app.exception_handlers[StarletteHTTPException]
+
+    async def _http(request: Request, exc: Exception) -> Response:
+        if request.url.path.startswith("/desk") and isinstance(exc, StarletteHTTPException):
+            known = {404: NotFound, 405: MethodNotAllowed}.get(exc.status_code)
+            if known is not None:
+                return refusal(request, known())
+        return await _elsewhere(api_http, request, exc)
+
     app.exception_handlers[RostraError] = _error
     app.exception_handlers[RequestValidationError] = _invalid
+    app.exception_handlers[StarletteHTTPException] = _http

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -13,6 +13,7 @@ from rostra.http.schemas import StrictModel
 Queue = Literal["pending", "reported", "flagged", "recent"]
 Action = Literal["approve", "reject", "feature", "unfeature"]
 RoleName = Literal["admin", "moderator", "staff"]
+SurgeAction = Literal["premoderate", "slow_mode", "flag_only"]
 
 #: Ten years: "for good" is a ban without a duration.
 MAX_BAN_SECONDS = 10 * 365 * 86400
@@ -44,6 +45,12 @@ class StoryModerationIn(StrictModel):
     slow_mode_seconds: int | None = Field(default=None, ge=0, le=86400)
     title: str | None = Field(default=None, max_length=500)
     canonical_url: str | None = Field(default=None, max_length=2048)
+    auto_close_days: int | None = Field(
+        default=None,
+        ge=0,
+        le=3650,
+        description="close this many days after publication; 0: never; null: the site's",
+    )
 
 
 class RoleIn(StrictModel):
@@ -117,8 +124,100 @@ class AuditEntryOut(BaseModel):
     reason: str
     data: dict[str, Any]
     created_at: datetime
+    actor_handle: str | None = Field(default=None, description="the actor's handle, if any")
 
 
 class AuditOut(BaseModel):
     entries: list[AuditEntryOut]
     next_before: int | None = Field(description="pass as `before` for older entries")
+    next_after: int | None = Field(
+        default=None, description="pass as `after` for newer entries (null: these are the newest)"
+    )
+
+
+class UnbanOut(BaseModel):
+    lifted: int = Field(description="how many bans in force were lifted")
+
+
+class HourOut(BaseModel):
+    hour: datetime
+    published: int
+    pending: int
+    rejected: int
+
+
+class ReasonOut(BaseModel):
+    status: Literal["pending", "rejected"]
+    step: str = Field(description="the pipeline step, `reports` or `moderator`")
+    reason: str | None = Field(description="a moderator's reason (for `moderator`)")
+    count: int
+    share: float = Field(description="of the period's comments")
+
+
+class BusyStoryOut(BaseModel):
+    id: int
+    site_id: int
+    title: str
+    url: str
+    comments: int
+    mode: Literal["open", "premoderated", "closed"]
+    surging: bool
+
+
+class DashboardOut(BaseModel):
+    since: datetime
+    comments: int = Field(description="comments written in the period (48 hours)")
+    per_hour: list[HourOut]
+    held_rejected: list[ReasonOut]
+    queue_pending: int
+    queue_reported: int
+    decisions: int = Field(description="moderators' approvals and rejections in the period")
+    median_decision_seconds: float | None = Field(
+        description="from writing to a moderator's decision, over the period's decisions"
+    )
+    busiest: list[BusyStoryOut]
+
+
+_WORDS = Field(default=None, max_length=500, description="words or phrases; replaces the list")
+_WORD = Annotated[str, Field(max_length=100)]
+_REASON = Annotated[str, Field(max_length=200)]
+
+
+class SiteSettingsIn(StrictModel):
+    """The settings to change (those given); each is checked, nudge ≤ hold."""
+
+    banned_words: list[_WORD] | None = _WORDS
+    suspect_words: list[_WORD] | None = _WORDS
+    nudge_threshold: float | None = Field(default=None, ge=0, le=1)
+    hold_threshold: float | None = Field(default=None, ge=0, le=1)
+    edit_window_seconds: int | None = Field(
+        default=None, ge=0, le=7 * 86400, description="null: the server's default"
+    )
+    new_reader_holds: int | None = Field(default=None, ge=0, le=100)
+    report_threshold: int | None = Field(default=None, ge=1, le=1000)
+    rejection_reasons: list[_REASON] | None = Field(default=None, max_length=30)
+    surge_threshold: int | None = Field(
+        default=None, ge=0, le=100_000, description="comments a minute on one story; 0: off"
+    )
+    surge_action: SurgeAction | None = None
+    surge_slow_mode_seconds: int | None = Field(default=None, ge=1, le=86400)
+    auto_close_days: int | None = Field(
+        default=None, ge=0, le=3650, description="days after publication; 0: never"
+    )
+
+
+class SiteSettingsOut(BaseModel):
+    site: str
+    banned_words: list[str]
+    suspect_words: list[str]
+    nudge_threshold: float
+    hold_threshold: float
+    edit_window_seconds: int | None = Field(description="null: the server's default")
+    effective_edit_window_seconds: int
+    new_reader_holds: int
+    report_threshold: int
+    rejection_reasons: list[str]
+    surge_threshold: int
+    surge_action: SurgeAction
+    surge_slow_mode_seconds: int
+    auto_close_days: int

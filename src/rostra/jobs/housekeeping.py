@@ -51,27 +51,30 @@ def sweep(db: Session, now: datetime | None = None) -> dict[str, int]:
     return swept
 
 
-def schedule(db: Session, at: datetime, *, besides: int | None = None) -> bool:
-    """Add a pass to run at ``at`` unless one is already waiting (other than
-    ``besides``, the pass now running). Returns whether it added one.
+def schedule(db: Session, at: datetime, *, besides: int | None = None, topic: str = TOPIC) -> bool:
+    """Add a pass of ``topic`` (housekeeping, or a recurring job) to run at
+    ``at`` unless one is already waiting (other than ``besides``, the pass
+    now running). Returns whether it added one.
 
     The check and the insert hold the topic's lock (``outbox.lock_topic``), so
     runners starting together add one row between them, not one each. On
     SQLite ``db`` must be a writing session.
     """
-    outbox.lock_topic(db, TOPIC)
-    if outbox.has_pending(db, TOPIC, besides=besides):
+    outbox.lock_topic(db, topic)
+    if outbox.has_pending(db, topic, besides=besides):
         return False
-    outbox.enqueue(db, TOPIC, {}, available_at=at)
+    outbox.enqueue(db, topic, {}, available_at=at)
     db.flush()
     return True
 
 
-def ensure_scheduled(db: Session, interval_seconds: int, now: datetime | None = None) -> bool:
+def ensure_scheduled(
+    db: Session, interval_seconds: int, now: datetime | None = None, *, topic: str = TOPIC
+) -> bool:
     """Start the chain of passes if no pass is waiting; the first runs one
     interval from now, so "at most once per interval" holds across restarts."""
     now = now or utcnow()
-    return schedule(db, now + timedelta(seconds=interval_seconds))
+    return schedule(db, now + timedelta(seconds=interval_seconds), topic=topic)
 
 
 @handles(TOPIC, writes=True)

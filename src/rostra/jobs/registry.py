@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, object_session, sessionmaker
 
 from rostra.backends import Backends
 from rostra.config import Settings
+from rostra.db.base import utcnow
 from rostra.models import OutboxEvent
 
 
@@ -44,6 +45,8 @@ class Registered:
 
 
 HANDLERS: dict[str, Registered] = {}
+#: topic -> how many seconds between its passes, read from the settings
+RECURRING: dict[str, Callable[[Settings], int]] = {}
 #: name -> (the sweep, how long its rows are kept)
 SWEEPS: dict[str, tuple[Sweep, timedelta]] = {}
 
@@ -67,6 +70,28 @@ def sweeps(name: str, *, keep: timedelta) -> Callable[[Sweep], Sweep]:
 
     def register(fn: Sweep) -> Sweep:
         SWEEPS[name] = (fn, keep)
+        return fn
+
+    return register
+
+
+def recurs(topic: str, *, every: Callable[[Settings], int]) -> Callable[[Handler], Handler]:
+    """Register a recurring job: a writing handler of ``topic`` whose pass,
+    once done, schedules the next ``every(settings)`` seconds later in the
+    same transaction; each runner keeps one pass waiting (as for
+    housekeeping, ``rostra.jobs.housekeeping.schedule``), so one runner of
+    however many runs each pass."""
+
+    def register(fn: Handler) -> Handler:
+        def run_then_schedule(event: OutboxEvent, ctx: JobContext) -> None:
+            from rostra.jobs.housekeeping import schedule  # it imports this module
+
+            fn(event, ctx)
+            at = utcnow() + timedelta(seconds=every(ctx.settings))
+            schedule(job_session(event), at, besides=event.id, topic=topic)
+
+        RECURRING[topic] = every
+        HANDLERS[topic] = Registered(run_then_schedule, True)
         return fn
 
     return register

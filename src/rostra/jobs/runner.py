@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rostra.db.session import savepoint
 from rostra.jobs import housekeeping, outbox
-from rostra.jobs.registry import Handler, JobContext, handler_for, job_session, writing_topics
+from rostra.jobs.registry import (
+    RECURRING,
+    Handler,
+    JobContext,
+    handler_for,
+    job_session,
+    writing_topics,
+)
 from rostra.models import OutboxEvent
 
 log = logging.getLogger(__name__)
@@ -152,8 +159,8 @@ class Runner:
 
     def keep_housekeeping_scheduled(self) -> None:
         """At start and then once per interval, make sure a housekeeping pass
-        is waiting: one query per interval, and the chain survives a pass
-        that failed for good."""
+        (and a pass of each recurring job) is waiting: one query per
+        interval, and the chain survives a pass that failed for good."""
         interval = self.ctx.settings.housekeeping_interval_seconds
         if time.monotonic() < self._next_schedule_check:
             return
@@ -161,6 +168,8 @@ class Runner:
         self._next_schedule_check = time.monotonic() + min(interval, 60)
         with self.factory() as db:
             housekeeping.ensure_scheduled(db, interval)
+            for topic, every in sorted(RECURRING.items()):
+                housekeeping.ensure_scheduled(db, every(self.ctx.settings), topic=topic)
             db.commit()
         self._next_schedule_check = time.monotonic() + interval
 

@@ -28,6 +28,8 @@ class Comment(Base):
         # A reader's own comments in one story (the viewer overlay).
         Index("ix_comments_author_story", "author_id", "story_id", "id"),
         Index("ix_comments_status_created", "status", "created_at", "id"),
+        # Each story's comments of the last minutes, for the surge check.
+        Index("ix_comments_created_story", "created_at", "story_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false, text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rostra.db.base import Base, UTCDateTime, utcnow
@@ -42,6 +43,14 @@ class Story(Base):
     # Published comments, kept in step by the comment service in the same
     # transaction, so counts for a listing page are one indexed read.
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Close this many days after ``published_at`` (None: the site's; 0: never).
+    auto_close_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: Set while the story surges (rostra.desk.surge): since when, the rate
+    #: (comments a minute) that started it, and what the surge changed, to
+    #: put back when the rate falls ({"premoderated": ..., "slow_mode_seconds": ...}).
+    surge_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    surge_rate: Mapped[float | None] = mapped_column(Float, default=None)
+    surge_undo: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     site: Mapped[Site] = relationship(lazy="raise")

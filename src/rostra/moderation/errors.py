@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rostra.errors import Forbidden, Invalid
+from rostra.errors import Forbidden, Invalid, NotFound
 
 
 class NotModerator(Forbidden):
@@ -42,3 +42,15 @@ class RephraseSuggested(Invalid):
 class ThresholdsOutOfOrder(Invalid):
     code = "thresholds_out_of_order"
     message = "The nudge threshold must not be above the hold threshold."
+    default_field = "nudge_threshold"
+
+
+class ReasonsInvalid(Invalid):
+    code = "reasons_invalid"
+    message = "The list of rejection reasons is not valid."
+    default_field = "rejection_reasons"
+
+
+class NotBanned(NotFound):
+    code = "not_banned"
+    message = "The reader has no ban in force on this site."

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from rostra.models import AuditEntry, Ban, SiteRole
@@ -52,6 +53,18 @@ def active_ban(db: Session, user_id: int, site_id: int, now: datetime) -> Ban | 
     return db.scalar(query)
 
 
+def bans_in_force(db: Session, user_id: int, site_id: int | None, now: datetime) -> list[Ban]:
+    """The reader's bans in force on exactly this site (None: every site's)."""
+    where_site = Ban.site_id.is_(None) if site_id is None else Ban.site_id == site_id
+    query = select(Ban).where(
+        Ban.user_id == user_id,
+        where_site,
+        Ban.lifted_at.is_(None),
+        or_(Ban.until.is_(None), Ban.until > now),
+    )
+    return list(db.scalars(query.order_by(Ban.id).with_for_update()))
+
+
 def banned_among(
     db: Session, site_id: int, user_ids: Iterable[int], now: datetime
 ) -> dict[int, Ban]:
@@ -81,24 +94,64 @@ def add(db: Session, row: Ban | AuditEntry) -> None:
     db.flush()
 
 
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an audit search keeps (every field given must hold)."""
+
+    action: str | None = None
+    actor_id: int | None = None
+    #: Only Rostra's own actions (no actor).
+    system: bool = False
+    target: tuple[str, int] | None = None
+    #: Words in the action, the reason or the data (case-insensitive).
+    q: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+def _like(words: str) -> str:
+    escaped = words.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
 def audit(
     db: Session,
     site_ids: list[int] | None,
-    action: str | None,
-    actor_id: int | None,
-    target: tuple[str, int] | None,
+    where: AuditFilter,
     before_id: int | None,
+    after_id: int | None,
     limit: int,
 ) -> list[AuditEntry]:
+    """Newest first; ``after_id`` gives the ``limit`` entries just newer."""
     query = select(AuditEntry)
     if site_ids is not None:
         query = query.where(AuditEntry.site_id.in_(site_ids))
-    if action:
-        query = query.where(AuditEntry.action == action)
-    if actor_id is not None:
-        query = query.where(AuditEntry.actor_id == actor_id)
-    if target is not None:
-        query = query.where(AuditEntry.target_kind == target[0], AuditEntry.target_id == target[1])
+    if where.action:
+        query = query.where(AuditEntry.action == where.action)
+    if where.actor_id is not None:
+        query = query.where(AuditEntry.actor_id == where.actor_id)
+    if where.system:
+        query = query.where(AuditEntry.actor_id.is_(None))
+    if where.target is not None:
+        kind, target_id = where.target
+        query = query.where(AuditEntry.target_kind == kind, AuditEntry.target_id == target_id)
+    if where.since is not None:
+        query = query.where(AuditEntry.created_at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEntry.created_at < where.until)
+    for word in (where.q or "").split()[:5]:
+        pattern = _like(word)
+        query = query.where(
+            or_(
+                func.lower(AuditEntry.action).like(pattern, escape="\\"),
+                func.lower(AuditEntry.reason).like(pattern, escape="\\"),
+                func.lower(cast(AuditEntry.data, String)).like(pattern, escape="\\"),
+            )
+        )
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)
+    if after_id is not None:
+        query = query.where(AuditEntry.id > after_id)
+        rows = list(db.scalars(query.order_by(AuditEntry.id).limit(limit)))
+        return rows[::-1]
     return list(db.scalars(query.order_by(AuditEntry.id.desc()).limit(limit)))

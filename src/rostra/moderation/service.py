@@ -19,15 +19,16 @@ from sqlalchemy.orm import Session
 
 from rostra.db.base import utcnow
 from rostra.http.live import log as live
-from rostra.models import AuditEntry, Ban, Role, Site, User
+from rostra.models import AuditEntry, Ban, Role, User
 from rostra.moderation import repository
 from rostra.moderation.errors import (
     Banned,
+    NotBanned,
     NotModerator,
     NotSiteAdmin,
     SiteRequired,
-    ThresholdsOutOfOrder,
 )
+from rostra.moderation.repository import AuditFilter
 
 DESK = (Role.ADMIN.value, Role.MODERATOR.value)
 
@@ -108,6 +109,22 @@ def ban(
     return row
 
 
+def lift_ban(db: Session, actor: User, user_id: int, site_id: int | None, reason: str) -> int:
+    """Lift the reader's bans in force on the site (``site_id`` None: the
+    bans from every site, the operator's administrators only); 404
+    ``not_banned`` when there is none. Returns how many were lifted."""
+    now = utcnow()
+    rows = repository.bans_in_force(db, user_id, site_id, now)
+    if not rows:
+        raise NotBanned()
+    for row in rows:
+        row.lifted_at = now
+    db.flush()
+    data = {"bans": [row.id for row in rows]}
+    record(db, site_id, actor.id, "user.unban", "user", user_id, reason, data)
+    return len(rows)
+
+
 def ensure_not_banned(db: Session, user: User, site_id: int) -> None:
     found = repository.active_ban(db, user.id, site_id, utcnow())
     if found is not None:
@@ -160,12 +177,14 @@ def audit(
     db: Session,
     user: User,
     site_id: int | None,
-    action: str | None,
-    actor_id: int | None,
-    target: tuple[str, int] | None,
+    where: AuditFilter,
     before_id: int | None,
     limit: int,
+    after_id: int | None = None,
 ) -> list[AuditEntry]:
+    """A page of the audit log of the sites the user moderates (or the one
+    named), newest first: older than ``before_id``, or the page just newer
+    than ``after_id``."""
     if site_id is not None:
         require_moderator(db, user, site_id)
         sites: list[int] | None = [site_id]
@@ -173,39 +192,4 @@ def audit(
         sites = moderated_sites(db, user)
         if sites is not None and not sites:
             raise NotModerator()
-    return repository.audit(db, sites, action, actor_id, target, before_id, limit)
-
-
-def set_site_rules(
-    db: Session,
-    site: Site,
-    *,
-    banned: list[str] | None = None,
-    suspect: list[str] | None = None,
-    nudge: float | None = None,
-    hold: float | None = None,
-    new_reader_holds: int | None = None,
-    report_threshold: int | None = None,
-) -> Site:
-    """Change a site's moderation settings (those given); logged."""
-    changes: dict[str, Any] = {}
-    if banned is not None:
-        site.banned_words = changes["banned_words"] = sorted(
-            {w.strip() for w in banned if w.strip()}
-        )
-    if suspect is not None:
-        site.suspect_words = changes["suspect_words"] = sorted(
-            {w.strip() for w in suspect if w.strip()}
-        )
-    for name, value in (
-        ("nudge_threshold", nudge), ("hold_threshold", hold),
-        ("new_reader_holds", new_reader_holds), ("report_threshold", report_threshold),
-    ):  # fmt: skip
-        if value is not None:
-            setattr(site, name, value)
-            changes[name] = value
-    if site.nudge_threshold > site.hold_threshold:
-        raise ThresholdsOutOfOrder()
-    db.flush()
-    record(db, site.id, None, "site.settings", "site", site.id, "", changes)
-    return site
+    return repository.audit(db, sites, where, before_id, after_id, limit)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -152,3 +153,28 @@ def counts(db: Session, urls: Iterable[str]) -> dict[str, tuple[int, int]]:
         return {}
     rows = db.execute(select(Story.url, Story.id, Story.comment_count).where(Story.url.in_(wanted)))
     return {url: (story_id, count) for url, story_id, count in rows}
+
+
+def auto_close_candidates(
+    db: Session, site_id: int, site_days: int, now: datetime, limit: int
+) -> list[Story]:
+    """Open stories of the site that may be past their auto-close day: by
+    the site's default (filtered here), or with days of their own (few,
+    set by editors; the caller checks each)."""
+    by_site = and_(
+        Story.auto_close_days.is_(None), Story.published_at <= now - timedelta(days=site_days)
+    )
+    own = and_(Story.auto_close_days > 0, Story.published_at <= now - timedelta(days=1))
+    query = (
+        select(Story)
+        .where(
+            Story.site_id == site_id,
+            Story.is_closed.is_(False),
+            Story.published_at.is_not(None),
+            or_(by_site, own) if site_days > 0 else own,
+        )
+        .order_by(Story.id)
+        .limit(limit)
+        .with_for_update()
+    )
+    return list(db.scalars(query))

@@ -45,6 +45,16 @@ class StoryAdminOut(StoryOut):
     slow_mode_seconds: int = Field(
         default=0, description="one comment per reader per this many seconds (0: off)"
     )
+    auto_close_days: int | None = Field(
+        default=None,
+        description="closes this many days after publication (0: never; null: the site's)",
+    )
+    surge_started_at: datetime | None = Field(
+        default=None, description="set while the story surges: since when"
+    )
+    surge_rate: float | None = Field(
+        default=None, description="comments a minute when the surge began"
+    )
 
 
 class StoryPatchIn(StrictModel):

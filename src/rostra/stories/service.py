@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -229,6 +230,53 @@ def set_mode(db: Session, story_id: int, mode: str | None, slow_mode_seconds: in
     story_changed(db, story.id)
     announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
     return story
+
+
+def set_auto_close(db: Session, story_id: int, days: int | None) -> Story:
+    """Close the story ``days`` after its publication (0: never; None: as
+    its site says); the caller checks the role and logs it."""
+    story = get(db, story_id)
+    story.auto_close_days = days
+    db.flush()
+    return story
+
+
+def auto_close_days(story: Story, site: Site) -> int:
+    return site.auto_close_days if story.auto_close_days is None else story.auto_close_days
+
+
+def is_past_auto_close(story: Story, site: Site, now: datetime) -> bool:
+    days = auto_close_days(story, site)
+    return (
+        bool(days)
+        and story.published_at is not None
+        and (story.published_at + timedelta(days=days) <= now)
+    )
+
+
+def close_old(db: Session, site: Site, now: datetime, limit: int) -> list[Story]:
+    """Close the open stories of the site past their auto-close day (at
+    most ``limit``); returns them. The caller logs each."""
+    closed = []
+    for story in repository.auto_close_candidates(db, site.id, site.auto_close_days, now, limit):
+        if is_past_auto_close(story, site, now):
+            story.is_closed = True
+            closed.append(story)
+    db.flush()
+    for story in closed:
+        story_changed(db, story.id)
+        announce(db, story.id, "story.updated", {"story": views.story(story)}, url=story.url)
+    return closed
+
+
+def set_surge(
+    db: Session, story: Story, rate: float | None, undo: dict[str, Any] | None, now: datetime
+) -> None:
+    """Mark the story as surging at ``rate`` (None: not any more)."""
+    story.surge_started_at = None if rate is None else now
+    story.surge_rate = rate
+    story.surge_undo = undo
+    db.flush()
 
 
 def _canonical_on_site(site: Site, value: str) -> str:

@@ -37,6 +37,9 @@ def story_admin(row: Story) -> JSON:
         "metadata_error": row.metadata_error,
         "premoderated": row.premoderated,
         "slow_mode_seconds": row.slow_mode_seconds,
+        "auto_close_days": row.auto_close_days,
+        "surge_started_at": _iso(row.surge_started_at),
+        "surge_rate": row.surge_rate,
     }
 
 

@@ -55,15 +55,20 @@ async function send(url, fields) {
 
 // --- focus and claims -------------------------------------------------------
 
-function focusCard(card, claimIt = true) {
-  if (!card) return;
+function setCurrent(card, claimIt) {
   if (current && current !== card) current.classList.remove("current");
+  const moved = current !== card;
   current = card;
   card.classList.add("current");
+  clearTimeout(claimTimer);
+  if (claimIt && (moved || claimed !== card.dataset.id)) claimTimer = setTimeout(() => claim(card), 250);
+}
+
+function focusCard(card, claimIt = true) {
+  if (!card) return;
+  setCurrent(card, claimIt);
   card.focus({ preventScroll: true });
   card.scrollIntoView({ block: "nearest" });
-  clearTimeout(claimTimer);
-  if (claimIt) claimTimer = setTimeout(() => claim(card), 250);
 }
 
 async function claim(card) {
@@ -268,8 +273,13 @@ function askBan(card, suspend) {
 
 // --- keys --------------------------------------------------------------------
 
+const NOT_TEXT = new Set(["checkbox", "radio", "button", "submit", "reset"]);
+
 function typing(target) {
-  return target.closest("input, select, textarea, dialog, summary, [contenteditable]") !== null;
+  // Keys belong to a field being typed in or chosen from, and to dialogs;
+  // a focused checkbox or button leaves them to the queue.
+  if (target.matches("input") && NOT_TEXT.has(target.type)) return false;
+  return target.closest("input, select, textarea, dialog, [contenteditable]") !== null;
 }
 
 document.addEventListener("keydown", (event) => {
@@ -308,6 +318,12 @@ document.addEventListener("keydown", (event) => {
 list.addEventListener("click", (event) => {
   const card = event.target.closest("li.card");
   if (card && !event.target.closest("a, button, input, select, summary")) focusCard(card);
+});
+
+// Tabbing into a card's forms makes it the current card too.
+list.addEventListener("focusin", (event) => {
+  const card = event.target.closest("li.card");
+  if (card && card !== current) setCurrent(card, true);
 });
 
 list.addEventListener("change", (event) => {

@@ -27,6 +27,9 @@ export async function go(ctx, id) {
     e = index.get(id);
   }
   if (!e) { ctx.announce(t("link_gone")); return false; }
+  // Another tab (Following, Editors' picks) may be hiding it: back to All.
+  const all = document.getElementById("tab-all");
+  if (all && all.getAttribute("aria-selected") !== "true") all.click();
   for (const old of document.querySelectorAll("article.target")) old.classList.remove("target");
   const art = e.li.querySelector(":scope > article");
   art.classList.add("target");

@@ -44,7 +44,6 @@ function item(c, links) {
     h("a", { href: c.article_url, target: "_top", class: "go", onclick: (e) => {
       if (!links.here(c.story)) return; // another article: the page opens at the comment
       e.preventDefault();
-      document.getElementById("tab-all").click();
       links.goTo(c.id);
     } }, t("feed_in_thread", { title: c.story.title })));
 }

@@ -87,6 +87,11 @@
     frame.contentWindow.postMessage(msg, HOST);
   }
 
+  function deep() {
+    var m = /^#rostra-comment-(\d+)$/.exec(location.hash);
+    return m && m[1];
+  }
+
   function mount() {
     var box = document.getElementById("rostra-thread") ||
       document.querySelector("[data-rostra-url]:not([data-rostra-count]):not(script)");
@@ -103,8 +108,7 @@
     for (var k in l) q += "&" + k + "=" + encodeURIComponent(l[k]);
     if (accent) q += "&accent=" + encodeURIComponent(accent);
     // A link to one comment (ARTICLE#rostra-comment-ID) opens the thread there.
-    var deep = /^#rostra-comment-(\d+)$/.exec(location.hash);
-    if (deep) q += "&comment=" + deep[1];
+    if (deep()) q += "&comment=" + deep();
     shown = JSON.stringify(l);
     frame = document.createElement("iframe");
     frame.className = "rostra-frame";
@@ -209,6 +213,8 @@
     watch.observe(document.body, { attributes: true });
     matchMedia("(prefers-color-scheme: dark)").addEventListener("change", restyle);
     addEventListener("load", restyle);
+    // The page's own links to a comment of this thread, after it loaded.
+    addEventListener("hashchange", function () { if (deep()) send({ rostra: "comment", id: +deep() }); });
     document.addEventListener("transitionend", function (e) {
       if (e.target.contains(frame)) restyle();
     });

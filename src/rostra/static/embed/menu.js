@@ -28,7 +28,9 @@ export async function open(ctx, button, hooks) {
   if (was === button) { button.focus(); return; }
   const handle = button.dataset.handle;
   const authorId = Number(button.dataset.author);
-  const el = h("div", { class: "menu", role: "menu", "aria-label": t("author_menu", { name: button.textContent }) });
+  // The menu holds only its items; the card and the notes sit beside it.
+  const items = h("div", { role: "menu", "aria-label": t("author_menu", { name: button.textContent }) });
+  const el = h("div", { class: "menu" }, items);
   openMenu = { el, button };
   button.setAttribute("aria-expanded", "true");
   button.closest("header").after(el);
@@ -45,7 +47,7 @@ export async function open(ctx, button, hooks) {
   const note = h("p", { class: "notice", role: "status" });
   const profileLink = h("a", { role: "menuitem", href: "/u/" + encodeURIComponent(handle), target: "_blank",
     rel: "noopener", class: "profile" }, t("view_profile"));
-  el.append(profileLink);
+  items.append(profileLink);
   profileLink.focus();
   let p;
   try {
@@ -63,7 +65,7 @@ export async function open(ctx, button, hooks) {
   const me = ctx.state.me;
   if (me && me.id === p.id) { el.append(note); return; }
   if (!me) {
-    el.append(h("button", { type: "button", role: "menuitem", class: "signin-to-follow", onclick: () => {
+    items.append(h("button", { type: "button", role: "menuitem", class: "signin-to-follow", onclick: () => {
       closeMenu(false);
       const s = document.getElementById("signin");
       if (s) s.click();
@@ -101,7 +103,7 @@ export async function open(ctx, button, hooks) {
       block.focus();
     } catch (err) { note.textContent = err.detail || t("network_error"); }
   });
-  el.append(follow, block);
+  items.append(follow, block);
   if (p.is_private && !p.following) el.append(h("p", { class: "notice private" }, t("private_no_follow")));
   el.append(note);
   draw();

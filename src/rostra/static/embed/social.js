@@ -8,6 +8,7 @@
 import { h } from "./dom.js";
 import { t, config, addStrings } from "./i18n.js";
 import { addTab, removeTab } from "./tabs.js";
+import { onHostMessage } from "./frame.js";
 
 // Its own strings and style, kept out of the page every reader loads.
 addStrings(await fetch("/embed/strings/social." + config.lang + ".json").then((r) => r.json()).catch(() => ({})));
@@ -34,13 +35,15 @@ export function start(context) {
   signedIn();
   document.addEventListener("focusin", (e) => {
     const a = e.target;
-    if (a.matches && a.matches("#rostra textarea") && !a.dataset.mentions) {
+    if (a.matches && a.matches("#rostra form.composer textarea") && !a.dataset.mentions) {
       a.dataset.mentions = "1";
       import("./mention.js").then((m) => m.attach(a, ctx));
     }
   });
   window.addEventListener("rostra:live", (e) => { if (bell) bell.live(e.detail[0], e.detail[1]); });
   if (config.comment) goTo(config.comment);
+  // The host page's address changed to another comment's (#rostra-comment-ID).
+  onHostMessage((msg) => { if (msg.rostra === "comment" && Number.isInteger(msg.id)) goTo(msg.id); });
 }
 
 // The comment in this thread (`id`), scrolled to and highlighted.

@@ -181,6 +181,25 @@ def test_report_dialog_by_keyboard_once_per_reader(page: Any, rostra: Rostra, ar
     dialog.get_by_label("Spam").check()
     dialog.get_by_role("button", name="Send report").click()
     expect(dialog.get_by_role("alert")).to_have_text("You reported this comment already.")
+    page.keyboard.press("Escape")
+    # Over the rate limit: the server's answer, and the dialog stays to try later.
+    more = [rostra.post(ivan["token"], url, f"Another one, {n}.") for n in range(2)]
+    page.reload()
+    _ready(t)
+    settings = state_of(rostra.app).settings
+    was = settings.rate_limit_enabled, settings.rate_report
+    settings.rate_limit_enabled, settings.rate_report = True, "1/3600"
+    try:
+        for n, other in enumerate(more):
+            t.locator(f"#c{other['id']} button.report").click()
+            dialog.get_by_label("Spam").check()
+            dialog.get_by_role("button", name="Send report").click()
+            if n == 0:
+                expect(thanks).to_be_visible()
+        expect(dialog.get_by_role("alert")).to_contain_text("Too many attempts. Try again in")
+        expect(dialog.get_by_role("button", name="Send report")).to_be_enabled()
+    finally:
+        settings.rate_limit_enabled, settings.rate_report = was
 
 
 def test_held_and_removed_comments_are_seen_by_their_author_only_live(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from rostra.http.deps import state_of
 from rostra.models import Site, SiteRole
 from rostra.moderation.scorer import build_scorer
-from tests.browser.conftest import Rostra, sign_in, thread
+from tests.browser.conftest import ARTIFACTS, Rostra, sign_in, thread
 
 pytestmark = pytest.mark.browser
 
@@ -91,6 +91,8 @@ def test_picks_tab_shows_only_with_picks_first_and_follows_decisions_live(
     expect(t.locator("#list .body", has_text="A reply under the pick.")).to_be_visible()
     expect(t.locator(f"#c{last['id']}")).to_be_hidden()
     expect(t.locator(f"#c{staff['id']}")).to_be_hidden()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "moderation-picks-tab.png"))
     page.keyboard.press("Home")
     expect(t.get_by_role("tab", name="All")).to_have_attribute("aria-selected", "true")
     expect(t.locator(f"#c{last['id']}")).to_be_visible()
@@ -163,6 +165,8 @@ def test_report_dialog_by_keyboard_once_per_reader(page: Any, rostra: Rostra, ar
     expect(dialog.get_by_role("alert")).to_contain_text("Something else")
     expect(dialog.get_by_label("Note for the moderators")).to_be_focused()
     page.keyboard.type("It quotes a made-up study.")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "moderation-report-dialog.png"))
     dialog.get_by_role("button", name="Send report").click()
     expect(dialog).to_have_count(0)
     thanks = t.get_by_role("status").filter(has_text="Thanks, a moderator will look at it.")
@@ -221,10 +225,12 @@ def test_held_and_removed_comments_are_seen_by_their_author_only_live(
         me.get_by_role("button", name="Post comment").click()
         first = me.locator("li.comment", has_text="First thoughts, held.")
         expect(first.locator(".mark.pending")).to_have_text("Awaiting moderation")
+        expect(first.locator("[data-action=reply]")).to_have_count(0)  # no replies while held
         cid = int(first.get_attribute("data-id") or 0)
         # Approved: published for her in place, and new for Ivan.
         _decide(rostra, admin, cid, "approve")
         expect(first.locator(".mark.pending")).to_have_count(0)
+        expect(first.locator("[data-action=reply]")).to_have_count(1)
         expect(other.locator("#newer")).to_have_text("1 new comment")
         other.locator("#newer").click()
         expect(other.locator(f"#c{cid}")).to_be_visible()
@@ -241,6 +247,8 @@ def test_held_and_removed_comments_are_seen_by_their_author_only_live(
         expect(other.locator(f"#c{cid}")).to_have_count(0)
         expect(me.locator(f"#c{cid} .reason")).to_have_text("Removed: A personal attack.")
         expect(me.locator(f"#c{cid} button.report")).to_have_count(0)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        mine.screenshot(path=str(ARTIFACTS / "moderation-removed-for-author.png"))
         # After a reload too; and Ivan's thread never had either.
         for p in (mine, theirs):
             p.reload()
@@ -295,6 +303,8 @@ def test_nudge_then_post_anyway_and_a_word_list_rejection(
         anyway = form.get_by_role("button", name="Post anyway")
         expect(anyway).to_be_visible()
         expect(t.locator("#list li.comment")).to_have_count(0)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "moderation-nudge.png"))
         # Editing the text takes the offer back; the edited text is asked about once.
         box.fill("Most of you are wrong about the bridge.")
         expect(anyway).to_have_count(0)

@@ -1,10 +1,11 @@
-// The moderation part of the embed (docs/embed.md, "Moderation"), loaded
-// after the first comments show: the editors' pick and staff marks, the
-// "Editors' picks" tab (tabs.js) while the page has a pick, a "Report"
-// button on every published comment but the reader's own (the dialog is
-// report.js), the reason on the author's own removed comment, and "Post
-// anyway" beside the composer's rephrase_suggested. It works on whatever
-// comment.js draws, as it is drawn, so the thread's modules need no hook.
+// The moderation part of the embed (docs/embed.md, "Moderation: what
+// readers see"), loaded after the first comments show: the editors' pick
+// and staff marks, the "Editors' picks" tab (tabs.js) while the page has a
+// pick, a "Report" button on every published comment but the reader's own
+// (the dialog is report.js), the reason on the author's own removed comment
+// (and no "Reply" on their held or removed ones), and "Post anyway" beside
+// the composer's rephrase_suggested. It works on whatever comment.js draws,
+// as it is drawn, so the thread's modules need no hook.
 import { h } from "./dom.js";
 import { t, config, addStrings } from "./i18n.js";
 
@@ -56,6 +57,9 @@ function mark(root) {
       art.querySelector("header").after(h("p", { class: "reason" }, t("removed_reason", { reason: c.moderation_reason })));
     }
     const actions = art.querySelector(".actions");
+    // A held or removed comment takes no replies (422 parent_not_published).
+    const reply = c.status !== "published" && actions && actions.querySelector('[data-action="reply"]');
+    if (reply) reply.remove();
     if (actions && !c.is_mine && c.status === "published") {
       actions.append(h("button", { type: "button", class: "report", "data-action": "report", "aria-haspopup": "dialog" }, t("report")));
     }

@@ -244,6 +244,16 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
             ban = db.scalars(select(Ban).where(Ban.user_id == readers[6].id)).one()
             assert ban.until is not None and ban.reason == "Name-calling"
         assert _comment(rostra, flagged).status == "rejected"
+
+        # r, then typing: a reason of the moderator's own, Enter rejects
+        own = _post(rostra, readers[5], held_story, "Her address is 12 Elm Street.", 202)
+        expect(_card(one, own)).to_be_focused()
+        one.keyboard.press("r")
+        one.keyboard.type("Shares a private address")
+        one.keyboard.press("Enter")
+        expect(_card(one, own)).to_have_count(0)
+        row = _comment(rostra, own)
+        assert row.status == "rejected" and row.moderation_reason == "Shares a private address"
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         for c in contexts:

@@ -229,6 +229,8 @@ function askReason(card, onChosen) {
       event.preventDefault();
       chosen = reasons[n - 1];
       rejectDialog.close("ok");
+    } else if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && event.key !== " ") {
+      text.focus(); // typing starts the moderator's own reason
     }
   };
   rejectDialog.addEventListener("keydown", onKey);

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 #: indexed statements, and one commit for many keeps the job runner from
 #: taking SQLite's write lock once per comment posted.
 WRITING_BATCH = 100
+#: How long a busy runner lets jobs gather before its next pass.
+GATHER_SECONDS = 0.05
 
 
 def run_once(factory: sessionmaker[Session], ctx: JobContext, limit: int = 5) -> int:
@@ -184,6 +186,10 @@ class Runner:
             except Exception:
                 log.exception("job runner pass failed")
                 busy = False
-            if not busy:
+            if busy:
+                # Under load each pass would take a few rows only, and on
+                # SQLite the write lock once for them: let more gather first.
+                self._stop.wait(GATHER_SECONDS)
+            else:
                 self._wake.wait(self.poll_seconds)
                 self._wake.clear()

@@ -30,6 +30,8 @@ from rostra.accounts.signins import SignIns
 from rostra.backends import Backends, build_backends
 from rostra.backends.cache import MemoryCache
 from rostra.comments.endpoints import front as comments_front
+from rostra.comments.endpoints import front_signed_in as comments_front_signed_in
+from rostra.comments.events import front as events_front
 from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
@@ -189,8 +191,15 @@ def create_app(
     # Added first, so innermost: its answers pass the same layers as the stack's.
     pages = StoryPages(state.backends.cache)
     fronted = {"/api/v1/comments": comments_front(pages), "/api/v1/counts": counts_front(pages)}
+    reader = state.authenticate_reader or state.authenticate
+    signed_in = {
+        "/api/v1/comments": comments_front_signed_in(pages, state.read_sessions, settings, reader)
+    }
     in_thread = not isinstance(state.backends.cache, MemoryCache)
-    app.add_middleware(Front, routes=fronted, in_thread=in_thread)
+    streams = {"/api/v1/events": events_front(state)}
+    app.add_middleware(
+        Front, routes=fronted, in_thread=in_thread, signed_in=signed_in, streams=streams
+    )
     app.add_middleware(CatchUnexpected)
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
     install_security(app, settings.public_url, origins)

@@ -333,3 +333,31 @@ def test_bell_items_open_in_place_mark_read_and_settings(
     page.keyboard.press("Escape")
     expect(notes).to_be_hidden()
     expect(bell).to_be_focused()
+
+
+def test_signed_out_the_menu_shows_the_card_and_asks_to_sign_in(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
+    where, url = article()
+    author = rostra.reader("Public Author")
+    made = rostra.post(author["token"], url, "Read me.")
+    page.goto(where)
+    t = thread(page)
+    expect(t.locator("#bell")).to_have_count(0)
+    expect(t.get_by_role("tab", name="Following")).to_have_count(0)
+    name = t.locator(f"#c{made['id']} button.author")
+    expect(name).to_have_attribute("aria-expanded", "false")
+    name.click()
+    expect(name).to_have_attribute("aria-expanded", "true")
+    menu = t.locator(".menu")
+    expect(menu.locator(".card")).to_contain_text("Public Author @public_author")
+    expect(menu.locator(".card")).to_contain_text("1 comment")
+    profile = menu.get_by_role("menuitem", name="View profile (new tab)")
+    expect(profile).to_have_attribute("href", "/u/public_author")
+    expect(profile).to_have_attribute("target", "_blank")
+    page.keyboard.press("ArrowDown")
+    ask = menu.get_by_role("menuitem", name="Sign in to follow")
+    expect(ask).to_be_focused()
+    ask.click()
+    expect(menu).to_have_count(0)
+    expect(t.locator("form.auth-form")).to_be_visible()

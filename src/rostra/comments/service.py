@@ -259,6 +259,9 @@ def delete(db: Session, user: User, comment_id: int) -> int:
         comment.status = CommentStatus.DELETED.value
         comment.body = ""
         comment.html = ""
+        # No longer a pick: its placeholder keeps its place among the rest
+        # (the picks are published comments only).
+        comment.is_featured = False
         comment.deleted_at = utcnow()
         db.flush()
     else:

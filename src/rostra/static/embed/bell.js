@@ -15,10 +15,22 @@ export async function start(context, linking) {
   ctx = context; links = linking;
   holder = h("div", { class: "social", id: "social" });
   button = h("button", { type: "button", id: "bell", "aria-expanded": "false", "aria-controls": "notes",
-    onclick: toggle }, h("span", { "aria-hidden": "true" }, "🔔"), h("span", { class: "n" }));
+    onclick: toggle }, icon(), h("span", { class: "n" }));
   holder.append(button);
   document.getElementById("authbar").before(holder);
   try { count((await api("GET", "/api/v1/notifications?limit=1")).data.unread_count); } catch (e) { count(0); }
+}
+
+// A bell drawn in SVG (an emoji needs a font the reader may not have).
+function icon() {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const path = document.createElementNS(ns, "path");
+  for (const [k, v] of [["viewBox", "0 0 24 24"], ["width", "18"], ["height", "18"], ["aria-hidden", "true"], ["class", "icon"]]) svg.setAttribute(k, v);
+  path.setAttribute("d", "M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z");
+  path.setAttribute("fill", "currentColor");
+  svg.append(path);
+  return svg;
 }
 
 export function stop() {

@@ -111,6 +111,9 @@ def test_picks_tab_shows_only_with_picks_first_and_follows_decisions_live(
     expect(t.locator(".mark.pick")).to_have_count(0)
     expect(t.locator(f"#c{last['id']}")).to_be_visible()
     expect(t.locator(f"#c{staff['id']} .mark.staff")).to_have_text("Staff")
+    # A reply from the newsroom arriving live wears the badge too.
+    reply = rostra.post(olha["token"], url, "The newsroom answers.", last["id"])
+    expect(t.locator(f"#c{reply['id']} .mark.staff")).to_have_text("Staff")
 
 
 def test_report_dialog_by_keyboard_once_per_reader(page: Any, rostra: Rostra, article: Any) -> None:

@@ -15,6 +15,9 @@ document.head.append(h("link", { rel: "stylesheet", href: new URL("./mod.css", i
 
 let ctx = null;
 let tabs = null; // tabs.js, once the page has had a pick
+// Authors seen with the badge: live events and the answer to a post carry
+// none (the server looks roles up for pages only), so it is taken from here.
+const staff = new Set();
 
 export function start(context) {
   ctx = context;
@@ -48,9 +51,10 @@ function mark(root) {
     li.classList.toggle("pick", !!c.is_featured && c.status === "published");
     if (c.status === "deleted") continue;
     const name = art.querySelector("header .author");
+    if (c.author && c.author.is_staff) staff.add(c.author.id);
     if (name) {
       name.after(
-        c.author && c.author.is_staff ? h("span", { class: "mark staff" }, t("staff")) : "",
+        c.author && staff.has(c.author.id) ? h("span", { class: "mark staff" }, t("staff")) : "",
         c.is_featured && c.status === "published" ? h("span", { class: "mark pick" }, t("featured")) : "");
     }
     if (c.status === "rejected" && c.moderation_reason) {

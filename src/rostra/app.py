@@ -56,6 +56,8 @@ from rostra.stories.endpoints import front as counts_front
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
+#: Answers this small go uncompressed (the stack's and the front's alike).
+GZIP_MINIMUM = 512
 
 #: The modules that register outbox handlers and housekeeping deletes.
 TASK_MODULES = (
@@ -192,9 +194,6 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     origins = OriginMemory(lambda: _configured_origins(state))
     state.hooks.on("site", origins.forget)
-    # Added last, so outermost: every answer, BodyGuard's refusals included,
-    # carries the security and CORS headers, and all of it is compressed.
-    # Added first, so innermost: its answers pass the same layers as the stack's.
     pages = StoryPages(state.backends.cache)
     fronted = {"/api/v1/comments": comments_front(pages), "/api/v1/counts": counts_front(pages)}
     reader = state.authenticate_reader or state.authenticate
@@ -203,13 +202,24 @@ def create_app(
     }
     in_thread = not isinstance(state.backends.cache, MemoryCache)
     streams = {"/api/v1/events": events_front(state)}
-    app.add_middleware(
-        Front, routes=fronted, in_thread=in_thread, signed_in=signed_in, streams=streams
-    )
+    # Innermost, the unexpected error's 500; then BodyGuard; then the
+    # security and CORS headers, so every answer (BodyGuard's refusals
+    # included) carries them; then compression of all of it.
     app.add_middleware(CatchUnexpected)
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
-    install_security(app, settings.public_url, origins)
-    app.add_middleware(GZipMiddleware, minimum_size=512)
+    policy = install_security(app, settings.public_url, origins)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM)
+    # Outermost, the lean front: its warm hits skip every layer above, and it
+    # adds what they would (the same policy's headers, the same compression).
+    app.add_middleware(
+        Front,
+        routes=fronted,
+        in_thread=in_thread,
+        signed_in=signed_in,
+        streams=streams,
+        security=policy,
+        gzip_minimum=GZIP_MINIMUM,
+    )
     return app
 
 

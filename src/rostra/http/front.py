@@ -1,13 +1,17 @@
 """The lean front: warm public reads answered before routing.
 
 The busiest answers (an anonymous reader's page of a thread, a listing
-page's counts) are, when warm, bytes in the cache. ``Front`` sits inside
-the middleware stack, so the security, CORS and compression layers treat
-its answers exactly as the full stack's, but in front of the router: no
-route matching, no dependency resolution, no session, no thread hop, no
-model. A handler (given by a domain through the composition root) answers
-from the cache alone or returns None, and the request goes on to FastAPI as
-if the front were not there. A request with a token always goes on.
+page's counts) are, when warm, bytes in the cache. ``Front`` sits outside
+the whole middleware stack: no middleware, no route matching, no dependency
+resolution, no session, no thread hop, no model. A handler (given by a
+domain through the composition root) answers from the cache alone or
+returns None, and the request goes on to the stack as if the front were not
+there; so does a handler's error. What the stack's layers add to an answer
+the front adds itself, the same way: the security policy's headers and CORS
+(``rostra.http.security.Policy``, its header lists planned once), and the
+compression layer for an answer not compressed ahead of time (Starlette's
+GZip middleware itself, around that one answer). A request with a token
+goes on unless a signed-in handler takes it.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from functools import lru_cache
 
 import anyio
 import anyio.to_thread
-from starlette.datastructures import Headers, QueryParams
+from starlette.datastructures import Headers, MutableHeaders, QueryParams
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from rostra.http.security import Policy
 
 #: Answers a GET from the cache, or None to let the full stack answer.
 FrontHandler = Callable[[QueryParams, Headers], Response | None]
@@ -74,8 +81,15 @@ class Front:
         signed_in: dict[str, SignedInHandler] | None = None,
         readers: int = 4,
         streams: dict[str, StreamHandler] | None = None,
+        security: Policy | None = None,
+        gzip_minimum: int = 512,
     ) -> None:
         self.app = app
+        #: The stack's security policy and compression threshold, applied
+        #: here to the front's own answers (None: nothing added, for a front
+        #: placed inside the stack).
+        self.security = security
+        self.gzip_minimum = gzip_minimum
         self.routes = routes
         self.signed_in = signed_in or {}
         #: Live streams, opened here so that each open one holds none of the
@@ -94,19 +108,70 @@ class Front:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
-            opener = self.streams.get(scope["path"])
+            path: str = scope["path"]
+            opener = self.streams.get(path)
             if opener is not None:
-                stream = await opener(scope, _query(scope["query_string"]), Headers(scope=scope))
+                try:
+                    stream = await opener(
+                        scope, _query(scope["query_string"]), Headers(scope=scope)
+                    )
+                except Exception:  # the stack answers (and logs) it
+                    stream = None
                 if stream is not None:
                     self.answered += 1
-                    await stream(scope, receive, send)
+                    await self._send(stream, scope, receive, send, await self._cors(scope))
                     return
-            response = await self._answer(scope)
+            try:
+                response = await self._answer(scope)
+            except Exception:  # the stack answers (and logs) it
+                response = None
             if response is not None:
                 self.answered += 1
-                await response(scope, receive, send)
+                await self._send_response(response, scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+    async def _cors(self, scope: Scope) -> str | None:
+        if self.security is None:
+            return None
+        origin = None
+        for name, value in scope["headers"]:
+            if name.lower() == b"origin":  # the last one, as the middleware reads it
+                origin = value.decode("latin-1")
+        return await self.security.cors_origin(scope["path"], "GET", origin)
+
+    async def _send_response(
+        self, response: Response, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        if self.security is None:
+            await response(scope, receive, send)
+            return
+        path = scope["path"]
+        raw = self.security.decorated(response.raw_headers, path, await self._cors(scope))
+        response.raw_headers = raw
+        if any(name == b"content-encoding" for name, _ in raw):
+            await response(scope, receive, send)  # the compression layer leaves it alone
+        else:
+            await GZipMiddleware(response, minimum_size=self.gzip_minimum)(scope, receive, send)
+
+    async def _send(
+        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, cors: str | None
+    ) -> None:
+        """A long-lived answer through the same two layers, as the stack's are."""
+        if self.security is None:
+            await app(scope, receive, send)
+            return
+        security, path = self.security, scope["path"]
+
+        async def decorated_app(scope: Scope, receive: Receive, send_on: Send) -> None:
+            async def decorated(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    security.decorate(MutableHeaders(scope=message), path, cors)
+                await send_on(message)
+
+            await app(scope, receive, decorated)
+
+        await GZipMiddleware(decorated_app, minimum_size=self.gzip_minimum)(scope, receive, send)
 
     async def _answer(self, scope: Scope) -> Response | None:
         path = scope["path"]

@@ -87,48 +87,45 @@ class OriginMemory:
         return found
 
 
-class SecurityMiddleware:
-    def __init__(self, app: ASGIApp, own_origin: str | None, origins: OriginMemory) -> None:
-        self.app = app
+#: Headers an answer may already carry that ``Policy.decorate`` would treat
+#: specially; an answer with any of them is decorated the long way.
+_SPECIAL = frozenset(
+    {
+        b"x-content-type-options",
+        b"referrer-policy",
+        b"content-security-policy",
+        b"x-frame-options",
+        b"access-control-allow-origin",
+        b"access-control-expose-headers",
+    }
+)
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+class Policy:
+    """What the middleware adds to every answer; shared with the lean front
+    (``rostra.http.front``), which answers before the middleware stack and
+    so must add exactly the same headers."""
+
+    def __init__(self, own_origin: str | None, origins: OriginMemory) -> None:
         self.own_origin = own_origin
         self.origins = origins
+        self._plans: dict[tuple[str, bytes, str | None], tuple[bytes, RawHeaders]] = {}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        path: str = scope["path"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        origin = headers.get("origin")
-        cors_origin: str | None = None
-        is_api = path.startswith("/api/")
-        preflight = (
-            is_api and scope["method"] == "OPTIONS" and "access-control-request-method" in headers
-        )
-        method = headers.get("access-control-request-method", "") if preflight else scope["method"]
-        if is_api and origin and cors_allowed(method, path):
-            cors_origin = await self._allowed_origin(origin)
-        if preflight:
-            await self._preflight(cors_origin, origin, method, path)(scope, receive, send)
-            return
+    async def cors_origin(self, path: str, method: str, origin: str | None) -> str | None:
+        """The origin to echo to this call, or None."""
+        if path.startswith("/api/") and origin and cors_allowed(method, path):
+            return await self._allowed_origin(origin)
+        return None
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                self._decorate(MutableHeaders(scope=message), path, is_api, cors_origin)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-    def _decorate(
-        self, out: MutableHeaders, path: str, is_api: bool, cors_origin: str | None
-    ) -> None:
+    def decorate(self, out: MutableHeaders, path: str, cors_origin: str | None) -> None:
         out.setdefault("X-Content-Type-Options", "nosniff")
         out.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         is_html = out.get("content-type", "").startswith("text/html")
         if is_html and "content-security-policy" not in out:
             out["Content-Security-Policy"] = content_security_policy()
             out.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if is_api:
+        if path.startswith("/api/"):
             out.add_vary_header("Origin")
             if cors_origin:
                 out["Access-Control-Allow-Origin"] = cors_origin
@@ -137,7 +134,46 @@ class SecurityMiddleware:
             # A public script; "*" also lets publishers load it with crossorigin + SRI.
             out["Access-Control-Allow-Origin"] = "*"
 
-    def _preflight(
+    def decorated(self, raw: RawHeaders, path: str, cors_origin: str | None) -> RawHeaders:
+        """``raw`` as ``decorate`` leaves it. An answer with one Vary, not
+        HTML and none of the headers it sets takes a plan made once (by
+        ``decorate`` itself, on a sample): its Vary replaced, a tail added."""
+        vary_at = -1
+        for i, (name, value) in enumerate(raw):
+            if name == b"vary" and vary_at < 0:
+                vary_at = i
+            elif (
+                name == b"vary"
+                or name in _SPECIAL
+                or (name == b"content-type" and value.startswith(b"text/html"))
+            ):
+                vary_at = -2
+                break
+        if vary_at < 0:
+            out = MutableHeaders(raw=list(raw))
+            self.decorate(out, path, cors_origin)
+            return out.raw
+        vary, tail = self._plan(path, raw[vary_at][1], cors_origin)
+        done = list(raw)
+        done[vary_at] = (b"vary", vary)
+        done += tail
+        return done
+
+    def _plan(self, path: str, vary: bytes, cors_origin: str | None) -> tuple[bytes, RawHeaders]:
+        key = (path, vary, cors_origin)
+        plan = self._plans.get(key)
+        if plan is None:
+            sample = MutableHeaders(raw=[(b"content-type", b"application/json"), (b"vary", vary)])
+            self.decorate(sample, path, cors_origin)
+            raw = sample.raw
+            assert [n for n, _ in raw[:2]] == [b"content-type", b"vary"]
+            plan = (raw[1][1], raw[2:])
+            if len(self._plans) >= MAX_REMEMBERED:
+                self._plans.clear()
+            self._plans[key] = plan
+        return plan
+
+    def preflight(
         self, cors_origin: str | None, origin: str | None, method: str, path: str
     ) -> Response:
         if cors_origin is None:
@@ -171,5 +207,40 @@ class SecurityMiddleware:
         return None
 
 
-def install_security(app: FastAPI, public_url: str, origins: OriginMemory) -> None:
-    app.add_middleware(SecurityMiddleware, own_origin=bare_origin(public_url), origins=origins)
+class SecurityMiddleware:
+    def __init__(self, app: ASGIApp, policy: Policy) -> None:
+        self.app = app
+        self.policy = policy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        preflight = (
+            path.startswith("/api/")
+            and scope["method"] == "OPTIONS"
+            and "access-control-request-method" in headers
+        )
+        method = headers.get("access-control-request-method", "") if preflight else scope["method"]
+        cors_origin = await self.policy.cors_origin(path, method, origin)
+        if preflight:
+            answer = self.policy.preflight(cors_origin, origin, method, path)
+            await answer(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.policy.decorate(MutableHeaders(scope=message), path, cors_origin)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_security(app: FastAPI, public_url: str, origins: OriginMemory) -> Policy:
+    """The security middleware; its policy, for the lean front to share."""
+    policy = Policy(bare_origin(public_url), origins)
+    app.add_middleware(SecurityMiddleware, policy=policy)
+    return policy

@@ -9,6 +9,7 @@ security middleware its origin lookup. No lower layer imports a domain.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import signal
@@ -48,6 +49,7 @@ from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
 from rostra.jobs.registry import JobContext
 from rostra.jobs.runner import Runner
+from rostra.moderation.scorer import build_scorer
 from rostra.sites import service as sites
 from rostra.stories.cache import StoryPages
 from rostra.stories.endpoints import front as counts_front
@@ -153,6 +155,10 @@ def create_app(
             migrate.upgrade(state.engine)
         if settings.demo:
             _ensure_demo_site(state)
+        if settings.moderation_pipeline:
+            # The toxicity model loads once per process, here, rather than
+            # inside the first post (several seconds on a loaded machine).
+            await asyncio.to_thread(build_scorer, settings.toxicity_scorer)
         if run_jobs:
             state.runner = make_runner(state)
             state.runner.start()

@@ -110,6 +110,8 @@ def test_every_comment_state_on_the_cards(
     r = client.post(f"{MOD}/comments/{rejected}/decision", headers=mod.bearer,
                     json={"action": "reject", "reason": "Personal attack"})  # fmt: skip
     assert r.status_code == 200, r.text
+    nasty = quick_reader(app, '<img src=x onerror="alert(1)">')
+    by_nasty = post(client, nasty, "A [link](javascript:alert(1)) and <b>tags</b>.").json()["id"]
     private = quick_reader(app, "Private Person", is_private=True)
     by_private = post(client, private, "Private but moderated.").json()["id"]
 
@@ -136,8 +138,10 @@ def test_every_comment_state_on_the_cards(
 
     recent = mod.get("/desk/queue/recent").text
     assert set(_ids(recent)) == {
-        held_id, flagged, reported, by_staff, by_banned, by_private, rejected
+        held_id, flagged, reported, by_staff, by_banned, by_private, rejected, by_nasty
     }  # fmt: skip
+    assert_page_inert(recent)
+    assert "&lt;img src=x" in _card(recent, by_nasty) and 'href="javascript' not in recent
     card = _card(recent, rejected)
     assert "rejected" in card and "Decided at <strong>moderator</strong>: Personal attack" in card
     assert "Account 13 months old" in card and "1 rejected" in card

@@ -310,6 +310,10 @@ def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int
     return like_count, comment.story_id
 
 
+def site_of(db: Session, comment: Comment) -> Site | None:
+    return sites.by_id(db, comment_site(db, comment))
+
+
 def comment_site(db: Session, comment: Comment) -> int:
     return stories.site_id_of(db, comment.story_id)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from rostra.errors import Invalid
+from rostra.errors import Invalid, InvalidUrl
 from rostra.urls import normalise, origin_of
 
 
@@ -57,3 +57,18 @@ def test_bad_urls_are_refused(bad: str) -> None:
     with pytest.raises(Invalid) as info:
         normalise(bad)
     assert info.value.code == "invalid_url"
+
+
+def test_a_normalised_url_is_kept_and_a_bad_one_refused_every_time() -> None:
+    """``normalise`` remembers its answers (the counts of a listing page are
+    asked again and again): the same answer, and a refusal is never kept."""
+    first = normalise("HTTPS://News.Example:443/a?utm_source=x&b=1#c")
+    assert normalise("HTTPS://News.Example:443/a?utm_source=x&b=1#c") == first
+    assert first == "https://news.example/a?b=1"
+    for _ in range(2):
+        with pytest.raises(InvalidUrl) as refused:
+            normalise("ftp://news.example/a")
+        assert refused.value.field == "url"
+    with pytest.raises(InvalidUrl) as other:
+        normalise("not a url", field="canonical_url")
+    assert other.value.field == "canonical_url"

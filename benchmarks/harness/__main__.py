@@ -31,7 +31,14 @@ import httpx
 from harness import plan as planning
 from harness import report, wrk
 from harness.fanout import NotAvailable, Sample, Streams, summarise
-from harness.procs import PeakSampler, Proc, raise_open_files, settle, tree_memory
+from harness.procs import (
+    PeakSampler,
+    Proc,
+    cpu_seconds,
+    raise_open_files,
+    settle,
+    tree_memory,
+)
 from harness.servers import (
     ASGI_SERVERS,
     BENCH,
@@ -280,10 +287,12 @@ class Run:
                 self.args.duration,
                 self.args.warmup,
                 settle=quiet,
+                cpu=lambda: cpu_seconds([pid for proc in procs for pid in proc.pids()]),
             )
             results.append(result)
             log(
                 f"    {result.rps:,.0f}/s, p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
+                + (f", server CPU {result.cpu_ms:.2f} ms each" if result.cpu_ms else "")
                 + ("" if result.valid else f"  INVALID: {result.problem}")
             )
         row.results[server] = median(results)

@@ -101,6 +101,9 @@ class Result:
     socket_errors: int
     note: str = ""
     loadavg: float | None = None  # the machine's 1-minute load average as the run began
+    #: The server's CPU time per answer (user + system, ms): on a machine
+    #: that other work shares, steadier than the rate.
+    cpu_ms: float | None = None
 
     @property
     def valid(self) -> bool:
@@ -131,6 +134,7 @@ class Result:
             "valid": self.valid,
             "note": self.note,
             "loadavg_at_start": self.loadavg,
+            "server_cpu_ms_per_request": None if self.cpu_ms is None else round(self.cpu_ms, 3),
         }
 
 
@@ -174,11 +178,14 @@ def run(
     duration: float,
     warmup: float = 0,
     settle: Callable[[], object] = lambda: None,
+    cpu: Callable[[], float] | None = None,
 ) -> Result:
     """Warm up (figures thrown away: a slow server may finish nothing in
     them), then measure for ``duration`` seconds. ``settle`` runs before the
     warm-up and before the measurement: it waits for the server to finish
-    what an earlier run left in flight."""
+    what an earlier run left in flight. ``cpu`` gives the server's CPU
+    seconds so far: read around the measurement (and the settling after
+    it), it gives the CPU time per answer."""
     script_path.write_text(request.script())
     settle()
     load = os.getloadavg()[0]
@@ -190,6 +197,7 @@ def run(
             timeout=warmup + 60,
         )
         settle()
+    used = cpu() if cpu is not None else 0.0
     done = subprocess.run(
         _command(script_path, connections, duration, request.url),
         capture_output=True,
@@ -201,6 +209,10 @@ def run(
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
     result = _parse(done.stdout)
     result.loadavg = load
+    if cpu is not None:
+        settle()
+        if result.requests:
+            result.cpu_ms = (cpu() - used) * 1000 / result.requests
     return result
 
 

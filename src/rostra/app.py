@@ -9,6 +9,7 @@ security middleware its origin lookup. No lower layer imports a domain.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import logging
 import signal
@@ -30,6 +31,8 @@ from rostra.accounts.signins import SignIns
 from rostra.backends import Backends, build_backends
 from rostra.backends.cache import MemoryCache
 from rostra.comments.endpoints import front as comments_front
+from rostra.comments.endpoints import front_signed_in as comments_front_signed_in
+from rostra.comments.events import front as events_front
 from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
@@ -46,6 +49,7 @@ from rostra.http.pages import render
 from rostra.http.security import OriginMemory, install_security
 from rostra.jobs.registry import JobContext
 from rostra.jobs.runner import Runner
+from rostra.moderation.scorer import build_scorer
 from rostra.sites import service as sites
 from rostra.stories.cache import StoryPages
 from rostra.stories.endpoints import front as counts_front
@@ -151,6 +155,10 @@ def create_app(
             migrate.upgrade(state.engine)
         if settings.demo:
             _ensure_demo_site(state)
+        if settings.moderation_pipeline:
+            # The toxicity model loads once per process, here, rather than
+            # inside the first post (several seconds on a loaded machine).
+            await asyncio.to_thread(build_scorer, settings.toxicity_scorer)
         if run_jobs:
             state.runner = make_runner(state)
             state.runner.start()
@@ -189,8 +197,15 @@ def create_app(
     # Added first, so innermost: its answers pass the same layers as the stack's.
     pages = StoryPages(state.backends.cache)
     fronted = {"/api/v1/comments": comments_front(pages), "/api/v1/counts": counts_front(pages)}
+    reader = state.authenticate_reader or state.authenticate
+    signed_in = {
+        "/api/v1/comments": comments_front_signed_in(pages, state.read_sessions, settings, reader)
+    }
     in_thread = not isinstance(state.backends.cache, MemoryCache)
-    app.add_middleware(Front, routes=fronted, in_thread=in_thread)
+    streams = {"/api/v1/events": events_front(state)}
+    app.add_middleware(
+        Front, routes=fronted, in_thread=in_thread, signed_in=signed_in, streams=streams
+    )
     app.add_middleware(CatchUnexpected)
     app.add_middleware(BodyGuard, max_bytes=settings.max_request_bytes)
     install_security(app, settings.public_url, origins)

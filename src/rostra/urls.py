@@ -8,6 +8,7 @@ path and the meaningful query parameters (sorted) are kept.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rostra.errors import InvalidUrl
@@ -80,6 +81,20 @@ def bare_origin(value: str) -> str | None:
 
 def normalise(url: str, *, field: str = "url") -> str:
     """Return the canonical form of an article URL or raise 422 ``invalid_url``."""
+    if field == "url":
+        return _normalise_url(url)
+    return _normalise(url, field)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_url(url: str) -> str:
+    # A pure function, asked again and again for the same few URLs (every
+    # reader of a listing page asks the counts of the same links); an
+    # InvalidUrl is raised each time, never kept.
+    return _normalise(url, "url")
+
+
+def _normalise(url: str, field: str) -> str:
     raw = url.strip()
     if not raw:
         raise InvalidUrl("The article URL is empty.", field=field)

@@ -23,6 +23,7 @@ from rostra.db.base import utcnow
 from rostra.http.deps import state_of
 from rostra.models import AuthSession, Ban, Comment, Site, SiteRole, Story, User
 from rostra.models.site import DEFAULT_REJECTION_REASONS
+from rostra.moderation.scorer import build_scorer
 from rostra.sites import service as sites
 from tests.browser.conftest import ARTIFACTS, Rostra
 
@@ -204,6 +205,8 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
 
         # a machine-flagged comment arrives in Ann's Pending queue, live
         settings = state_of(rostra.app).settings
+        # The scorer's model loads once per process, slowly on a busy machine: before the post.
+        build_scorer(settings.toxicity_scorer).score("warm up")
         settings.moderation_pipeline = True
         try:
             flagged = _post(rostra, readers[6], open_story, "You are a scoundrel.", 202)
@@ -241,6 +244,16 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
             ban = db.scalars(select(Ban).where(Ban.user_id == readers[6].id)).one()
             assert ban.until is not None and ban.reason == "Name-calling"
         assert _comment(rostra, flagged).status == "rejected"
+
+        # r, then typing: a reason of the moderator's own, Enter rejects
+        own = _post(rostra, readers[5], held_story, "Her address is 12 Elm Street.", 202)
+        expect(_card(one, own)).to_be_focused()
+        one.keyboard.press("r")
+        one.keyboard.type("Shares a private address")
+        one.keyboard.press("Enter")
+        expect(_card(one, own)).to_have_count(0)
+        row = _comment(rostra, own)
+        assert row.status == "rejected" and row.moderation_reason == "Shares a private address"
         assert not [e for e in errors if "Content Security Policy" in e], errors
     finally:
         for c in contexts:

@@ -245,3 +245,29 @@ def test_streams_per_address_are_capped(app: FastAPI) -> None:
             time.sleep(0.05)
         with stream(base) as fourth:
             assert fourth.status == 200 and fourth.next()[1] == "ready"
+
+
+def test_streams_are_opened_by_the_lean_front(app: FastAPI) -> None:
+    """An open stream is served before routing (``rostra.http.front``), so it
+    holds no request's routing and dependency state; what it refuses (here
+    a URL of no site) the route refuses with the documented error."""
+    from tests.comments.test_front import front_of
+
+    add_site(app)
+    alice = quick_reader(app, "Alice")
+    with server(app) as base:
+        with stream(base) as anon:
+            assert anon.next()[1] == "ready"
+            front = front_of(app)
+            before = front.answered
+        with (
+            stream(base, **alice) as mine,
+            stream(base, **{"Authorization": "Bearer nobody"}) as nobody,
+        ):
+            assert mine.next()[2]["viewer"] is not None
+            assert nobody.next()[2]["viewer"] is None  # an unknown token is ignored
+            assert front.answered == before + 2
+        r = httpx.get(
+            f"{base}{API}/events", params={"url": "https://elsewhere.example/a"}, timeout=10
+        )
+        assert r.status_code == 422 and front.answered == before + 2

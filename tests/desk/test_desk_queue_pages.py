@@ -110,6 +110,8 @@ def test_every_comment_state_on_the_cards(
     r = client.post(f"{MOD}/comments/{rejected}/decision", headers=mod.bearer,
                     json={"action": "reject", "reason": "Personal attack"})  # fmt: skip
     assert r.status_code == 200, r.text
+    nasty = quick_reader(app, '<img src=x onerror="alert(1)">')
+    by_nasty = post(client, nasty, "A [link](javascript:alert(1)) and <b>tags</b>.").json()["id"]
     private = quick_reader(app, "Private Person", is_private=True)
     by_private = post(client, private, "Private but moderated.").json()["id"]
 
@@ -136,8 +138,10 @@ def test_every_comment_state_on_the_cards(
 
     recent = mod.get("/desk/queue/recent").text
     assert set(_ids(recent)) == {
-        held_id, flagged, reported, by_staff, by_banned, by_private, rejected
+        held_id, flagged, reported, by_staff, by_banned, by_private, rejected, by_nasty
     }  # fmt: skip
+    assert_page_inert(recent)
+    assert "&lt;img src=x" in _card(recent, by_nasty) and 'href="javascript' not in recent
     card = _card(recent, rejected)
     assert "rejected" in card and "Decided at <strong>moderator</strong>: Personal attack" in card
     assert "Account 13 months old" in card and "1 rejected" in card
@@ -370,3 +374,32 @@ def test_claims_are_told_on_the_desk_channel(
     with state_of(app).read_sessions() as db:
         kinds = [e.kind for e in db.scalars(select(LiveEvent).order_by(LiveEvent.id))]
     assert "queue.claimed" in kinds
+
+
+def test_bad_input_to_the_desk_forms_is_a_clear_4xx(
+    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str]
+) -> None:
+    mod = moderator(app, client, site)
+    cid = post(client, alice, "Fine.").json()["id"]
+    js = {"Accept": "application/json"}
+    cases: list[tuple[str, dict[str, Any], int]] = [
+        (f"/desk/comments/{2**70}/decision", {"action": "approve"}, 404),
+        ("/desk/comments/0/decision", {"action": "approve"}, 404),
+        (f"/desk/comments/{cid}/decision", {"action": "explode"}, 422),
+        (f"/desk/comments/{cid}/decision", {}, 422),
+        (f"/desk/comments/{cid}/decision", {"action": "reject", "reason_text": "x" * 501}, 422),
+        (f"/desk/comments/{cid}/decision", {"action": "approve", "seen": "nonsense"}, 422),
+        (f"/desk/comments/{cid}/decision", {"action": "approve", "seen": "rejected|"}, 409),
+        (f"/desk/users/{2**70}/ban", {"reason": "x", "site": "news"}, 404),
+        ("/desk/users/1/ban", {"reason": "x", "site": "news", "duration": "5"}, 422),
+        ("/desk/users/1/ban", {"reason": "x", "site": "nowhere"}, 404),
+        ("/desk/bulk", {"action": "approve"}, 422),
+        ("/desk/bulk", {"action": "approve", "ids": [f"{2**70}|x"]}, 422),
+        (f"/desk/comments/{2**70}/claim", {}, 404),
+    ]
+    for path, form, status in cases:
+        r = mod.post(path, form, headers=js)
+        assert r.status_code == status, (path, form, r.text)
+        assert r.json()["error"], path
+    assert mod.get("/desk/queue/recent?offset=-1").status_code == 422
+    assert mod.get("/desk?site=" + "x" * 65).status_code == 422

@@ -5,6 +5,7 @@ and that the pipeline and the edit window obey them."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -158,4 +159,11 @@ def test_the_pipeline_and_the_edit_window_follow_the_sites_settings(
     client.patch(SETTINGS, json={"edit_window_seconds": 3600}, headers=admin)
     r = client.patch(f"/api/v1/comments/{cid}", json={"body": "Second words."}, headers=alice)
     assert r.status_code == 200, r.text
-    assert r.json()["editable_until"] is not None
+    # The site's window, not the server's 900 seconds, in the author's view.
+    created = datetime.fromisoformat(r.json()["created_at"].replace("Z", "+00:00"))
+    until = datetime.fromisoformat(r.json()["editable_until"].replace("Z", "+00:00"))
+    assert until - created == timedelta(seconds=3600)
+    new = post(client, alice, "Third words.").json()
+    created = datetime.fromisoformat(new["created_at"].replace("Z", "+00:00"))
+    until = datetime.fromisoformat(new["editable_until"].replace("Z", "+00:00"))
+    assert until - created == timedelta(seconds=3600)

@@ -15,7 +15,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers, QueryParams
 
 from rostra.comments import idempotency, locate, moderate, service, threads, views
@@ -36,6 +36,7 @@ from rostra.db.base import utcnow
 from rostra.db.session import savepoint
 from rostra.http import conditional
 from rostra.http.deps import (
+    Authenticator,
     CurrentUser,
     RateLimits,
     Reader,
@@ -45,7 +46,7 @@ from rostra.http.deps import (
     Writes,
     WriteSession,
 )
-from rostra.http.front import FrontHandler, one, small_int
+from rostra.http.front import FrontHandler, SignedInHandler, one, small_int
 from rostra.models import Comment, CommentStatus, User
 from rostra.moderation.errors import RephraseSuggested
 from rostra.stories.cache import StoryPages
@@ -58,8 +59,10 @@ def _json(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def _own_view(settings: Settings, user: User, comment: Comment) -> bytes:
-    return views.encode(views.own(comment, user, utcnow(), settings.edit_window_seconds))
+def _own_view(settings: Settings, user: User, comment: Comment, window: int | None = None) -> bytes:
+    """The author's view; ``window``: the site's edit window (the server's if None)."""
+    edit_window = settings.edit_window_seconds if window is None else window
+    return views.encode(views.own(comment, user, utcnow(), edit_window))
 
 
 @router.get(
@@ -81,7 +84,19 @@ def list_comments(
     if viewer is None:
         return conditional.cacheable(request.headers, shared.body, shared.etag, shared.gzipped)
     lay = threads.overlay(db, settings, story_id, viewer)
-    return conditional.private(threads.with_viewer(shared.body, lay))
+    return conditional.private(threads.with_viewer(shared.body, lay), request.headers)
+
+
+def _first_page(query: QueryParams) -> tuple[str, str, int] | None:
+    """The url, sort and limit of a plain first-page request, or None."""
+    url = one(query, "url")
+    sort = one(query, "sort", "newest")
+    limit = small_int(one(query, "limit", "20"), 1, 100)
+    if url is None or len(url) > 4096 or limit is None or "cursor" in query:
+        return None
+    if sort not in ("newest", "oldest", "top"):
+        return None
+    return url, sort, limit
 
 
 def front(pages: StoryPages) -> FrontHandler:
@@ -89,17 +104,39 @@ def front(pages: StoryPages) -> FrontHandler:
     cache alone (``rostra.http.front``); anything else goes to the route."""
 
     def answer(query: QueryParams, headers: Headers) -> Response | None:
-        url = one(query, "url")
-        sort = one(query, "sort", "newest")
-        limit = small_int(one(query, "limit", "20"), 1, 100)
-        if url is None or len(url) > 4096 or limit is None or "cursor" in query:
-            return None
-        if sort not in ("newest", "oldest", "top"):
-            return None
-        shared = threads.warm_page(pages, url, sort, limit)
+        asked = _first_page(query)
+        shared = threads.warm_page(pages, *asked) if asked is not None else None
         if shared is None:
             return None
         return conditional.cacheable(headers, shared.body, shared.etag, shared.gzipped)
+
+    return answer
+
+
+def front_signed_in(
+    pages: StoryPages,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    reader: Authenticator,
+) -> SignedInHandler:
+    """``GET /comments`` for a signed-in reader's first page, when the shared
+    page is warm: that page with the reader's overlay (one query), the token's
+    user from ``reader`` (the sign-in cache). As ``list_comments`` answers,
+    without routing or dependencies; anything else (a cold page, a token that
+    finds nobody) goes to the route, which answers it in full."""
+
+    def answer(query: QueryParams, headers: Headers, token: str) -> Response | None:
+        asked = _first_page(query)
+        warm = threads.warm_story_page(pages, *asked) if asked is not None else None
+        if warm is None:
+            return None
+        story_id, shared = warm
+        with sessions() as db:
+            viewer = reader(db, token)
+            if viewer is None:
+                return None
+            lay = threads.overlay(db, settings, story_id, viewer)
+        return conditional.private(threads.with_viewer(shared.body, lay), headers)
 
     return answer
 
@@ -214,7 +251,7 @@ def _posted(db: Session, settings: Settings, user: User, draft: service.Draft) -
     comment = service.create(db, user, draft)
     # 202: accepted but not published (held, or rejected by a word list).
     status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202
-    return _json(_own_view(settings, user, comment), status_code)
+    return _json(_own_view(settings, user, comment, draft.edit_window), status_code)
 
 
 @router.patch(
@@ -232,7 +269,8 @@ def edit_comment(
 ) -> Response:
     limits.enforce("post", f"user:{user.id}", limits.address)
     comment = service.edit(db, settings, user, comment_id, data.body)
-    return _json(_own_view(settings, user, comment))
+    window = service.edit_window(settings, service.site_of(db, comment))
+    return _json(_own_view(settings, user, comment, window))
 
 
 @router.delete(

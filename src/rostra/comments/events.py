@@ -14,9 +14,14 @@ from typing import Annotated
 
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Scope
 
+from rostra.errors import RostraError
 from rostra.http.client import client_address
-from rostra.http.deps import OptionalUser, StateDep
+from rostra.http.deps import AppState, OptionalUser, StateDep
+from rostra.http.front import StreamHandler, bearer, one
+from rostra.http.live.errors import TooManyStreams
 from rostra.http.live.log import encode, story_channel, user_channel
 from rostra.http.live.sse import MEDIA_TYPE, EventStream, parse_last_event_id
 from rostra.stories import service as stories
@@ -59,3 +64,42 @@ async def story_events(
     )
     ready = {"url": normalised, "viewer": viewer.id if viewer else None}
     return EventStream(state.hub, sub, ready=encode(ready).encode())
+
+
+def front(state: AppState) -> StreamHandler:
+    """``GET /events`` opened by the lean front (``rostra.http.front``), as
+    ``story_events`` opens it: an open stream then holds only its
+    subscription, not a request's routing and dependency state. Anything
+    the route would refuse (no or a bad URL, too many streams…) goes to it,
+    which refuses it with the documented error."""
+
+    async def open_stream(scope: Scope, query: QueryParams, headers: Headers) -> ASGIApp | None:
+        url = one(query, "url")
+        last = headers.getlist("last-event-id")
+        if url is None or len(url) > 4096 or len(last) > 1 or (last and len(last[0]) > 200):
+            return None
+        token = bearer(headers)
+
+        def resolve() -> tuple[str, int | None]:
+            with state.read_sessions() as db:
+                normalised = stories.resolve(db, url)[1]
+                viewer = state.authenticate(db, token) if token is not None else None
+                return normalised, viewer.id if viewer is not None else None
+
+        try:
+            normalised, viewer_id = await anyio.to_thread.run_sync(resolve)
+        except RostraError:
+            return None
+        channels = [story_channel(normalised)]
+        if viewer_id is not None:
+            channels.append(user_channel(viewer_id))
+        address = client_address(Request(scope), state.settings)
+        resume = parse_last_event_id(last[0] if last else None, len(channels))
+        try:
+            sub = await state.hub.subscribe(channels, resume, address)
+        except TooManyStreams:
+            return None
+        ready = {"url": normalised, "viewer": viewer_id}
+        return EventStream(state.hub, sub, ready=encode(ready).encode())
+
+    return open_stream

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
+    Select,
     and_,
     bindparam,
     delete,
@@ -340,15 +342,13 @@ def batch_after(db: Session, after_id: int, limit: int) -> list[Comment]:
 OWN, LIKED, BLOCKED = 0, 1, 2
 
 
-def viewer_rows(
-    db: Session, story_id: int, viewer_id: int, limit: int
-) -> list[tuple[int, int, Comment | None]]:
-    """A reader's own state in one story, in one statement, as (kind, id,
-    comment) rows: ``OWN`` their comments (the row whole), ``LIKED`` the
-    comments they like, ``BLOCKED`` the readers they blocked (user ids);
-    newest first, at most ``limit`` of each. Each part is an index read:
-    comments by (author, story), reactions by user then comments by primary
-    key, blocks by blocker."""
+def _viewer_rows_query() -> Select[int, int, Comment]:
+    # Built once, with bound parameters: the statement is the same for every
+    # signed-in read, so neither its construction nor its compilation is
+    # paid per request.
+    viewer_id = bindparam("viewer_id", type_=Integer)
+    story_id = bindparam("story_id", type_=Integer)
+    limit = bindparam("limit", type_=Integer)
     own = (
         select(Comment.id, literal(OWN).label("kind"))
         .where(Comment.author_id == viewer_id, Comment.story_id == story_id)
@@ -373,12 +373,27 @@ def viewer_rows(
         own.subquery().select(), liked.subquery().select(), blocked.subquery().select()
     )
     both = parts.subquery()
-    query = (
+    return (
         select(both.c.kind, both.c.id, Comment)
         .outerjoin(Comment, and_(Comment.id == both.c.id, both.c.kind == OWN))
         .order_by(both.c.kind, both.c.id.desc())
     )
-    return [(int(kind), int(row_id), row) for kind, row_id, row in db.execute(query)]
+
+
+_VIEWER_ROWS = _viewer_rows_query()
+
+
+def viewer_rows(
+    db: Session, story_id: int, viewer_id: int, limit: int
+) -> list[tuple[int, int, Comment | None]]:
+    """A reader's own state in one story, in one statement, as (kind, id,
+    comment) rows: ``OWN`` their comments (the row whole), ``LIKED`` the
+    comments they like, ``BLOCKED`` the readers they blocked (user ids);
+    newest first, at most ``limit`` of each. Each part is an index read:
+    comments by (author, story), reactions by user then comments by primary
+    key, blocks by blocker."""
+    values = {"story_id": story_id, "viewer_id": viewer_id, "limit": limit}
+    return [(int(kind), int(row_id), row) for kind, row_id, row in db.execute(_VIEWER_ROWS, values)]
 
 
 # --- moderation -------------------------------------------------------------

@@ -259,6 +259,9 @@ def delete(db: Session, user: User, comment_id: int) -> int:
         comment.status = CommentStatus.DELETED.value
         comment.body = ""
         comment.html = ""
+        # No longer a pick: its placeholder keeps its place among the rest
+        # (the picks are published comments only).
+        comment.is_featured = False
         comment.deleted_at = utcnow()
         db.flush()
     else:
@@ -305,6 +308,10 @@ def set_like(db: Session, user: User, comment_id: int, liked: bool) -> tuple[int
     like_count = repository.like_count(db, comment.id)
     announce.liked(db, comment, like_count)
     return like_count, comment.story_id
+
+
+def site_of(db: Session, comment: Comment) -> Site | None:
+    return sites.by_id(db, comment_site(db, comment))
 
 
 def comment_site(db: Session, comment: Comment) -> int:

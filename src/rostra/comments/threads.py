@@ -106,13 +106,20 @@ def cached_page(
 def warm_page(pages: StoryPages, url: str, sort: str, limit: int) -> Page | None:
     """A first page as every reader sees it, if the cache holds it (no
     database: for the lean front, ``rostra.http.front``)."""
+    warm = warm_story_page(pages, url, sort, limit)
+    return warm[1] if warm is not None else None
+
+
+def warm_story_page(pages: StoryPages, url: str, sort: str, limit: int) -> tuple[int, Page] | None:
+    """``warm_page`` and its story's id."""
     try:
         normalised = normalise(url)
     except InvalidUrl:
         return None
     story_id = pages.story_id(normalised)
     key = pages.page_key(story_id, sort, limit) if story_id is not None else None
-    return pages.get(key) if key is not None else None
+    page = pages.get(key) if key is not None else None
+    return (story_id, page) if story_id is not None and page is not None else None
 
 
 def _page(body: bytes) -> Page:

@@ -38,7 +38,13 @@ def _reason(choice: str, text: str) -> str:
 
 
 def _seen(value: str) -> moderate.Seen | None:
-    return cards.parse_seen(value) if value else None
+    """The card's view sent back ("" from a form that has none: no check)."""
+    if not value:
+        return None
+    found = cards.parse_seen(value)
+    if found is None:
+        raise Invalid("The card's 'seen' value is not one the desk sent.", field="seen")
+    return found
 
 
 def decide_one(

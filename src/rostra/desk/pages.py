@@ -29,7 +29,7 @@ How a page plugs in (the queues in ``rostra.desk.queue_pages`` do exactly this):
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -84,7 +84,6 @@ class Desk:
     sites: list[Site]
     site_ids: list[int] | None
     csrf: str
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def site(self, name: str | None) -> Site | None:
         """The moderated site of that name (None for none given); 404 otherwise."""

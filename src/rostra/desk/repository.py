@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, Integer, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from rostra.models import Comment, Site, SiteRole, Story, User
@@ -23,16 +23,22 @@ def sites_watching(db: Session) -> list[Site]:
     return list(db.scalars(query.order_by(Site.id)))
 
 
-def recent_counts(db: Session, site_id: int, since: datetime) -> dict[int, int]:
-    """Comments written since ``since`` per story of the site (one range
-    scan of ``ix_comments_created_story``)."""
-    query = (
-        select(Comment.story_id, func.count())
-        .where(Comment.created_at >= since)
-        .where(Comment.story_id.in_(select(Story.id).where(Story.site_id == site_id)))
-        .group_by(Comment.story_id)
-    )
-    return {story_id: n for story_id, n in db.execute(query)}
+def recent_counts(db: Session, since: datetime) -> dict[int, tuple[int, int]]:
+    """Comments written since ``since`` per story, with the story's site:
+    ``{story_id: (site_id, count)}``. One range scan of the covering index
+    ``ix_comments_created_story`` (whatever the table's size, only the
+    window's rows are read), then the few stories' sites."""
+    key: ColumnElement[int] = Comment.story_id.expression
+    if db.get_bind().dialect.name == "sqlite":
+        # Unary plus: else SQLite groups by walking a story index in full
+        # instead of reading the window's range of the time index.
+        key = literal_column("+comments.story_id", Integer)
+    query = select(key, func.count()).where(Comment.created_at >= since).group_by(key)
+    counts = {int(story_id): n for story_id, n in db.execute(query)}
+    if not counts:
+        return {}
+    found = db.execute(select(Story.id, Story.site_id).where(Story.id.in_(counts)))
+    return {story_id: (site_id, counts[story_id]) for story_id, site_id in found}
 
 
 def stories_by_id(db: Session, ids: set[int], *, lock: bool = False) -> list[Story]:

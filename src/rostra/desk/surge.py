@@ -2,7 +2,7 @@
 
 A story's rate is its comments of the last ``WINDOW`` (five minutes, a
 sliding window) per minute, counted from the comments table in one range
-scan per site (``ix_comments_created_story``), so every process and every
+scan of the window per pass (``ix_comments_created_story``), so every process and every
 runner sees the same figure. A story whose rate reaches its site's
 ``surge_threshold`` surges: the desk is told (``story.surge`` on
 ``desk:SITE_ID``) and, as the site chooses (``surge_action``), the story is
@@ -58,8 +58,13 @@ def watch(db: Session, now: datetime) -> Watched:
     started: list[int] = []
     ended: list[int] = []
     closed: list[int] = []
-    for site in repository.sites_watching(db):
-        on, off = _surges(db, site, now)
+    watching = repository.sites_watching(db)
+    recent = repository.recent_counts(db, now - WINDOW) if watching else {}
+    by_site: dict[int, dict[int, int]] = {}
+    for story_id, (site_id, n) in recent.items():
+        by_site.setdefault(site_id, {})[story_id] = n
+    for site in watching:
+        on, off = _surges(db, site, by_site.get(site.id, {}), now)
         started += on
         ended += off
         closed += [s.id for s in _close(db, site, now)]
@@ -68,9 +73,12 @@ def watch(db: Session, now: datetime) -> Watched:
     return Watched(tuple(started), tuple(ended), tuple(closed))
 
 
-def _surges(db: Session, site: Site, now: datetime) -> tuple[list[int], list[int]]:
+def _surges(
+    db: Session, site: Site, counts: dict[int, int], now: datetime
+) -> tuple[list[int], list[int]]:
     threshold = site.surge_threshold
-    counts = repository.recent_counts(db, site.id, now - WINDOW) if threshold > 0 else {}
+    if threshold <= 0:
+        counts = {}
     hot = {sid for sid, n in counts.items() if rate(n) >= threshold}
     started: list[int] = []
     ended: list[int] = []

@@ -10,10 +10,11 @@ so a conditional UPDATE of ``locked_until`` is enough.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow
@@ -85,9 +86,8 @@ def delete_finished(db: Session, done_before: datetime) -> int:
     return rowcount(result)
 
 
-def claim(db: Session, limit: int = 20) -> list[OutboxEvent]:
-    now = utcnow()
-    ready = (
+def _ready(now: datetime, limit: int) -> Select[int]:
+    return (
         select(OutboxEvent.id)
         .where(
             OutboxEvent.done_at.is_(None),
@@ -97,6 +97,40 @@ def claim(db: Session, limit: int = 20) -> list[OutboxEvent]:
         .order_by(OutboxEvent.id)
         .limit(limit)
     )
+
+
+def take(db: Session, topics: Collection[str], limit: int) -> list[OutboxEvent]:
+    """Up to ``limit`` ready rows of ``topics``, held by the caller's
+    transaction rather than by a lease: for work done and marked done in
+    that one transaction (the handlers that write). The rows stay locked
+    until it ends (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so other runners
+    pass them by; SQLite: the writing transaction is the only one), and a
+    runner that dies leaves them as they were. Each counts as an attempt."""
+    if not topics:
+        return []
+    ready = _ready(utcnow(), limit).where(OutboxEvent.topic.in_(sorted(topics)))
+    if db.get_bind().dialect.name == "postgresql":
+        ready = ready.with_for_update(skip_locked=True)
+    ids = list(db.scalars(ready))
+    if not ids:
+        return []
+    db.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id.in_(ids))
+        .values(attempts=OutboxEvent.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    query = select(OutboxEvent).where(OutboxEvent.id.in_(ids)).order_by(OutboxEvent.id)
+    return list(db.scalars(query.execution_options(populate_existing=True)))
+
+
+def claim(db: Session, limit: int = 20, *, besides: Collection[str] = ()) -> list[OutboxEvent]:
+    """Lease up to ``limit`` ready rows (of any topic but ``besides``) to
+    this runner for ``LEASE``; the caller commits the claim, then runs them."""
+    now = utcnow()
+    ready = _ready(now, limit)
+    if besides:
+        ready = ready.where(OutboxEvent.topic.not_in(sorted(besides)))
     if db.get_bind().dialect.name == "postgresql":
         ready = ready.with_for_update(skip_locked=True)
     claimed: list[int] = []

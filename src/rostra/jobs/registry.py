@@ -101,6 +101,11 @@ def handler_for(topic: str) -> Registered | None:
     return HANDLERS.get(topic)
 
 
+def writing_topics() -> frozenset[str]:
+    """The topics whose handlers write (run in the transaction that marks them done)."""
+    return frozenset(topic for topic, r in HANDLERS.items() if r.writes)
+
+
 def job_session(event: OutboxEvent) -> Session:
     """The session a handler's event was loaded in. Writes made through it
     commit in one transaction with the event being marked done, or are

@@ -40,6 +40,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rostra.backends.cache import Cache, get_quietly, set_quietly
 
@@ -221,6 +222,7 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+@lru_cache(maxsize=4096)
 def _story_key(url: str) -> str:
     # Hashed: URLs are long and come from the public.
     return "story-id:" + _digest(url)

@@ -229,6 +229,8 @@ function askReason(card, onChosen) {
       event.preventDefault();
       chosen = reasons[n - 1];
       rejectDialog.close("ok");
+    } else if (event.key.length === 1 && !event.ctrlKey && !event.metaKey && event.key !== " ") {
+      text.focus(); // typing starts the moderator's own reason
     }
   };
   rejectDialog.addEventListener("keydown", onKey);
@@ -300,8 +302,19 @@ document.addEventListener("keydown", (event) => {
       for (const c of selected()) c.classList.remove("selected");
       syncChecks();
     },
-    a: () => (many ? bulk("approve") : card && decide(card, "approve")),
-    r: () => (many ? askReason(null, (why) => bulk("reject", why)) : card && askReason(card, (why) => decide(card, "reject", why))),
+    a: () => {
+      if (many) return bulk("approve");
+      if (!card) return;
+      // Nothing to approve: published with no open reports.
+      if (card.dataset.status === "published" && card.dataset.reports === "0") return say("Already published.");
+      decide(card, "approve");
+    },
+    r: () => {
+      if (many) return askReason(null, (why) => bulk("reject", why));
+      if (!card) return;
+      if (card.dataset.status === "rejected") return say("Already rejected.");
+      askReason(card, (why) => decide(card, "reject", why));
+    },
     f: () => {
       if (many) return bulk("feature");
       if (card) decide(card, card.dataset.featured === "yes" ? "unfeature" : "feature");

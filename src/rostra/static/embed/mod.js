@@ -1,10 +1,11 @@
-// The moderation part of the embed (docs/embed.md, "Moderation"), loaded
-// after the first comments show: the editors' pick and staff marks, the
-// "Editors' picks" tab (tabs.js) while the page has a pick, a "Report"
-// button on every published comment but the reader's own (the dialog is
-// report.js), the reason on the author's own removed comment, and "Post
-// anyway" beside the composer's rephrase_suggested. It works on whatever
-// comment.js draws, as it is drawn, so the thread's modules need no hook.
+// The moderation part of the embed (docs/embed.md, "Moderation: what
+// readers see"), loaded after the first comments show: the editors' pick
+// and staff marks, the "Editors' picks" tab (tabs.js) while the page has a
+// pick, a "Report" button on every published comment but the reader's own
+// (the dialog is report.js), the reason on the author's own removed comment
+// (and no "Reply" on their held or removed ones), and "Post anyway" beside
+// the composer's rephrase_suggested. It works on whatever comment.js draws,
+// as it is drawn, so the thread's modules need no hook.
 import { h } from "./dom.js";
 import { t, config, addStrings } from "./i18n.js";
 
@@ -14,6 +15,9 @@ document.head.append(h("link", { rel: "stylesheet", href: new URL("./mod.css", i
 
 let ctx = null;
 let tabs = null; // tabs.js, once the page has had a pick
+// Authors seen with the badge: live events and the answer to a post carry
+// none (the server looks roles up for pages only), so it is taken from here.
+const staff = new Set();
 
 export function start(context) {
   ctx = context;
@@ -47,15 +51,19 @@ function mark(root) {
     li.classList.toggle("pick", !!c.is_featured && c.status === "published");
     if (c.status === "deleted") continue;
     const name = art.querySelector("header .author");
+    if (c.author && c.author.is_staff) staff.add(c.author.id);
     if (name) {
       name.after(
-        c.author && c.author.is_staff ? h("span", { class: "mark staff" }, t("staff")) : "",
+        c.author && staff.has(c.author.id) ? h("span", { class: "mark staff" }, t("staff")) : "",
         c.is_featured && c.status === "published" ? h("span", { class: "mark pick" }, t("featured")) : "");
     }
     if (c.status === "rejected" && c.moderation_reason) {
       art.querySelector("header").after(h("p", { class: "reason" }, t("removed_reason", { reason: c.moderation_reason })));
     }
     const actions = art.querySelector(".actions");
+    // A held or removed comment takes no replies (422 parent_not_published).
+    const reply = c.status !== "published" && actions && actions.querySelector('[data-action="reply"]');
+    if (reply) reply.remove();
     if (actions && !c.is_mine && c.status === "published") {
       actions.append(h("button", { type: "button", class: "report", "data-action": "report", "aria-haspopup": "dialog" }, t("report")));
     }

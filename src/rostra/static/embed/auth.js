@@ -68,7 +68,7 @@ const MODES = {
     const name = field(t("display_name"), "text", "display_name", { autocomplete: "nickname", maxlength: 80 });
     const email = field(t("email"), "email", "email", { autocomplete: "email" });
     const handle = field(t("handle"), "text", "handle",
-      { autocomplete: "username", minlength: 3, maxlength: 30, pattern: "@?[A-Za-z0-9_]{3,30}", spellcheck: "false" }, "handle_hint");
+      { required: false, autocomplete: "username", minlength: 3, maxlength: 30, pattern: "@?[A-Za-z0-9_]{3,30}", spellcheck: "false" }, "handle_hint");
     suggestHandle(name.input, handle.input);
     const password = field(t("password"), "password", "password",
       { autocomplete: "new-password", minlength: 10 }, "password_hint");

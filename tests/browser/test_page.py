@@ -209,15 +209,18 @@ def test_iframe_fits_its_content_and_ignores_foreign_messages(
 
 
 def _wait_fitted(page: Any) -> None:
-    """Until the iframe is as tall as the thread inside it."""
+    """Until the iframe is as tall as the thread inside it (measured again
+    each time: the parts loaded after the first comments, such as the
+    author names' handles, may change the thread's height meanwhile)."""
     embed = next(f for f in page.frames if "/embed/thread" in f.url)
     embed.wait_for_function("() => document.readyState === 'complete'")
-    inner = embed.evaluate("() => Math.ceil(document.body.getBoundingClientRect().height)")
-    page.wait_for_function(
-        """inner => Math.abs(inner -
-        document.querySelector('iframe.rostra-frame').getBoundingClientRect().height) <= 2""",
-        arg=inner,
-    )
+    outer = "() => document.querySelector('iframe.rostra-frame').getBoundingClientRect().height"
+    for _ in range(150):
+        inner = embed.evaluate("() => Math.ceil(document.body.getBoundingClientRect().height)")
+        if abs(inner - page.evaluate(outer)) <= 2:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the iframe never fitted the thread ({inner} inside)")
 
 
 def test_ukrainian_page_gets_ukrainian_thread_and_theme_override(

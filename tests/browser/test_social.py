@@ -253,6 +253,7 @@ def test_sign_up_handle_is_suggested_and_its_error_shown_at_the_field(
     t.get_by_label("Name shown with your comments").fill("Nova Reader")
     handle = t.get_by_label("Handle")
     expect(handle).to_have_value(re.compile(r"^nova_reader"))
+    expect(handle).not_to_have_attribute("required", "")  # optional: the server picks one
     handle.fill("handle_owner")  # taken by the reader above
     t.get_by_label("Email").fill("nova-" + taken["email"])
     t.get_by_label("Password").fill("a long enough password")

@@ -1,7 +1,8 @@
 """Static asset URLs with a content hash, and the embed's ES modules as served.
 
 Each relative import in an embed module is served as ``./NAME.js?v=HASH``,
-HASH covering the imported module as served (so its own imports too): a
+HASH covering the imported module as served (so its own imports too), and
+so is a style sheet a module adds (``new URL("./NAME.css", import.meta.url)``): a
 page of one release never mixes in a cached module of another, with no
 build step.
 """
@@ -16,6 +17,8 @@ from pathlib import Path
 STATIC = Path(__file__).resolve().parent.parent / "static"
 _MODULE = re.compile(r"[a-z][\w-]*\.(js|css)")
 _IMPORT = re.compile(r"""((?:\bfrom|\bimport\s*\(|^import)\s*")\./([a-z][\w-]*\.js)(")""", re.M)
+#: A module's own style sheet, ``new URL("./NAME.css", import.meta.url)``.
+_STYLE = re.compile(r"""(new URL\(")\./([a-z][\w-]*\.css)(", import\.meta\.url\))""")
 _BLOCK_COMMENT = re.compile(r"^\s*/\*.*?\*/\s*$", re.S | re.M)
 #: Served as it is on publishers' pages, not as a module of the iframe.
 LOADER = "loader.js"
@@ -46,7 +49,8 @@ def module_source(name: str, _seen: tuple[str, ...] = ()) -> bytes | None:
         digest = hashlib.sha256(dep).hexdigest()[:10] if dep else "0"
         return f"{m[1]}./{m[2]}?v={digest}{m[3]}"
 
-    return _IMPORT.sub(versioned, strip(file.read_text("utf-8"))).encode("utf-8")
+    source = _IMPORT.sub(versioned, strip(file.read_text("utf-8")))
+    return _STYLE.sub(versioned, source).encode("utf-8")
 
 
 def strip(source: str) -> str:

@@ -50,7 +50,7 @@ function suggestHandle(name, handle) {
       const mine = ++ticket;
       try {
         const { data } = await api("GET", "/api/v1/auth/handle-suggestion?" + new URLSearchParams({ display_name: name.value }));
-        if (!own && mine === ticket) handle.value = data.handle;
+        if (!own && mine === ticket) handle.value = handle.dataset.suggested = data.handle;
       } catch (e) { /* the server suggests one at registration anyway */ }
     }, 300);
   });
@@ -68,7 +68,7 @@ const MODES = {
     const name = field(t("display_name"), "text", "display_name", { autocomplete: "nickname", maxlength: 80 });
     const email = field(t("email"), "email", "email", { autocomplete: "email" });
     const handle = field(t("handle"), "text", "handle",
-      { autocomplete: "username", minlength: 3, maxlength: 30, pattern: "@?[A-Za-z0-9_]{3,30}", spellcheck: "false" }, "handle_hint");
+      { required: false, autocomplete: "username", minlength: 3, maxlength: 30, pattern: "@?[A-Za-z0-9_]{3,30}", spellcheck: "false" }, "handle_hint");
     suggestHandle(name.input, handle.input);
     const password = field(t("password"), "password", "password",
       { autocomplete: "new-password", minlength: 10 }, "password_hint");
@@ -79,7 +79,8 @@ const MODES = {
         // signing in with the same credentials lets a new reader comment at once.
         await api("POST", "/api/v1/auth/register",
           { email: email.input.value, password: password.input.value, display_name: name.input.value,
-            handle: handle.input.value || null });
+            // The suggestion untouched: the server takes it, or the next free one.
+            handle: handle.input.value && handle.input.value !== handle.input.dataset.suggested ? handle.input.value : null });
         await login(email.input.value, password.input.value, done);
       } };
   },

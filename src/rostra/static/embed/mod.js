@@ -11,7 +11,7 @@ import { t, config, addStrings } from "./i18n.js";
 
 // Its own strings and style, kept out of the page every reader loads.
 addStrings(await fetch("/embed/strings/mod." + config.lang + ".json").then((r) => r.json()).catch(() => ({})));
-document.head.append(h("link", { rel: "stylesheet", href: new URL("./mod.css", import.meta.url).pathname }));
+document.head.append(h("link", { rel: "stylesheet", href: new URL("./mod.css", import.meta.url).href }));
 
 let ctx = null;
 let tabs = null; // tabs.js, once the page has had a pick

@@ -12,7 +12,7 @@ import { onHostMessage } from "./frame.js";
 
 // Its own strings and style, kept out of the page every reader loads.
 addStrings(await fetch("/embed/strings/social." + config.lang + ".json").then((r) => r.json()).catch(() => ({})));
-document.head.append(h("link", { rel: "stylesheet", href: new URL("./social.css", import.meta.url).pathname }));
+document.head.append(h("link", { rel: "stylesheet", href: new URL("./social.css", import.meta.url).href }));
 
 let ctx = null;
 let bell = null; // bell.js while a reader is signed in

@@ -18,7 +18,7 @@ import { t } from "./i18n.js";
 const main = document.getElementById("rostra");
 const tabs = new Map(); // key -> {button, render}
 let bar = null, panel = null;
-document.head.append(h("link", { rel: "stylesheet", href: new URL("./tabs.css", import.meta.url).pathname }));
+document.head.append(h("link", { rel: "stylesheet", href: new URL("./tabs.css", import.meta.url).href }));
 
 function ensure() {
   if (bar) return;

@@ -1,5 +1,7 @@
 """Pages that need no JavaScript: the reader's profile (``/u/{handle}``) and
-the unsubscribe link of notification mail (``/mail/unsubscribe``).
+the unsubscribe link of notification mail (``/mail/unsubscribe``); and the
+reader's account page (``/account``), whose static script signs in with the
+embed's token (same origin) and shows the Following feed.
 
 The unsubscribe form needs no CSRF token: it carries the mailed signature,
 which a forging site cannot know. A GET only asks (mail scanners follow
@@ -44,6 +46,12 @@ def profile_page(
 
 
 _NO_STORE = {"Cache-Control": "no-store"}
+
+
+@pages_router.get("/account")
+def account_page(request: Request) -> HTMLResponse:
+    """The same page for everyone: who is signed in is known to the script only."""
+    return render(request, "account/home.html", {"error": None}, headers=_NO_STORE)
 UserId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 Signature = Annotated[str, Query(max_length=64)]
 

@@ -15,7 +15,7 @@ from tests.browser.test_account_pages import watch_console
 
 pytestmark = pytest.mark.browser
 
-HOSTILE = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\"> **bold** plain"
+HOSTILE = '<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> **bold** plain'
 
 
 def _handle(rostra: Rostra, token: str) -> str:

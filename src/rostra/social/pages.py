@@ -52,6 +52,8 @@ _NO_STORE = {"Cache-Control": "no-store"}
 def account_page(request: Request) -> HTMLResponse:
     """The same page for everyone: who is signed in is known to the script only."""
     return render(request, "account/home.html", {"error": None}, headers=_NO_STORE)
+
+
 UserId = Annotated[int, Query(ge=1, le=2**31 - 1)]
 Signature = Annotated[str, Query(max_length=64)]
 

@@ -73,12 +73,22 @@ def test_sign_in_follow_and_read_the_feed(page: Any, rostra: Rostra, article: An
     assert len(fillers) == 10
     assert [p for p in problems if "/auth/login" not in p] == []  # the wrong password's 401
 
+    # A deleted comment leaves the feed (its placeholder stays in the thread only).
+    gone = httpx.delete(f"{rostra.url}/api/v1/comments/{made['id']}",
+                        headers={"Authorization": f"Bearer {writer['token']}"})  # fmt: skip
+    assert gone.status_code == 204, gone.text
+    page.reload()
+    expect(feed).to_have_count(10)
+    page.get_by_role("button", name="Load more").click()
+    expect(feed).to_have_count(11)
+    expect(page.locator(f'#feed > li[data-id="{made["id"]}"]')).to_have_count(0)
+
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You are signed out.")).to_be_visible()
     assert page.evaluate("localStorage.getItem('rostra.token')") is None
-    gone = httpx.get(f"{rostra.url}/api/v1/me",
-                     headers={"Authorization": f"Bearer {reader['token']}"})  # fmt: skip
-    assert gone.status_code == 200  # the API-made token is another sign-in: still valid
+    still = httpx.get(f"{rostra.url}/api/v1/me",
+                      headers={"Authorization": f"Bearer {reader['token']}"})  # fmt: skip
+    assert still.status_code == 200  # the API-made token is another sign-in: still valid
 
 
 def test_signed_out_and_a_stale_token(page: Any, rostra: Rostra) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from rostra.db.base import utcnow
 from rostra.desk import session, surge
 from rostra.http.deps import state_of
+from rostra.models.comment import Comment
 from tests.browser.conftest import Rostra
 
 
@@ -114,14 +115,18 @@ def test_a_surge_reaches_the_stories_page_live(
         with state_of(rostra.app).write_sessions() as db:
             assert surge.watch(db, utcnow()).started
             db.commit()
-        item = page.locator("#surges li.surging")
+        # Other tests' stories on this shared server may surge too: watch this one.
+        with state_of(rostra.app).write_sessions() as db:
+            comment = db.get(Comment, first["id"])
+            assert comment is not None
+            story_id = comment.story_id
+        item = page.locator(f'#surges li.surging[data-story="{story_id}"]')
         item.wait_for()
         assert "comments a minute" in item.inner_text()
-        assert first["id"]
         with state_of(rostra.app).write_sessions() as db:
             assert surge.watch(db, utcnow() + timedelta(minutes=10)).ended
             db.commit()
-        page.locator("#surges li.calm").wait_for()
+        page.locator(f'#surges li.calm[data-story="{story_id}"]').wait_for()
     finally:
         ctx.close()
         with rostra.api() as api:

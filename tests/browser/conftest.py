@@ -92,13 +92,21 @@ class Rostra:
 
 
 @pytest.fixture(scope="session")
-def rostra(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rostra]:
+def rostra(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Rostra]:
     port = free_port()
     data = tmp_path_factory.mktemp("rostra-live")
+    # SQLite by default; ROSTRA_TEST_BROWSER_DB=postgresql runs the same
+    # browser tests against a fresh PostgreSQL database (not in the default suite).
+    if os.environ.get("ROSTRA_TEST_BROWSER_DB") == "postgresql":
+        database_url = str(request.getfixturevalue("pg_database"))
+    else:
+        database_url = f"sqlite:///{data / 'rostra.db'}"
     settings = finish(
         Settings(
             data_dir=data,
-            database_url=f"sqlite:///{data / 'rostra.db'}",
+            database_url=database_url,
             demo=True,
             public_url=f"http://127.0.0.1:{port}",
             rate_limit_enabled=False,

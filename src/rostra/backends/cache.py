@@ -47,7 +47,22 @@ class MemoryCache:
             return value
 
     def get_many(self, keys: list[str]) -> list[bytes | None]:
-        return [self.get(key) for key in keys]
+        # As ``get`` for each key, under one lock and one reading of the clock
+        # (the lean front checks a set of counts' generations per request).
+        out: list[bytes | None] = []
+        with self._lock:
+            now = time.monotonic()
+            for key in keys:
+                item = self._data.get(key)
+                if item is None:
+                    out.append(None)
+                elif item[0] < now:
+                    del self._data[key]
+                    out.append(None)
+                else:
+                    self._data.move_to_end(key)
+                    out.append(item[1])
+        return out
 
     def set(self, key: str, value: bytes, ttl: int) -> None:
         with self._lock:

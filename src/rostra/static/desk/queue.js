@@ -22,6 +22,10 @@ let claimed = null;
 let claimTimer = null;
 let renewTimer = null;
 const releaseTimers = new Map();
+// When each card left this desk (a count of events, not a time): a queue
+// fragment asked for before a card's decision must not bring it back.
+const left = new Map();
+let clock = 0;
 
 const cards = () => Array.from(list.querySelectorAll("li.card:not(.gone)"));
 const cardOf = (id) => document.getElementById(`card-${id}`);
@@ -103,6 +107,7 @@ function leave(card, why, mine = true) {
   // moderator decided: a card another decided moves nobody's claim).
   const all = cards();
   const at = all.indexOf(card);
+  left.set(card.dataset.id, ++clock);
   card.classList.add("gone");
   card.remove();
   if (claimed === card.dataset.id) {
@@ -371,6 +376,7 @@ async function load() {
   url.searchParams.set("fragment", "1");
   url.searchParams.delete("decided");
   url.searchParams.delete("skipped");
+  const asked = ++clock;
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) return;
   const template = document.createElement("template");
@@ -379,6 +385,7 @@ async function load() {
   const fresh = Array.from(template.content.querySelectorAll("li.card")).reverse();
   let added = 0;
   for (const card of fresh) {
+    if ((left.get(card.dataset.id) ?? 0) > asked) continue; // decided while this was on its way
     const old = cardOf(card.dataset.id);
     if (old) {
       if (old !== current && !old.classList.contains("selected")) {

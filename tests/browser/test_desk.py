@@ -316,3 +316,41 @@ def test_a_queue_refresh_on_its_way_during_a_decision_does_not_bring_the_card_ba
         expect(_card(page, first)).to_have_count(0)
     finally:
         context.close()
+
+
+def test_a_selections_authors_are_banned_by_keyboard(browser: Any, rostra: Rostra) -> None:
+    n = f"{os.getpid()}-{next(_seq)}"
+    origin = f"https://wave-{n}.example"
+    with state_of(rostra.app).write_sessions() as db:
+        site = sites.add_site(db, f"wave-{n}", [origin], title="Wave", fetch_metadata=False)
+        site.moderation = "pre"
+        db.commit()
+        site_id = site.id
+    ann = _person(rostra, "Ann Wave", site_id, "moderator")
+    spammers = [_person(rostra, f"Spammer {i}") for i in range(2)]
+    story = f"{origin}/news/wave"
+    held = [_post(rostra, spammers[i % 2], story, f"Cheap watches {i}.", 202) for i in range(3)]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        _sign_in_by_keyboard(page, rostra, ann)
+        expect(page.locator("#cards > li.card")).to_have_count(3)
+        for _ in held:
+            page.keyboard.press("x")
+            page.keyboard.press("j")
+        expect(page.locator("#cards > li.card.selected")).to_have_count(3)
+        page.keyboard.press("b")
+        expect(page.locator("#ban-title")).to_have_text("Ban the selected cards' authors")
+        expect(page.locator("#ban-reason")).to_be_focused()
+        page.keyboard.type("Watch adverts")
+        page.keyboard.press("Enter")
+        expect(page.locator("#cards > li.card")).to_have_count(0)
+        expect(page.locator("#live-note")).to_have_text("2 authors banned, 3 rejected.")
+        with state_of(rostra.app).read_sessions() as db:
+            bans = list(db.scalars(select(Ban).where(Ban.site_id == site_id)))
+        assert sorted(b.user_id for b in bans) == sorted(s.id for s in spammers)
+        assert {b.reason for b in bans} == {"Watch adverts"}
+        for cid in held:
+            assert _comment(rostra, cid).moderation_reason == "Banned: Watch adverts"
+    finally:
+        context.close()

@@ -256,11 +256,33 @@ function askReason(card, onChosen) {
   (first || text).focus();
 }
 
+async function bulkBan(reason, duration) {
+  const fields = [["reason_text", reason]];
+  if (duration) fields.push(["duration", duration]);
+  for (const card of selected()) fields.push(["ids", `${card.dataset.id}|${card.dataset.seen}`]);
+  const answer = await send(duration ? "/desk/bulk/suspend" : "/desk/bulk/ban", fields);
+  if (!answer.ok) return say(answer.data.detail || "That did not work.");
+  for (const id of answer.data.decided) {
+    const card = cardOf(id);
+    if (card && queue !== "recent") leave(card);
+  }
+  for (const card of selected()) card.classList.remove("selected");
+  syncChecks();
+  if (queue === "recent") refresh();
+  const people = answer.data.banned.length;
+  const skipped = answer.data.skipped.length;
+  say(
+    `${people} ${people === 1 ? "author" : "authors"} ${duration ? "suspended" : "banned"}, ` +
+      `${answer.data.decided.length} rejected${skipped ? `, ${skipped} skipped: decided meanwhile` : ""}.`,
+  );
+}
+
 function askBan(card, suspend) {
   const label = document.getElementById("ban-duration-label");
   const duration = document.getElementById("ban-duration");
   const reason = document.getElementById("ban-reason");
-  document.getElementById("ban-title").textContent = suspend ? "Suspend the author" : "Ban the author";
+  const whom = card ? "the author" : "the selected cards' authors";
+  document.getElementById("ban-title").textContent = `${suspend ? "Suspend" : "Ban"} ${whom}`;
   document.getElementById("ban-submit").textContent = suspend ? "Suspend" : "Ban";
   label.classList.toggle("hidden", !suspend);
   reason.value = "";
@@ -269,7 +291,9 @@ function askBan(card, suspend) {
     "close",
     () => {
       const why = reason.value.trim();
-      if (banDialog.returnValue === "ok" && why) ban(card, why, suspend ? duration.value : "");
+      const ok = banDialog.returnValue === "ok" && why;
+      if (ok && card) ban(card, why, suspend ? duration.value : "");
+      else if (ok) bulkBan(why, suspend ? duration.value : "");
       if (current) current.focus({ preventScroll: true });
     },
     { once: true },
@@ -324,8 +348,8 @@ document.addEventListener("keydown", (event) => {
       if (many) return bulk("feature");
       if (card) decide(card, card.dataset.featured === "yes" ? "unfeature" : "feature");
     },
-    b: () => card && askBan(card, false),
-    s: () => card && askBan(card, true),
+    b: () => (many ? askBan(null, false) : card && askBan(card, false)),
+    s: () => (many ? askBan(null, true) : card && askBan(card, true)),
   };
   const run = keys[event.key];
   if (!run) return;

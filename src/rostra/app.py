@@ -202,7 +202,8 @@ def create_app(
     origins = OriginMemory(lambda: _configured_origins(state))
     state.hooks.on("site", origins.forget)
     pages = StoryPages(state.backends.cache)
-    fronted = {"/api/v1/comments": comments_front(pages), "/api/v1/counts": counts_front(pages)}
+    fronted = {"/api/v1/comments": comments_front(pages)}
+    kept = {"/api/v1/counts": counts_front(pages)}
     reader = state.authenticate_reader or state.authenticate
     signed_in = {
         "/api/v1/comments": comments_front_signed_in(pages, state.read_sessions, settings, reader)
@@ -222,6 +223,7 @@ def create_app(
     app.add_middleware(
         Front,
         routes=fronted,
+        kept=kept,
         in_thread=in_thread,
         signed_in=signed_in,
         signed_in_warm=signed_in_warm,

@@ -49,6 +49,20 @@ def test_cache_round_trip_and_expiry(client_: redis.Redis, prefix: str) -> None:
     assert [cache.incr("gen") for _ in range(3)] == [1, 2, 3]
 
 
+def test_cache_add_sets_only_what_is_absent_and_delete_frees_it(
+    client_: redis.Redis, prefix: str
+) -> None:
+    cache = RedisCache(client_, prefix)
+    assert cache.add("claim", b"ann", ttl=60) is True
+    assert cache.add("claim", b"ben", ttl=60) is False
+    assert cache.get("claim") == b"ann"
+    assert client_.ttl(prefix + "claim") > 0
+    cache.delete("claim")
+    assert cache.get("claim") is None
+    assert cache.add("claim", b"ben", ttl=60) is True
+    assert cache.get("claim") == b"ben"
+
+
 def test_rate_limiter_window(client_: redis.Redis, prefix: str) -> None:
     limiter = RedisRateLimiter(client_, prefix)
     assert [limiter.hit("k", limit=3, window=60) for _ in range(3)] == [0, 0, 0]

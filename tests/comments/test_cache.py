@@ -143,6 +143,12 @@ class BrokenCache:
     def incr(self, key: str) -> int:
         raise ConnectionError("cache down")
 
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        raise ConnectionError("cache down")
+
+    def delete(self, key: str) -> None:
+        raise ConnectionError("cache down")
+
 
 def test_a_failing_cache_degrades_to_none(
     client: TestClient, app: FastAPI, alice: dict[str, str], monkeypatch: pytest.MonkeyPatch
@@ -152,3 +158,16 @@ def test_a_failing_cache_degrades_to_none(
     monkeypatch.setattr(state_of(app).backends, "cache", BrokenCache())
     post(client, alice, "while the cache is down")  # 201: the commit is what counts
     assert page(client)["story"]["comment_count"] == 2
+
+
+def test_memory_cache_add_sets_only_what_is_absent_or_expired() -> None:
+    cache = MemoryCache()
+    assert cache.add("claim", b"ann", ttl=60) is True
+    assert cache.add("claim", b"ben", ttl=60) is False
+    assert cache.get("claim") == b"ann"
+    cache.delete("claim")
+    cache.delete("claim")  # deleting what is gone is no error
+    assert cache.add("claim", b"ben", ttl=60) is True
+    cache.set("spent", b"x", ttl=-1)  # expired already
+    assert cache.add("spent", b"fresh", ttl=60) is True
+    assert cache.get("spent") == b"fresh"

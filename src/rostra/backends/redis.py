@@ -61,6 +61,12 @@ class RedisCache:
     def incr(self, key: str) -> int:
         return int(self.r.incr(self.prefix + key))
 
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        return bool(self.r.set(self.prefix + key, value, ex=ttl, nx=True))
+
+    def delete(self, key: str) -> None:
+        self.r.delete(self.prefix + key)
+
 
 class RedisRateLimiter:
     def __init__(self, client: redis.Redis, prefix: str) -> None:

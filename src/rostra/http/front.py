@@ -14,13 +14,22 @@ GZip middleware itself, around that one answer). A request with a token
 goes on unless a signed-in handler takes it: first one that answers from
 the cache alone (on the event loop, with the in-process cache), then one
 that may read the database (in a few threads).
+
+A *kept* route (``Kept``) goes further: its handler says, from the raw query
+string alone, which version of its answer the cache vouches for now, and the
+front sends again the very messages it sent for that version and that kind
+of request (the same ``Accept-Encoding`` and ``If-None-Match``, the same
+CORS origin granted), recorded when the answer was last built the ordinary
+way. So a warm hit costs the handler's check and two ``send`` calls; the
+answer stays exactly what the layers gave, since it is what they gave.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import anyio
@@ -39,6 +48,30 @@ SignedInHandler = Callable[[QueryParams, Headers, str], Response | None]
 #: Opens a long-lived answer (a live stream) for a GET, or None to let the
 #: full stack answer (and refuse) it.
 StreamHandler = Callable[[Scope, QueryParams, Headers], Awaitable[ASGIApp | None]]
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A route whose warm answers the front keeps and sends again.
+
+    ``version(raw_query)`` names the version of the answer that the cache
+    vouches for now, or None (not known, or retired since): it must read
+    the cache, so that a write in any process is seen at once. ``answer``
+    builds it as a ``FrontHandler`` would (None: the stack answers), with
+    the version it was built from, read *before* its data was."""
+
+    version: Callable[[bytes], Hashable | None]
+    answer: Callable[[bytes, QueryParams, Headers], tuple[Response, Hashable] | None]
+
+
+#: Query strings of one kept route whose answers are kept, and kinds of
+#: request per query string (beyond either, the oldest are forgotten).
+KEPT_QUERIES = 4096
+KEPT_KINDS = 32
+#: The request headers that a kept answer depends on.
+_KIND_HEADERS = frozenset({b"accept-encoding", b"if-none-match", b"origin", b"authorization"})
+_Kind = tuple[bytes | None, bytes | None, str | None]
+_Sent = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 _SMALL_INT = re.compile(r"[1-9][0-9]{0,2}")
 
@@ -120,6 +153,7 @@ class Front:
         streams: dict[str, StreamHandler] | None = None,
         security: Policy | None = None,
         gzip_minimum: int = 512,
+        kept: dict[str, Kept] | None = None,
         signed_in_warm: dict[str, SignedInHandler] | None = None,
     ) -> None:
         self.app = app
@@ -129,6 +163,10 @@ class Front:
         self.security = security
         self.gzip_minimum = gzip_minimum
         self.routes = routes
+        self.kept = kept or {}
+        #: Per kept route and query string: the version last built, and the
+        #: messages sent for it per kind of request (see ``Kept``).
+        self._sent: dict[tuple[str, bytes], tuple[Hashable, dict[_Kind, _Sent]]] = {}
         self.signed_in = signed_in or {}
         #: For a path of ``signed_in``: its answer from the cache alone (no
         #: database), tried first; on the event loop unless the cache waits
@@ -145,14 +183,19 @@ class Front:
         self._limiter: anyio.CapacityLimiter | None = None
         #: A cache that waits on the network (Redis) is read off the event loop.
         self.in_thread = in_thread
-        #: Answers given here, not by the stack (for tests and metrics).
+        #: Answers given here, not by the stack (for tests and metrics), and
+        #: of those, the kept ones sent again.
         self.answered = 0
+        self.resent = 0
         #: Of those, signed-in answers from the cache alone (on the event loop).
         self.warm_signed_in = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
             path: str = scope["path"]
+            kept = self.kept.get(path)
+            if kept is not None and await self._kept_answer(kept, scope, receive, send):
+                return
             opener = self.streams.get(path)
             if opener is not None:
                 try:
@@ -171,9 +214,106 @@ class Front:
                 response = None
             if response is not None:
                 self.answered += 1
-                await self._send_response(response, scope, receive, send)
+                await self._send_response(response, scope, receive, send, await self._cors(scope))
                 return
         await self.app(scope, receive, send)
+
+    async def _kept_answer(self, kept: Kept, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Answer from what was sent for this version and kind of request,
+        else build it (and keep what is sent); False: not answered here."""
+        encoding = match = origin = None
+        for name, value in scope["headers"]:
+            name = name.lower()
+            if name in _KIND_HEADERS:
+                if name == b"origin":  # the last one, as the middleware reads it
+                    origin = value
+                elif name == b"authorization":
+                    return False  # a signed-in handler's, or the stack's
+                elif name == b"accept-encoding":
+                    encoding = value if encoding is None else encoding
+                elif match is None:
+                    match = value
+        path: str = scope["path"]
+        query_string: bytes = scope["query_string"]
+        try:
+            if self.in_thread:
+                version = await anyio.to_thread.run_sync(kept.version, query_string)
+            else:
+                version = kept.version(query_string)
+            cors = await self._cors_of(path, origin)
+        except Exception:  # the stack answers (and logs) it
+            return False
+        kind = (encoding, match, cors)
+        slot = self._sent.get((path, query_string)) if version is not None else None
+        if slot is not None and slot[0] == version:
+            sent = slot[1].get(kind)
+            if sent is not None:
+                self.answered += 1
+                self.resent += 1
+                status, headers, body = sent
+                await send(
+                    {"type": "http.response.start", "status": status, "headers": list(headers)}
+                )
+                await send({"type": "http.response.body", "body": body})
+                return True
+        query, request_headers = _query(query_string), Headers(scope=scope)
+        try:
+            if self.in_thread:
+                built = await anyio.to_thread.run_sync(
+                    kept.answer, query_string, query, request_headers
+                )
+            else:
+                built = kept.answer(query_string, query, request_headers)
+        except Exception:  # the stack answers (and logs) it
+            return False
+        if built is None:
+            return False
+        response, version = built
+        messages: list[Message] = []
+
+        async def recording(message: Message) -> None:
+            messages.append(message)
+            await send(message)
+
+        self.answered += 1
+        await self._send_response(response, scope, receive, recording, cors)
+        self._keep(path, query_string, version, kind, response, messages)
+        return True
+
+    def _keep(
+        self,
+        path: str,
+        query_string: bytes,
+        version: Hashable,
+        kind: _Kind,
+        response: Response,
+        messages: list[Message],
+    ) -> None:
+        """Keep an answer sent whole, in one start and one body message."""
+        if response.background is not None or len(messages) != 2:
+            return
+        start, body = messages
+        if (
+            start["type"] != "http.response.start"
+            or body["type"] != "http.response.body"
+            or body.get("more_body", False)
+            or set(start) != {"type", "status", "headers"}
+            or set(body) - {"type", "body", "more_body"}
+        ):
+            return
+        slot = self._sent.get((path, query_string))
+        if slot is None or slot[0] != version:
+            if len(self._sent) >= KEPT_QUERIES:
+                self._sent.clear()
+            slot = self._sent[(path, query_string)] = (version, {})
+        if len(slot[1]) >= KEPT_KINDS:
+            slot[1].clear()
+        slot[1][kind] = (start["status"], list(start["headers"]), bytes(body.get("body", b"")))
+
+    async def _cors_of(self, path: str, origin: bytes | None) -> str | None:
+        if self.security is None or not origin:
+            return None
+        return await self.security.cors_origin(path, "GET", origin.decode("latin-1"))
 
     async def _cors(self, scope: Scope) -> str | None:
         if self.security is None:
@@ -185,13 +325,13 @@ class Front:
         return await self.security.cors_origin(scope["path"], "GET", origin)
 
     async def _send_response(
-        self, response: Response, scope: Scope, receive: Receive, send: Send
+        self, response: Response, scope: Scope, receive: Receive, send: Send, cors: str | None
     ) -> None:
         if self.security is None:
             await response(scope, receive, send)
             return
         path = scope["path"]
-        raw = self.security.decorated(response.raw_headers, path, await self._cors(scope))
+        raw = self.security.decorated(response.raw_headers, path, cors)
         response.raw_headers = raw
         if any(name == b"content-encoding" for name, _ in raw):
             await response(scope, receive, send)  # the compression layer leaves it alone

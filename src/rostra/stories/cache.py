@@ -28,6 +28,13 @@ is answered from the database and its id remembered, its count kept from
 the next request on (its generation could not be read before the query).
 A warm request reads three times from the cache and never the database.
 
+The lean front goes further for a query string asked again
+(``CountsVersions``, ``rostra.http.front.Kept``): it remembers the
+generations that the answer's counts were found under and, while one
+``get_many`` of them reads the same values, sends the answer again as it
+sent it. The same order holds: those generations were read before the
+counts were, so a commit that moved one has retired the answer.
+
 A failing cache (Redis down) degrades to no cache: reads go to the
 database, and a write that has committed is still answered as a success.
 """
@@ -37,7 +44,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -74,6 +82,9 @@ class Counts:
 
     found: dict[str, int | None] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    #: The generations the keys were made of, as read (or published): while
+    #: the cache holds these same values, the counts found are current.
+    generations: dict[str, bytes] = field(default_factory=dict)
 
     def knew_story(self, url: str) -> bool:
         """Whether the key kept for ``url`` is its story's (not a no-story one)."""
@@ -174,11 +185,15 @@ class StoryPages:
             for i in story_ids:
                 if i not in generation and (fresh := self._bump(i)) is not None:
                     generation[i] = fresh
+            for i, current in generation.items():
+                out.generations[f"story:{i}:gen:current"] = current.encode()
             missing = [u for u in urls if u not in known]
             head = self.cache.get("stories:gen:current") if missing else None
             if missing and head is None:
                 self.new_stories()
                 head = self.cache.get("stories:gen:current")
+            if head is not None:
+                out.generations["stories:gen:current"] = head
             keys: dict[str, str] = {}
             for u in urls:
                 if u in known:
@@ -190,7 +205,7 @@ class StoryPages:
             values = self.cache.get_many(list(keys.values()))
         except Exception:
             log.exception("cache: could not read counts")
-            return out
+            return Counts()
         for (u, key), raw in zip(keys.items(), values, strict=True):
             if raw is None:
                 out.keys[u] = key
@@ -246,6 +261,47 @@ class StoryPages:
 
     def _set(self, key: str, value: bytes, ttl: int) -> None:
         set_quietly(self.cache, key, value, ttl)
+
+
+class CountsVersions:
+    """Which version of each recent counts answer (per raw query string) the
+    cache vouches for: the generations its counts were found under, read
+    again in one ``get_many`` and compared. Kept in this process only; the
+    generations are read from the shared cache on every check, so a write in
+    any process retires the answer for the next request. An answer is
+    vouched for at most ``COUNT_TTL`` seconds after it was built, as long as
+    the counts it was made of are kept."""
+
+    def __init__(self, cache: Cache, max_entries: int = 4096) -> None:
+        self.cache = cache
+        self.max_entries = max_entries
+        self._known: dict[bytes, tuple[list[str], list[bytes | None], Hashable, float]] = {}
+
+    def remember(self, query_string: bytes, generations: dict[str, bytes], etag: str) -> Hashable:
+        """Note the answer built (its ETag) from these generations; its version."""
+        values: list[bytes | None] = list(generations.values())
+        version = (etag, *values)
+        if len(self._known) >= self.max_entries:
+            self._known.clear()
+        expires = time.monotonic() + COUNT_TTL
+        self._known[query_string] = (list(generations), values, version, expires)
+        return version
+
+    def current(self, query_string: bytes) -> Hashable | None:
+        """The version of the answer to this query that is current, if known."""
+        known = self._known.get(query_string)
+        if known is None:
+            return None
+        keys, values, version, expires = known
+        if expires < time.monotonic():
+            self._known.pop(query_string, None)
+            return None
+        try:
+            now = self.cache.get_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
 
 
 def _digest(text: str) -> str:

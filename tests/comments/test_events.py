@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 
 from rostra.http.deps import state_of
+from rostra.models import SiteRole
 from tests.comments.conftest import API, quick_reader
 from tests.factories import ARTICLE, add_site, like_url
 from tests.livesrv import live_server
@@ -271,3 +272,34 @@ def test_streams_are_opened_by_the_lean_front(app: FastAPI) -> None:
             f"{base}{API}/events", params={"url": "https://elsewhere.example/a"}, timeout=10
         )
         assert r.status_code == 422 and front.answered == before + 2
+
+
+def test_a_staff_authors_comment_wears_the_badge_in_every_view_of_it(app: FastAPI) -> None:
+    """The answer to the post, the live event, the edit's event and the
+    page all say ``is_staff`` alike: a reader who has no other comment of
+    that author on screen sees the badge without reloading."""
+    site = add_site(app)
+    olha, ivan = quick_reader(app, "Olha"), quick_reader(app, "Ivan")
+    with httpx.Client() as c, server(app) as base:
+        me = c.get(f"{base}{API}/me", headers=olha).json()
+        with state_of(app).write_sessions() as db:
+            db.add(SiteRole(site_id=site.id, user_id=me["id"], role="staff"))
+            db.commit()
+        with stream(base) as anon:
+            anon.next()  # ready
+            made = _post(base, olha, "From the newsroom.").json()
+            assert made["author"]["is_staff"] is True
+            _, name, data = anon.next()
+            assert name == "comment.created" and data["comment"]["author"]["is_staff"] is True
+            edited = c.patch(
+                f"{base}{API}/comments/{made['id']}", json={"body": "Edited."}, headers=olha
+            )
+            assert edited.json()["author"]["is_staff"] is True
+            _, name, data = anon.next()
+            assert name == "comment.updated" and data["comment"]["author"]["is_staff"] is True
+            plain = _post(base, ivan, "A reader.").json()
+            assert plain["author"]["is_staff"] is False
+            assert anon.next()[2]["comment"]["author"]["is_staff"] is False
+        page = c.get(f"{base}{API}/comments", params={"url": ARTICLE}).json()
+        badges = {x["id"]: x["author"]["is_staff"] for x in page["comments"]}
+        assert badges == {made["id"]: True, plain["id"]: False}

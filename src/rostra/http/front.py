@@ -60,6 +60,10 @@ class Kept:
 
     version: Callable[[bytes], Hashable | None]
     answer: Callable[[bytes, QueryParams, Headers], tuple[Response, Hashable] | None]
+    #: ``version`` for the event loop itself, for a cache that reads there
+    #: without blocking it (preferred, else ``version`` in a thread when
+    #: the cache waits on the network).
+    version_async: Callable[[bytes], Awaitable[Hashable | None]] | None = None
 
 
 #: Query strings of one kept route whose answers are kept, and kinds of
@@ -227,7 +231,9 @@ class Front:
         path: str = scope["path"]
         query_string: bytes = scope["query_string"]
         try:
-            if self.in_thread:
+            if kept.version_async is not None:
+                version = await kept.version_async(query_string)
+            elif self.in_thread:
                 version = await anyio.to_thread.run_sync(kept.version, query_string)
             else:
                 version = kept.version(query_string)

@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rostra.backends.cache import Cache, get_quietly, set_quietly
+from rostra.backends.cache import AsyncReads, Cache, get_quietly, set_quietly
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,35 @@ class CountsVersions:
 
     def current(self, query_string: bytes) -> Hashable | None:
         """The version of the answer to this query that is current, if known."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        try:
+            now = self.cache.get_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    async def current_async(self, query_string: bytes) -> Hashable | None:
+        """``current`` from the event loop, for a cache that reads there
+        (``AsyncReads``: Redis, without a thread hop)."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        assert isinstance(self.cache, AsyncReads)
+        try:
+            now = await self.cache.aget_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    def _known_now(
+        self, query_string: bytes
+    ) -> tuple[list[str], list[bytes | None], Hashable] | None:
         known = self._known.get(query_string)
         if known is None:
             return None
@@ -266,12 +295,7 @@ class CountsVersions:
         if expires < time.monotonic():
             self._known.pop(query_string, None)
             return None
-        try:
-            now = self.cache.get_many(keys) if keys else []
-        except Exception:
-            log.exception("cache: could not read the generations of counts")
-            return None
-        return version if now == values else None
+        return keys, values, version
 
 
 def _digest(text: str) -> str:

@@ -59,10 +59,13 @@ def _json(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def _own_view(settings: Settings, user: User, comment: Comment, window: int | None = None) -> bytes:
+def _own_view(
+    settings: Settings, user: User, comment: Comment, window: int | None = None,
+    staff: bool = False,
+) -> bytes:  # fmt: skip
     """The author's view; ``window``: the site's edit window (the server's if None)."""
     edit_window = settings.edit_window_seconds if window is None else window
-    return views.encode(views.own(comment, user, utcnow(), edit_window))
+    return views.encode(views.own(comment, user, utcnow(), edit_window, staff))
 
 
 @router.get(
@@ -251,7 +254,7 @@ def _posted(db: Session, settings: Settings, user: User, draft: service.Draft) -
     comment = service.create(db, user, draft)
     # 202: accepted but not published (held, or rejected by a word list).
     status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202
-    return _json(_own_view(settings, user, comment, draft.edit_window), status_code)
+    return _json(_own_view(settings, user, comment, draft.edit_window, draft.staff), status_code)
 
 
 @router.patch(
@@ -269,8 +272,10 @@ def edit_comment(
 ) -> Response:
     limits.enforce("post", f"user:{user.id}", limits.address)
     comment = service.edit(db, settings, user, comment_id, data.body)
-    window = service.edit_window(settings, service.site_of(db, comment))
-    return _json(_own_view(settings, user, comment, window))
+    site = service.site_of(db, comment)
+    window = service.edit_window(settings, site)
+    staff = site is not None and service.wears_badge(db, user.id, site.id)
+    return _json(_own_view(settings, user, comment, window, staff))
 
 
 @router.delete(

@@ -10,8 +10,12 @@ there; so does a handler's error. What the stack's layers add to an answer
 the front adds itself, the same way: the security policy's headers and CORS
 (``rostra.http.security.Policy``, its header lists planned once), and the
 compression layer for an answer not compressed ahead of time (Starlette's
-GZip middleware itself, around that one answer). A request with a token
-goes on unless a signed-in handler takes it.
+GZip middleware itself, around that one answer). A live stream gets the
+policy's headers alone (the compression layer leaves event streams alone)
+and no layer around it. A request with a token goes on unless a signed-in
+handler takes it: first one that answers from the cache alone (on the
+event loop, with the in-process cache), then one that may read the
+database (in a few threads).
 
 A *kept* route (``Kept``) goes further: its handler says, from the raw query
 string alone, which version of its answer the cache vouches for now, and the
@@ -37,15 +41,16 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rostra.http.security import Policy
+from rostra.http.live.sse import EventStream
+from rostra.http.security import Policy, RawHeaders
 
 #: Answers a GET from the cache, or None to let the full stack answer.
 FrontHandler = Callable[[QueryParams, Headers], Response | None]
 #: The same for a request with a bearer token (given as sent, stripped).
 SignedInHandler = Callable[[QueryParams, Headers, str], Response | None]
-#: Opens a long-lived answer (a live stream) for a GET, or None to let the
-#: full stack answer (and refuse) it.
-StreamHandler = Callable[[Scope, QueryParams, Headers], Awaitable[ASGIApp | None]]
+#: Opens a live stream for a GET, or None to let the full stack answer (and
+#: refuse) it.
+StreamHandler = Callable[[Scope, QueryParams, Headers], Awaitable[EventStream | None]]
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,7 @@ class Front:
         security: Policy | None = None,
         gzip_minimum: int = 512,
         kept: dict[str, Kept] | None = None,
+        signed_in_warm: dict[str, SignedInHandler] | None = None,
     ) -> None:
         self.app = app
         #: The stack's security policy and compression threshold, applied
@@ -165,9 +171,16 @@ class Front:
         #: messages sent for it per kind of request (see ``Kept``).
         self._sent: dict[tuple[str, bytes], tuple[Hashable, dict[_Kind, _Sent]]] = {}
         self.signed_in = signed_in or {}
+        #: For a path of ``signed_in``: its answer from the cache alone (no
+        #: database), tried first; on the event loop unless the cache waits
+        #: on the network. None: ``signed_in`` answers.
+        self.signed_in_warm = signed_in_warm or {}
         #: Live streams, opened here so that each open one holds none of the
         #: router's and dependencies' state for its whole life.
         self.streams = streams or {}
+        self._stream_heads: dict[
+            tuple[str, str | None, tuple[tuple[bytes, bytes], ...]], RawHeaders
+        ] = {}
         #: Signed-in answers read the database in a few threads, not one per
         #: request: many threads would each take a connection of their own
         #: (more than the pool keeps, so made and closed per request) and
@@ -180,6 +193,8 @@ class Front:
         #: of those, the kept ones sent again.
         self.answered = 0
         self.resent = 0
+        #: Of those, signed-in answers from the cache alone (on the event loop).
+        self.warm_signed_in = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -197,7 +212,10 @@ class Front:
                     stream = None
                 if stream is not None:
                     self.answered += 1
-                    await self._send(stream, scope, receive, send, await self._cors(scope))
+                    if self.security is not None:
+                        cors = await self._cors(scope)
+                        stream.raw_headers = self._stream_head(stream.raw_headers, path, cors)
+                    await stream(scope, receive, send)
                     return
             try:
                 response = await self._answer(scope)
@@ -355,24 +373,21 @@ class Front:
         response.body = gzipped
         return True
 
-    async def _send(
-        self, app: ASGIApp, scope: Scope, receive: Receive, send: Send, cors: str | None
-    ) -> None:
-        """A long-lived answer through the same two layers, as the stack's are."""
-        if self.security is None:
-            await app(scope, receive, send)
-            return
-        security, path = self.security, scope["path"]
-
-        async def decorated_app(scope: Scope, receive: Receive, send_on: Send) -> None:
-            async def decorated(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    security.decorate(MutableHeaders(scope=message), path, cors)
-                await send_on(message)
-
-            await app(scope, receive, decorated)
-
-        await GZipMiddleware(decorated_app, minimum_size=self.gzip_minimum)(scope, receive, send)
+    def _stream_head(self, raw: RawHeaders, path: str, cors: str | None) -> RawHeaders:
+        """A stream's headers as the stack's layers leave them, planned once
+        per path and origin: the security policy's added; the compression
+        layer's none, as it leaves ``text/event-stream`` alone (an event must
+        reach its client when sent, not when a compressor flushes), so no
+        layer is wrapped around a stream for its whole life."""
+        key = (path, cors, tuple(raw))
+        head = self._stream_heads.get(key)
+        if head is None:
+            assert self.security is not None
+            head = self.security.decorated(raw, path, cors)
+            if len(self._stream_heads) >= 64:
+                self._stream_heads.clear()
+            self._stream_heads[key] = head
+        return head
 
     async def _answer(self, scope: Scope) -> Response | None:
         path = scope["path"]
@@ -386,10 +401,17 @@ class Front:
             if signed_in is None or token is None:
                 return None
             query = _query(scope["query_string"])
+            warm = self.signed_in_warm.get(path)
+            if warm is not None and not self.in_thread:
+                answer = warm(query, headers, token)
+                if answer is not None:
+                    self.warm_signed_in += 1
+                    return answer
+                warm = None
             if self._limiter is None:  # made in the event loop it serves
                 self._limiter = anyio.CapacityLimiter(self.readers)
             return await anyio.to_thread.run_sync(
-                signed_in, query, headers, token, limiter=self._limiter
+                _first_of, warm, signed_in, query, headers, token, limiter=self._limiter
             )
         if handler is None:
             return None
@@ -397,3 +419,15 @@ class Front:
         if self.in_thread:
             return await anyio.to_thread.run_sync(handler, query, headers)
         return handler(query, headers)
+
+
+def _first_of(
+    warm: SignedInHandler | None,
+    full: SignedInHandler,
+    query: QueryParams,
+    headers: Headers,
+    token: str,
+) -> Response | None:
+    """``warm``'s answer if it has one, else ``full``'s: both in one thread hop."""
+    answer = warm(query, headers, token) if warm is not None else None
+    return answer if answer is not None else full(query, headers, token)

@@ -123,8 +123,32 @@ class StoryPages:
         generation = raw.decode() if raw is not None else self._bump(story_id)
         if generation is None:
             return None
-        key = f"story:{story_id}:page:{generation}:{sort}:{limit}"
+        key = self.first_page_key(story_id, generation, sort, limit)
         return key if cursor is None else key + ":" + _digest(cursor)[:32]
+
+    # For a caller that batches its reads (the signed-in front): the keys,
+    # and what their values mean.
+
+    @staticmethod
+    def story_id_key(url: str) -> str:
+        """The key of a normalised URL's story id (``story_id``)."""
+        return _story_key(url)
+
+    @staticmethod
+    def generation_key(story_id: int) -> str:
+        """The key of the story's current generation (its value: ``page_key``'s)."""
+        return f"story:{story_id}:gen:current"
+
+    @staticmethod
+    def first_page_key(story_id: int, generation: str, sort: str, limit: int) -> str:
+        """The key of a first page under a generation read from ``generation_key``."""
+        return f"story:{story_id}:page:{generation}:{sort}:{limit}"
+
+    def generation(self, story_id: int) -> str | None:
+        """The story's current generation (a fresh one if the cache has
+        none), or None when the cache cannot say."""
+        raw = self._get(self.generation_key(story_id))
+        return raw.decode() if raw is not None else self._bump(story_id)
 
     def story_id(self, url: str) -> int | None:
         """The id of the story at a normalised URL, if known to the cache.
@@ -206,6 +230,12 @@ class StoryPages:
             return None
         etag, _, body = raw.partition(b"\n")
         return Page(body, etag.decode(), gzipped)
+
+    @staticmethod
+    def page_of(raw: bytes) -> Page:
+        """A page from its key's value (read without its gzipped body)."""
+        etag, _, body = raw.partition(b"\n")
+        return Page(body, etag.decode(), None)
 
     def put(self, key: str, page: Page) -> None:
         self._set(key, page.etag.encode() + b"\n" + page.body, PAGE_TTL)

@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rostra.backends.cache import Cache, get_quietly, set_quietly
+from rostra.backends.cache import AsyncReads, Cache, get_quietly, set_quietly
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +263,10 @@ class StoryPages:
         set_quietly(self.cache, key, value, ttl)
 
 
+#: A longer query string's counts are not remembered (``CountsVersions``).
+MAX_REMEMBERED_QUERY = 16 * 1024
+
+
 class CountsVersions:
     """Which version of each recent counts answer (per raw query string) the
     cache vouches for: the generations its counts were found under, read
@@ -281,6 +285,8 @@ class CountsVersions:
         """Note the answer built (its ETag) from these generations; its version."""
         values: list[bytes | None] = list(generations.values())
         version = (etag, *values)
+        if len(query_string) > MAX_REMEMBERED_QUERY:
+            return version  # never vouched for: built each time
         if len(self._known) >= self.max_entries:
             self._known.clear()
         expires = time.monotonic() + COUNT_TTL
@@ -289,6 +295,35 @@ class CountsVersions:
 
     def current(self, query_string: bytes) -> Hashable | None:
         """The version of the answer to this query that is current, if known."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        try:
+            now = self.cache.get_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    async def current_async(self, query_string: bytes) -> Hashable | None:
+        """``current`` from the event loop, for a cache that reads there
+        (``AsyncReads``: Redis, without a thread hop)."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        assert isinstance(self.cache, AsyncReads)
+        try:
+            now = await self.cache.aget_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    def _known_now(
+        self, query_string: bytes
+    ) -> tuple[list[str], list[bytes | None], Hashable] | None:
         known = self._known.get(query_string)
         if known is None:
             return None
@@ -296,12 +331,7 @@ class CountsVersions:
         if expires < time.monotonic():
             self._known.pop(query_string, None)
             return None
-        try:
-            now = self.cache.get_many(keys) if keys else []
-        except Exception:
-            log.exception("cache: could not read the generations of counts")
-            return None
-        return version if now == values else None
+        return keys, values, version
 
 
 def _digest(text: str) -> str:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from rostra.backends.cache import MemoryCache
 from rostra.http.deps import state_of
 from rostra.models import Comment
-from tests.comments.conftest import API, count_queries, page, post, quick_reader
+from tests.comments.conftest import API, count_queries, page, post, quick_reader, user_id
 from tests.factories import ARTICLE
 
 
@@ -52,8 +52,22 @@ def _write_steps() -> list[tuple[str, Callable[..., Any], Callable[[dict[str, An
         r = client.delete(f"{API}/comments/{ctx['first']}", headers=ctx["alice"])
         assert r.status_code == 204
 
+    def renamed(client: TestClient, ctx: dict[str, Any]) -> None:
+        r = client.patch(f"{API}/me", json={"display_name": "Alicia"}, headers=ctx["alice"])
+        assert r.status_code == 200
+
+    def made_staff(client: TestClient, ctx: dict[str, Any]) -> None:
+        r = client.put(
+            f"{API}/moderation/sites/news/roles/{ctx['alice_id']}",
+            json={"role": "staff"},
+            headers=ctx["admin"],
+        )
+        assert r.status_code == 204, r.text
+
     return [
         ("post", posted, lambda d: d["story"]["comment_count"] == 2),
+        ("rename", renamed, lambda d: d["comments"][0]["author"]["display_name"] == "Alicia"),
+        ("staff", made_staff, lambda d: d["comments"][0]["author"]["is_staff"]),
         ("edit", edited, lambda d: d["comments"][0]["html"] == "<p>edited</p>"),
         ("like", liked, lambda d: d["comments"][0]["like_count"] == 1),
         ("delete", deleted, lambda d: d["comments"] == [] and d["story"]["comment_count"] == 0),
@@ -73,6 +87,7 @@ def test_write_is_visible_on_the_next_read(
     visible: Callable[[dict[str, Any]], Any],
 ) -> None:
     ctx = {"alice": alice, "bob": bob, "first": post(client, alice, "first").json()["id"]}
+    ctx |= {"alice_id": user_id(client, alice), "admin": quick_reader(app, is_admin=True)}
     for sort in ("newest", "oldest", "top"):
         page(client, sort=sort)  # warm the cache
     write(client, ctx)

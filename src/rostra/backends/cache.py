@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,13 @@ class Cache(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+
+@runtime_checkable
+class AsyncReads(Protocol):
+    """A cache that can also be read from the event loop without blocking it."""
+
+    async def aget_many(self, keys: list[str]) -> list[bytes | None]: ...
 
 
 class MemoryCache:

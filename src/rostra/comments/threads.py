@@ -75,7 +75,8 @@ def cached_page(
     """A page of a story's threads as every reader sees it (no viewer state),
     encoded and gzipped, from the story's page cache when it holds it (see
     ``rostra.stories.cache``); and the story's id (None before its first
-    comment). The body ends with ``"viewer":null}`` (``with_viewer``).
+    comment). The body ends with ``"viewer":null}``, where a signed-in
+    reader's overlay goes (``rostra.http.conditional.private_page``).
     Concurrent misses of one page build it once."""
     if cursor is not None:
         cursors.decode(cursor, sort)  # a bad cursor is refused before any lookup
@@ -124,18 +125,6 @@ def warm_story_page(pages: StoryPages, url: str, sort: str, limit: int) -> tuple
 
 def _page(body: bytes) -> Page:
     return Page(body, etag_of(body), compress(body))
-
-
-_NO_VIEWER = b'"viewer":null}'
-
-
-def with_viewer(body: bytes, overlay: JSON | None) -> bytes:
-    """A shared page with the reader's ``viewer`` object in place of null."""
-    if overlay is None:
-        return body
-    if not body.endswith(_NO_VIEWER):  # pragma: no cover - a page built elsewhere
-        raise ValueError("not a shared page")
-    return body[: -len(_NO_VIEWER)] + b'"viewer":' + encode(overlay) + b"}"
 
 
 #: The most comments of each kind (their own, liked) an overlay names.

@@ -13,7 +13,9 @@ compression layer for an answer not compressed ahead of time (Starlette's
 GZip middleware itself, around that one answer). A live stream gets the
 policy's headers alone (the compression layer leaves event streams alone)
 and no layer around it. A request with a token goes on unless a signed-in
-handler takes it.
+handler takes it: first one that answers from the cache alone (on the
+event loop, with the in-process cache), then one that may read the
+database (in a few threads).
 
 A *kept* route (``Kept``) goes further: its handler says, from the raw query
 string alone, which version of its answer the cache vouches for now, and the
@@ -63,6 +65,10 @@ class Kept:
 
     version: Callable[[bytes], Hashable | None]
     answer: Callable[[bytes, QueryParams, Headers], tuple[Response, Hashable] | None]
+    #: ``version`` for the event loop itself, for a cache that reads there
+    #: without blocking it (preferred, else ``version`` in a thread when
+    #: the cache waits on the network).
+    version_async: Callable[[bytes], Awaitable[Hashable | None]] | None = None
 
 
 #: Query strings of one kept route whose answers are kept, and kinds of
@@ -155,6 +161,7 @@ class Front:
         security: Policy | None = None,
         gzip_minimum: int = 512,
         kept: dict[str, Kept] | None = None,
+        signed_in_warm: dict[str, SignedInHandler] | None = None,
     ) -> None:
         self.app = app
         #: The stack's security policy and compression threshold, applied
@@ -168,6 +175,10 @@ class Front:
         #: messages sent for it per kind of request (see ``Kept``).
         self._sent: dict[tuple[str, bytes], tuple[Hashable, dict[_Kind, _Sent]]] = {}
         self.signed_in = signed_in or {}
+        #: For a path of ``signed_in``: its answer from the cache alone (no
+        #: database), tried first; on the event loop unless the cache waits
+        #: on the network. None: ``signed_in`` answers.
+        self.signed_in_warm = signed_in_warm or {}
         #: Live streams, opened here so that each open one holds none of the
         #: router's and dependencies' state for its whole life.
         self.streams = streams or {}
@@ -186,6 +197,8 @@ class Front:
         #: of those, the kept ones sent again.
         self.answered = 0
         self.resent = 0
+        #: Of those, signed-in answers from the cache alone (on the event loop).
+        self.warm_signed_in = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -236,7 +249,9 @@ class Front:
         path: str = scope["path"]
         query_string: bytes = scope["query_string"]
         try:
-            if self.in_thread:
+            if kept.version_async is not None:
+                version = await kept.version_async(query_string)
+            elif self.in_thread:
                 version = await anyio.to_thread.run_sync(kept.version, query_string)
             else:
                 version = kept.version(query_string)
@@ -392,10 +407,17 @@ class Front:
             if signed_in is None or token is None:
                 return None
             query = _query(scope["query_string"])
+            warm = self.signed_in_warm.get(path)
+            if warm is not None and not self.in_thread:
+                answer = warm(query, headers, token)
+                if answer is not None:
+                    self.warm_signed_in += 1
+                    return answer
+                warm = None
             if self._limiter is None:  # made in the event loop it serves
                 self._limiter = anyio.CapacityLimiter(self.readers)
             return await anyio.to_thread.run_sync(
-                signed_in, query, headers, token, limiter=self._limiter
+                _first_of, warm, signed_in, query, headers, token, limiter=self._limiter
             )
         if handler is None:
             return None
@@ -403,3 +425,15 @@ class Front:
         if self.in_thread:
             return await anyio.to_thread.run_sync(handler, query, headers)
         return handler(query, headers)
+
+
+def _first_of(
+    warm: SignedInHandler | None,
+    full: SignedInHandler,
+    query: QueryParams,
+    headers: Headers,
+    token: str,
+) -> Response | None:
+    """``warm``'s answer if it has one, else ``full``'s: both in one thread hop."""
+    answer = warm(query, headers, token) if warm is not None else None
+    return answer if answer is not None else full(query, headers, token)

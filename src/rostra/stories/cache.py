@@ -50,7 +50,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rostra.backends.cache import Cache, get_quietly, set_quietly
+from rostra.backends.cache import AsyncReads, Cache, get_quietly, set_quietly
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,32 @@ class StoryPages:
         generation = raw.decode() if raw is not None else self._bump(story_id)
         if generation is None:
             return None
-        key = f"story:{story_id}:page:{generation}:{sort}:{limit}"
+        key = self.first_page_key(story_id, generation, sort, limit)
         return key if cursor is None else key + ":" + _digest(cursor)[:32]
+
+    # For a caller that batches its reads (the signed-in front): the keys,
+    # and what their values mean.
+
+    @staticmethod
+    def story_id_key(url: str) -> str:
+        """The key of a normalised URL's story id (``story_id``)."""
+        return _story_key(url)
+
+    @staticmethod
+    def generation_key(story_id: int) -> str:
+        """The key of the story's current generation (its value: ``page_key``'s)."""
+        return f"story:{story_id}:gen:current"
+
+    @staticmethod
+    def first_page_key(story_id: int, generation: str, sort: str, limit: int) -> str:
+        """The key of a first page under a generation read from ``generation_key``."""
+        return f"story:{story_id}:page:{generation}:{sort}:{limit}"
+
+    def generation(self, story_id: int) -> str | None:
+        """The story's current generation (a fresh one if the cache has
+        none), or None when the cache cannot say."""
+        raw = self._get(self.generation_key(story_id))
+        return raw.decode() if raw is not None else self._bump(story_id)
 
     def story_id(self, url: str) -> int | None:
         """The id of the story at a normalised URL, if known to the cache.
@@ -207,6 +231,12 @@ class StoryPages:
         etag, _, body = raw.partition(b"\n")
         return Page(body, etag.decode(), gzipped)
 
+    @staticmethod
+    def page_of(raw: bytes) -> Page:
+        """A page from its key's value (read without its gzipped body)."""
+        etag, _, body = raw.partition(b"\n")
+        return Page(body, etag.decode(), None)
+
     def put(self, key: str, page: Page) -> None:
         self._set(key, page.etag.encode() + b"\n" + page.body, PAGE_TTL)
         if page.gzipped is not None:
@@ -259,6 +289,35 @@ class CountsVersions:
 
     def current(self, query_string: bytes) -> Hashable | None:
         """The version of the answer to this query that is current, if known."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        try:
+            now = self.cache.get_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    async def current_async(self, query_string: bytes) -> Hashable | None:
+        """``current`` from the event loop, for a cache that reads there
+        (``AsyncReads``: Redis, without a thread hop)."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        assert isinstance(self.cache, AsyncReads)
+        try:
+            now = await self.cache.aget_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    def _known_now(
+        self, query_string: bytes
+    ) -> tuple[list[str], list[bytes | None], Hashable] | None:
         known = self._known.get(query_string)
         if known is None:
             return None
@@ -266,12 +325,7 @@ class CountsVersions:
         if expires < time.monotonic():
             self._known.pop(query_string, None)
             return None
-        try:
-            now = self.cache.get_many(keys) if keys else []
-        except Exception:
-            log.exception("cache: could not read the generations of counts")
-            return None
-        return version if now == values else None
+        return keys, values, version
 
 
 def _digest(text: str) -> str:

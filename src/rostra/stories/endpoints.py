@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import Headers, QueryParams
 
+from rostra.backends.cache import AsyncReads
 from rostra.errors import Invalid
 from rostra.http import conditional
 from rostra.http.deps import AdminUser, ReadSession, StateDep, WriteSession
@@ -99,4 +100,9 @@ def front(pages: StoryPages) -> Kept:
         etag = response.headers["etag"]
         return response, versions.remember(query_string, generations, etag)
 
-    return Kept(version=versions.current, answer=answer)
+    checks_async = isinstance(pages.cache, AsyncReads)
+    return Kept(
+        version=versions.current,
+        answer=answer,
+        version_async=versions.current_async if checks_async else None,
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow, valid_id
-from rostra.models import Story
+from rostra.models import Comment, Story
 
 
 def by_id(db: Session, story_id: int, *, lock: bool = False) -> Story | None:
@@ -102,6 +102,14 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> tuple[Stor
     if story is None:  # inserted above or by the winner of the race: cannot happen
         raise RuntimeError(f"story {url!r} neither inserted nor found")
     return story, inserted is not None
+
+
+def ids_commented_by(db: Session, user_id: int, site_id: int | None = None) -> list[int]:
+    """The stories (of the site, or of any) that show a comment of the user."""
+    query = select(Comment.story_id).where(Comment.author_id == user_id)
+    if site_id is not None:
+        query = query.join(Story, Story.id == Comment.story_id).where(Story.site_id == site_id)
+    return list(db.scalars(query.distinct()))
 
 
 def ids_of_site(db: Session, site_id: int) -> list[int]:

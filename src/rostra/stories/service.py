@@ -161,6 +161,14 @@ def story_changed(db: Session, story_id: int) -> None:
     changed(db, "story", story_id)
 
 
+def author_changed(db: Session, user_id: int, site_id: int | None = None) -> None:
+    """Record that what a user's comments show of them (name, handle,
+    avatar; their staff badge on ``site_id``) changes in this transaction:
+    the cached pages of the stories with their comments are retired."""
+    for story_id in repository.ids_commented_by(db, user_id, site_id):
+        story_changed(db, story_id)
+
+
 def change_comment_count(db: Session, story_id: int, delta: int) -> int:
     """Move the published count; returns the new count."""
     count = repository.change_comment_count(db, story_id, delta)

@@ -7,6 +7,7 @@
 const root = document.getElementById("queue");
 const list = document.getElementById("cards");
 const empty = document.getElementById("empty");
+const bulkForm = document.getElementById("bulk");
 const note = document.getElementById("live-note");
 const help = document.getElementById("help");
 const rejectDialog = document.getElementById("reject-dialog");
@@ -36,7 +37,9 @@ function say(text) {
 }
 
 function refreshEmpty() {
-  empty.classList.toggle("hidden", cards().length > 0);
+  const none = cards().length === 0;
+  empty.classList.toggle("hidden", !none);
+  bulkForm.classList.toggle("hidden", none); // nothing to select
 }
 
 async function send(url, fields) {

@@ -266,3 +266,24 @@ def test_a_write_in_another_process_retires_the_kept_answer(
     assert b.delete(f"{API}/comments/{comments[0]['id']}", headers=writer).status_code == 204
     assert fresh(a, one)[ARTICLE] == 1
     assert fresh(b, two)[ARTICLE] == 1
+
+
+def test_what_is_kept_has_a_budget(client: TestClient, app: FastAPI, alice: dict[str, str]) -> None:
+    """Past its budget in bytes the front forgets what it kept (and keeps
+    again what is asked); a query string too long to keep is answered each
+    time, as the stack answers it."""
+    post(client, alice)
+    front = front_of(app)
+    first = kept(client, app)
+    front.kept_budget = len(first.content) * 3
+    # Links that differ by a tracking parameter: one story, many query strings.
+    many = [[("url", f"{ARTICLE}?utm_source={i}")] for i in range(10)]
+    for params in many:
+        assert kept(client, app, params).json()["counts"] == {params[0][1]: 1}
+    assert len(front._sent) < 4
+    assert kept(client, app).content == first.content
+    long = [("url", f"{ARTICLE}?utm_source={'x' * 1900}&utm_medium={i}") for i in range(10)]
+    before = front.resent
+    for _ in range(3):
+        assert fresh(client, app, long)[long[0][1]] == 1
+    assert front.resent == before

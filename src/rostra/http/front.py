@@ -75,6 +75,11 @@ class Kept:
 #: request per query string (beyond either, the oldest are forgotten).
 KEPT_QUERIES = 4096
 KEPT_KINDS = 32
+#: At most this many bytes (bodies, headers, query strings) are kept; past
+#: it, all are forgotten and kept again as asked. A query string longer
+#: than ``KEPT_QUERY_MAX`` is answered (built) each time, never kept.
+KEPT_BYTES = 32 * 1024 * 1024
+KEPT_QUERY_MAX = 16 * 1024
 #: The request headers that a kept answer depends on.
 _KIND_HEADERS = frozenset({b"accept-encoding", b"if-none-match", b"origin", b"authorization"})
 _Kind = tuple[bytes | None, bytes | None, str | None]
@@ -174,6 +179,8 @@ class Front:
         #: Per kept route and query string: the version last built, and the
         #: messages sent for it per kind of request (see ``Kept``).
         self._sent: dict[tuple[str, bytes], tuple[Hashable, dict[_Kind, _Sent]]] = {}
+        self.kept_budget = KEPT_BYTES
+        self._kept_bytes = 0  # an upper bound: what is replaced is not taken off
         self.signed_in = signed_in or {}
         #: For a path of ``signed_in``: its answer from the cache alone (no
         #: database), tried first; on the event loop unless the cache waits
@@ -305,7 +312,11 @@ class Front:
         messages: list[Message],
     ) -> None:
         """Keep an answer sent whole, in one start and one body message."""
-        if response.background is not None or len(messages) != 2:
+        if (
+            response.background is not None
+            or len(messages) != 2
+            or len(query_string) > KEPT_QUERY_MAX
+        ):
             return
         start, body = messages
         if (
@@ -316,14 +327,18 @@ class Front:
             or set(body) - {"type", "body", "more_body"}
         ):
             return
+        headers, content = list(start["headers"]), bytes(body.get("body", b""))
+        size = len(query_string) + len(content) + sum(len(n) + len(v) for n, v in headers)
+        if self._kept_bytes + size > self.kept_budget or len(self._sent) >= KEPT_QUERIES:
+            self._sent.clear()
+            self._kept_bytes = 0
+        self._kept_bytes += size
         slot = self._sent.get((path, query_string))
         if slot is None or slot[0] != version:
-            if len(self._sent) >= KEPT_QUERIES:
-                self._sent.clear()
             slot = self._sent[(path, query_string)] = (version, {})
         if len(slot[1]) >= KEPT_KINDS:
             slot[1].clear()
-        slot[1][kind] = (start["status"], list(start["headers"]), bytes(body.get("body", b"")))
+        slot[1][kind] = (start["status"], headers, content)
 
     async def _cors_of(self, path: str, origin: bytes | None) -> str | None:
         if self.security is None or not origin:

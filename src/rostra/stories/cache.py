@@ -263,6 +263,10 @@ class StoryPages:
         set_quietly(self.cache, key, value, ttl)
 
 
+#: A longer query string's counts are not remembered (``CountsVersions``).
+MAX_REMEMBERED_QUERY = 16 * 1024
+
+
 class CountsVersions:
     """Which version of each recent counts answer (per raw query string) the
     cache vouches for: the generations its counts were found under, read
@@ -281,6 +285,8 @@ class CountsVersions:
         """Note the answer built (its ETag) from these generations; its version."""
         values: list[bytes | None] = list(generations.values())
         version = (etag, *values)
+        if len(query_string) > MAX_REMEMBERED_QUERY:
+            return version  # never vouched for: built each time
         if len(self._known) >= self.max_entries:
             self._known.clear()
         expires = time.monotonic() + COUNT_TTL

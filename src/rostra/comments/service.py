@@ -93,6 +93,8 @@ class Draft:
     edit_window: int
     #: Whether the site reads its pages for titles (else a client's is not taken).
     fetch_metadata: bool = True
+    #: Whether the HTML links to a reader's profile (an ``@handle``).
+    mentions: bool = False
     #: Whether the author has a role on the site: the staff badge on their
     #: comment in the answer and the live event.
     staff: bool = False
@@ -119,6 +121,7 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
         parent_id=data.parent_id,
         edit_window=edit_window(settings, site),
         fetch_metadata=site.fetch_metadata,
+        mentions=f'href="{profiles_base(settings)}' in html,
         staff=wears_badge(db, user.id, site.id),
     )
 
@@ -170,7 +173,16 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
         count = stories.change_comment_count(db, story_id, +1)
     else:
         stories.story_changed(db, story_id)
-    _event(db, "comment.created", comment)
+    # What the notifications need to know whether anyone hears of it
+    # (``rostra.social.tasks``): a held comment, a top-level one that
+    # mentions nobody by an author nobody follows, makes no job.
+    facts: dict[str, object] = {
+        "author_id": user.id,
+        "status": status.value,
+        "reply_to": parent.author_id if parent else None,
+        "mentions": draft.mentions,
+    }
+    _event(db, "comment.created", comment, facts)
     announce.created(db, comment, user, draft.url, count, draft.edit_window, draft.staff)
     if status != CommentStatus.PUBLISHED:
         moderate.tell_desk_new(db, draft.site_id, comment)
@@ -328,11 +340,14 @@ def comment_site(db: Session, comment: Comment) -> int:
     return stories.site_id_of(db, comment.story_id)
 
 
-def _event(db: Session, topic: str, comment: Comment) -> None:
-    # For the consumers other parts register (none yet): written in this
-    # transaction, so what follows a change is not lost if the process dies
-    # after the commit, and not written at all while nothing consumes it.
-    outbox.emit(db, topic, {"comment_id": comment.id, "story_id": comment.story_id})
+def _event(
+    db: Session, topic: str, comment: Comment, facts: dict[str, object] | None = None
+) -> None:
+    # For the consumers other parts register: written in this transaction,
+    # so what follows a change is not lost if the process dies after the
+    # commit, and not written at all while nothing consumes it.
+    payload = {"comment_id": comment.id, "story_id": comment.story_id, **(facts or {})}
+    outbox.emit(db, topic, payload)
 
 
 @dataclass(frozen=True)

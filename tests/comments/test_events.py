@@ -319,6 +319,9 @@ def test_a_client_that_stops_reading_is_dropped_and_the_others_miss_nothing(
     state = state_of(app)
     with server(app) as base:
         stalled = _raw_stream(base)
+        deadline = time.monotonic() + 10
+        while not state.hub.subscriptions and time.monotonic() < deadline:
+            time.sleep(0.02)
         with stream(base) as reader:
             assert reader.next()[1] == "ready"
             channel = next(iter(state.hub.topics))

@@ -23,7 +23,7 @@ from rostra.comments.threads import overlay
 from rostra.config import Settings
 from rostra.db.base import utcnow
 from rostra.http.deps import state_of
-from rostra.models import AuthSession, Comment, User
+from rostra.models import AuthSession, Comment, Site, SiteRole, User
 from rostra.stories import service as stories
 from rostra.urls import normalise
 from tests.comments.conftest import API, page, post, quick_reader, set_user, user_id
@@ -319,3 +319,28 @@ def test_a_cached_sign_in_ends_with_its_session(
     # The session runs out (no write records it): its cached sign-in goes unused.
     time.sleep(max(0.0, (ends - utcnow()).total_seconds()) + 0.05)
     assert _viewer_of(client, short) is None
+
+
+def test_the_overlay_says_the_sites_edit_window_and_badge_as_the_authors_other_views(
+    client: TestClient, app: FastAPI
+) -> None:
+    """A site with an edit window of its own: the reader's overlay gives the
+    same ``editable_until`` as the answer to their post, and a staff
+    member's held comment wears the badge as their answer does."""
+    site = add_site(app, moderation="pre")
+    with state_of(app).write_sessions() as db:
+        db.execute(update(Site).where(Site.id == site.id).values(edit_window_seconds=3600))
+        db.commit()
+    olha = quick_reader(app, "Olha")
+    with state_of(app).write_sessions() as db:
+        db.add(SiteRole(site_id=site.id, user_id=user_id(client, olha), role="staff"))
+        db.commit()
+    made = post(client, olha, "Held, from the newsroom.", expect=202).json()
+    assert made["author"]["is_staff"] is True
+    created = datetime.fromisoformat(made["created_at"])
+    assert datetime.fromisoformat(made["editable_until"]) - created == timedelta(hours=1)
+    for _ in range(2):  # built, then kept
+        viewer = page(client, headers=olha)["viewer"]
+        [held] = viewer["held"]
+        assert held["editable_until"] == made["editable_until"]
+        assert held["author"]["is_staff"] is True

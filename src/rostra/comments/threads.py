@@ -139,7 +139,15 @@ def overlay(db: Session, settings: Settings, story_id: int | None, viewer: User)
     rows = (
         [] if story_id is None else repository.viewer_rows(db, story_id, viewer.id, OVERLAY_LIMIT)
     )
-    show = Presenter(viewer.id, {viewer.id: viewer}, set(), utcnow(), settings.edit_window_seconds)
+    window, staff = settings.edit_window_seconds, frozenset[int]()
+    if story_id is not None and rows:
+        # The site's edit window and badge, as the reader's other views of
+        # their comments say (a changed window reaches a kept overlay within
+        # its OVERLAY_TTL; the server refuses a late edit in any case).
+        site_id = stories.site_id_of(db, story_id)
+        window = edit_window(settings, sites.by_id(db, site_id))
+        staff = moderation.staff_among(db, site_id, [viewer.id])
+    show = Presenter(viewer.id, {viewer.id: viewer}, set(), utcnow(), window, staff=staff)
     liked: list[int] = []
     blocked: list[int] = []
     mine: list[JSON] = []

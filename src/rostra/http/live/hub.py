@@ -22,6 +22,7 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+from types import CoroutineType
 from typing import Any, ClassVar
 
 import anyio.to_thread
@@ -211,7 +212,7 @@ class Subscription:
         that waits is finished by a task, as ``await`` would have."""
         assert self._send is not None
         sending = self._send(message)
-        if not isinstance(sending, Coroutine):  # an awaitable of another kind
+        if type(sending) is not CoroutineType:  # an awaitable of another kind (a cheap check)
             self._writing = asyncio.ensure_future(self._finish(sending))
             return
         try:

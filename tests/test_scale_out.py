@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -151,7 +152,8 @@ def test_one_conversation_across_two_processes(
         assert watching.next()[1] == "ready"
 
         # Posted through one process, seen live through the other.
-        assert _post(one, olena, "From the first process").status_code == 201
+        first = _post(one, olena, "From the first process")
+        assert first.status_code == 201
         event_id, name, data = watching.next()
         assert (event_id, name) == ("1", "comment.created")
         assert data["comment"]["html"] == "<p>From the first process</p>"
@@ -159,6 +161,24 @@ def test_one_conversation_across_two_processes(
         assert watching.next()[2]["comment"]["html"] == "<p>From the second</p>"
         page = httpx.get(f"{one}{API}/comments", params={"url": ARTICLE}).json()
         assert page["story"]["comment_count"] == 2
+
+        # A signed-in reader's overlay, cached in Redis by the second process,
+        # follows a like and a block made through the first.
+        def viewer() -> Any:
+            params = {"url": ARTICLE}
+            return httpx.get(f"{two}{API}/comments", params=params, headers=taras).json()["viewer"]
+
+        for _ in range(3):  # whose the token is, its sign-in, the overlay: cached
+            assert viewer()["liked"] == [] and viewer()["blocked"] == []
+        liked = f"{one}{API}/comments/{first.json()['id']}/reactions/like"
+        assert httpx.put(liked, headers=taras).status_code == 200
+        assert watching.next()[1] == "comment.liked"
+        assert viewer()["liked"] == [first.json()["id"]]
+        olena_id = httpx.get(f"{one}{API}/me", headers=olena).json()
+        assert httpx.put(f"{one}{API}/users/olena/block", headers=taras).status_code == 200
+        assert viewer()["blocked"] == [olena_id["id"]]
+        assert httpx.delete(f"{one}{API}/users/olena/block", headers=taras).status_code == 200
+        assert viewer()["blocked"] == []
 
         # One allowance across both processes (ROSTRA_RATE_POST=5/60, per
         # account and per address: both readers post from 127.0.0.1).
@@ -175,10 +195,11 @@ def test_one_conversation_across_two_processes(
         redis_server.stop()
         assert _post(two, taras, "While Redis is down").status_code == 201
         assert httpx.get(f"{one}{API}/comments", params={"url": ARTICLE}).status_code == 200
+        assert viewer()["liked"] == [first.json()["id"]]  # from the database
         assert httpx.get(f"{one}{API}/counts", params={"url": ARTICLE}).json()["counts"] == {
             ARTICLE: 6
         }
-        seen = Stream(one, ARTICLE, {"Last-Event-ID": "5"})
+        seen = Stream(one, ARTICLE, {"Last-Event-ID": "6"})  # 6: the like above
         assert seen.next()[1] == "ready"
         assert seen.next(timeout=15)[2]["comment"]["html"] == "<p>While Redis is down</p>"
         assert watching.next(timeout=15)[2]["comment"]["html"] == "<p>While Redis is down</p>"

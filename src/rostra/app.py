@@ -32,7 +32,9 @@ from rostra.backends import Backends, build_backends
 from rostra.backends.cache import MemoryCache
 from rostra.comments.endpoints import front as comments_front
 from rostra.comments.endpoints import front_signed_in as comments_front_signed_in
+from rostra.comments.endpoints import front_signed_in_warm as comments_front_signed_in_warm
 from rostra.comments.events import front as events_front
+from rostra.comments.overlays import Overlays
 from rostra.config import Settings
 from rostra.db import migrate
 from rostra.db.engine import make_engine
@@ -97,6 +99,11 @@ def build_state(settings: Settings, backends: Backends | None = None) -> AppStat
     hooks.on("site", pages.new_stories)
     signins = SignIns(backends.cache)
     hooks.on("account", signins.forget)
+    overlays = Overlays(backends.cache)
+    # A reader's overlay shows their name and whom they block; each story's
+    # part of it moves with the story's generation (``pages.retire``).
+    hooks.on("account", overlays.forget)
+    hooks.on("reader", overlays.forget)
     read_sessions = make_sessionmaker(engine, write=False)
 
     def fetch(channel: str, after: int, limit: int) -> list[live_log.Event] | None:
@@ -195,11 +202,13 @@ def create_app(
     origins = OriginMemory(lambda: _configured_origins(state))
     state.hooks.on("site", origins.forget)
     pages = StoryPages(state.backends.cache)
-    fronted = {"/api/v1/comments": comments_front(pages), "/api/v1/counts": counts_front(pages)}
+    fronted = {"/api/v1/comments": comments_front(pages)}
+    kept = {"/api/v1/counts": counts_front(pages)}
     reader = state.authenticate_reader or state.authenticate
     signed_in = {
         "/api/v1/comments": comments_front_signed_in(pages, state.read_sessions, settings, reader)
     }
+    signed_in_warm = {"/api/v1/comments": comments_front_signed_in_warm(pages)}
     in_thread = not isinstance(state.backends.cache, MemoryCache)
     streams = {"/api/v1/events": events_front(state)}
     # Innermost, the unexpected error's 500; then BodyGuard; then the
@@ -214,8 +223,10 @@ def create_app(
     app.add_middleware(
         Front,
         routes=fronted,
+        kept=kept,
         in_thread=in_thread,
         signed_in=signed_in,
+        signed_in_warm=signed_in_warm,
         streams=streams,
         security=policy,
         gzip_minimum=GZIP_MINIMUM,

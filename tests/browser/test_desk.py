@@ -263,3 +263,94 @@ def test_a_moderator_works_the_queue_by_keyboard_while_another_watches_live(
             if found is not None:
                 found.suspect_words = []
                 db.commit()
+
+
+def test_a_queue_refresh_on_its_way_during_a_decision_does_not_bring_the_card_back(
+    browser: Any, rostra: Rostra
+) -> None:
+    """A new held comment makes the desk fetch its queue again; if that
+    answer was made before the moderator's decision and arrives after it,
+    the decided card stays gone (and the new one arrives)."""
+    n = f"{os.getpid()}-{next(_seq)}"
+    origin = f"https://race-{n}.example"
+    with state_of(rostra.app).write_sessions() as db:
+        site = sites.add_site(db, f"race-{n}", [origin], title="Race", fetch_metadata=False)
+        site.moderation = "pre"
+        db.commit()
+        site_id = site.id
+    ann = _person(rostra, "Ann Race", site_id, "moderator")
+    readers = [_person(rostra, f"Racer {i}") for i in range(3)]
+    story = f"{origin}/news/race"
+    first, second = (_post(rostra, readers[i], story, f"Held {i}.", 202) for i in (0, 1))
+
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    held_back: list[tuple[Any, Any]] = []
+
+    def hold(route: Any) -> None:
+        # The server answers now (the first card still waits); the page gets
+        # the answer only when the test lets it through.
+        held_back.append((route, route.fetch()))
+
+    try:
+        page = context.new_page()
+        _sign_in_by_keyboard(page, rostra, ann)
+        expect(page.locator("#cards > li.card")).to_have_count(2)
+        expect(_card(page, first)).to_have_class(re.compile(r"\bcurrent\b"))
+        page.route(re.compile(r".*/desk.*[?&]fragment=1.*"), hold)
+        third = _post(rostra, readers[2], story, "Held 2.", 202)
+        deadline = 100
+        while not held_back and deadline:
+            page.wait_for_timeout(100)
+            deadline -= 1
+        assert held_back, "the desk did not fetch its queue after a held comment"
+        assert f'id="card-{first}"' in held_back[0][1].text()  # made before the decision
+        page.keyboard.press("a")
+        expect(_card(page, first)).to_have_count(0)
+        assert _comment(rostra, first).status == "published"
+        for route, response in held_back:
+            route.fulfill(response=response)
+        page.unroute(re.compile(r".*/desk.*[?&]fragment=1.*"))
+        expect(_card(page, third)).to_be_visible()
+        expect(_card(page, second)).to_be_visible()
+        page.wait_for_timeout(300)  # anything else the late answer would do
+        expect(_card(page, first)).to_have_count(0)
+    finally:
+        context.close()
+
+
+def test_a_selections_authors_are_banned_by_keyboard(browser: Any, rostra: Rostra) -> None:
+    n = f"{os.getpid()}-{next(_seq)}"
+    origin = f"https://wave-{n}.example"
+    with state_of(rostra.app).write_sessions() as db:
+        site = sites.add_site(db, f"wave-{n}", [origin], title="Wave", fetch_metadata=False)
+        site.moderation = "pre"
+        db.commit()
+        site_id = site.id
+    ann = _person(rostra, "Ann Wave", site_id, "moderator")
+    spammers = [_person(rostra, f"Spammer {i}") for i in range(2)]
+    story = f"{origin}/news/wave"
+    held = [_post(rostra, spammers[i % 2], story, f"Cheap watches {i}.", 202) for i in range(3)]
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        _sign_in_by_keyboard(page, rostra, ann)
+        expect(page.locator("#cards > li.card")).to_have_count(3)
+        for _ in held:
+            page.keyboard.press("x")
+            page.keyboard.press("j")
+        expect(page.locator("#cards > li.card.selected")).to_have_count(3)
+        page.keyboard.press("b")
+        expect(page.locator("#ban-title")).to_have_text("Ban the selected cards' authors")
+        expect(page.locator("#ban-reason")).to_be_focused()
+        page.keyboard.type("Watch adverts")
+        page.keyboard.press("Enter")
+        expect(page.locator("#cards > li.card")).to_have_count(0)
+        expect(page.locator("#live-note")).to_have_text("2 authors banned, 3 rejected.")
+        with state_of(rostra.app).read_sessions() as db:
+            bans = list(db.scalars(select(Ban).where(Ban.site_id == site_id)))
+        assert sorted(b.user_id for b in bans) == sorted(s.id for s in spammers)
+        assert {b.reason for b in bans} == {"Watch adverts"}
+        for cid in held:
+            assert _comment(rostra, cid).moderation_reason == "Banned: Watch adverts"
+    finally:
+        context.close()

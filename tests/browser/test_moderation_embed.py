@@ -46,6 +46,25 @@ def _ready(t: Any) -> None:
     expect(t.locator("button.report").first).to_be_visible()
 
 
+def test_a_staff_comment_arriving_live_wears_the_badge(
+    page: Any, rostra: Rostra, article: Any
+) -> None:
+    """The page has no comment of the staff member yet: the badge comes with
+    the live event, not from an earlier comment of theirs on the page."""
+    ivan, olha = rostra.reader("Ivan"), _staff(rostra, "Olha at the desk")
+    where, url = article()
+    rostra.post(ivan["token"], url, "A reader's remark.")
+    page.goto(where)
+    t = thread(page)
+    _ready(t)
+    expect(t.locator(".mark.staff")).to_have_count(0)
+    made = rostra.post(olha["token"], url, "The newsroom answers, live.")
+    expect(t.locator("#newer")).to_have_text("1 new comment")
+    t.locator("#newer").click()
+    expect(t.locator(f"#c{made['id']} .mark.staff")).to_have_text("Staff")
+    expect(t.locator(".mark.staff")).to_have_count(1)
+
+
 def test_picks_tab_shows_only_with_picks_first_and_follows_decisions_live(
     page: Any, rostra: Rostra, article: Any
 ) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import update
 from rostra.backends.cache import MemoryCache
 from rostra.http.deps import state_of
 from rostra.models import Comment
-from tests.comments.conftest import API, count_queries, page, post, quick_reader
+from tests.comments.conftest import API, count_queries, page, post, quick_reader, user_id
 from tests.factories import ARTICLE
 
 
@@ -52,8 +52,22 @@ def _write_steps() -> list[tuple[str, Callable[..., Any], Callable[[dict[str, An
         r = client.delete(f"{API}/comments/{ctx['first']}", headers=ctx["alice"])
         assert r.status_code == 204
 
+    def renamed(client: TestClient, ctx: dict[str, Any]) -> None:
+        r = client.patch(f"{API}/me", json={"display_name": "Alicia"}, headers=ctx["alice"])
+        assert r.status_code == 200
+
+    def made_staff(client: TestClient, ctx: dict[str, Any]) -> None:
+        r = client.put(
+            f"{API}/moderation/sites/news/roles/{ctx['alice_id']}",
+            json={"role": "staff"},
+            headers=ctx["admin"],
+        )
+        assert r.status_code == 204, r.text
+
     return [
         ("post", posted, lambda d: d["story"]["comment_count"] == 2),
+        ("rename", renamed, lambda d: d["comments"][0]["author"]["display_name"] == "Alicia"),
+        ("staff", made_staff, lambda d: d["comments"][0]["author"]["is_staff"]),
         ("edit", edited, lambda d: d["comments"][0]["html"] == "<p>edited</p>"),
         ("like", liked, lambda d: d["comments"][0]["like_count"] == 1),
         ("delete", deleted, lambda d: d["comments"] == [] and d["story"]["comment_count"] == 0),
@@ -73,6 +87,7 @@ def test_write_is_visible_on_the_next_read(
     visible: Callable[[dict[str, Any]], Any],
 ) -> None:
     ctx = {"alice": alice, "bob": bob, "first": post(client, alice, "first").json()["id"]}
+    ctx |= {"alice_id": user_id(client, alice), "admin": quick_reader(app, is_admin=True)}
     for sort in ("newest", "oldest", "top"):
         page(client, sort=sort)  # warm the cache
     write(client, ctx)
@@ -128,6 +143,12 @@ class BrokenCache:
     def incr(self, key: str) -> int:
         raise ConnectionError("cache down")
 
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        raise ConnectionError("cache down")
+
+    def delete(self, key: str) -> None:
+        raise ConnectionError("cache down")
+
 
 def test_a_failing_cache_degrades_to_none(
     client: TestClient, app: FastAPI, alice: dict[str, str], monkeypatch: pytest.MonkeyPatch
@@ -137,3 +158,16 @@ def test_a_failing_cache_degrades_to_none(
     monkeypatch.setattr(state_of(app).backends, "cache", BrokenCache())
     post(client, alice, "while the cache is down")  # 201: the commit is what counts
     assert page(client)["story"]["comment_count"] == 2
+
+
+def test_memory_cache_add_sets_only_what_is_absent_or_expired() -> None:
+    cache = MemoryCache()
+    assert cache.add("claim", b"ann", ttl=60) is True
+    assert cache.add("claim", b"ben", ttl=60) is False
+    assert cache.get("claim") == b"ann"
+    cache.delete("claim")
+    cache.delete("claim")  # deleting what is gone is no error
+    assert cache.add("claim", b"ben", ttl=60) is True
+    cache.set("spent", b"x", ttl=-1)  # expired already
+    assert cache.add("spent", b"fresh", ttl=60) is True
+    assert cache.get("spent") == b"fresh"

@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 
 from rostra.http.deps import state_of
+from rostra.models import SiteRole
 from tests.comments.conftest import API, quick_reader
 from tests.factories import ARTICLE, add_site, like_url
 from tests.livesrv import live_server
@@ -271,3 +272,121 @@ def test_streams_are_opened_by_the_lean_front(app: FastAPI) -> None:
             f"{base}{API}/events", params={"url": "https://elsewhere.example/a"}, timeout=10
         )
         assert r.status_code == 422 and front.answered == before + 2
+
+
+def _raw_stream(base: str, url: str = ARTICLE) -> socket.socket:
+    """A stream asked for on a socket that reads nothing until told (its
+    receive buffer kept tiny, so the server soon cannot write to it)."""
+    parts = urlsplit(base)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((parts.hostname, parts.port))
+    query = urlencode({"url": url})
+    sock.sendall(f"GET {API}/events?{query} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+    return sock
+
+
+def _ids_until_the_end(sock: socket.socket) -> list[int]:
+    """The ids of the events a stream sends until it ends (its last chunk)."""
+    sock.settimeout(10)
+    reader = sock.makefile("rb")
+    while reader.readline().strip():  # the head
+        pass
+    body = b""
+    while size := int(reader.readline().strip() or b"0", 16):
+        body += reader.read(size)
+        reader.readline()
+    return [
+        int(block.split(b"\n", 1)[0].removeprefix(b"id: "))
+        for block in body.split(b"\n\n")
+        if b"event: test.event" in block
+    ]
+
+
+def test_a_client_that_stops_reading_is_dropped_and_the_others_miss_nothing(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frames are written as they come; one the server cannot take at once
+    (the client reads nothing) is finished later, and the frames behind it
+    wait, up to MAX_QUEUED: then that stream ends, once what it was given
+    is written, with every event up to there in order. The other streams get
+    every event meanwhile."""
+    from rostra.http.live import hub as hub_module
+    from rostra.http.live import log
+
+    monkeypatch.setattr(hub_module, "MAX_QUEUED", 3)
+    add_site(app)
+    state = state_of(app)
+    with server(app) as base:
+        stalled = _raw_stream(base)
+        deadline = time.monotonic() + 10
+        while not state.hub.subscriptions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with stream(base) as reader:
+            assert reader.next()[1] == "ready"
+            channel = next(iter(state.hub.topics))
+            slow = next(iter(state.hub.topics[channel].subs))  # the first to follow it
+            pad = "x" * 65536
+            sent = 0
+            while not slow.closed and sent < 300:
+                with state.write_sessions() as db:
+                    log.publish(db, channel, "test.event", {"n": sent + 1, "pad": pad})
+                    db.commit()
+                sent += 1
+                assert reader.next()[:2] == (str(sent), "test.event")
+            assert slow.closed, "a stream that reads nothing is never dropped"
+            got = _ids_until_the_end(stalled)
+            assert got == list(range(1, len(got) + 1)) and 0 < len(got) < sent
+        stalled.close()
+
+
+def test_a_stopping_server_ends_its_streams(app: FastAPI) -> None:
+    """As a stop signal does (rostra.app), before the server waits for its
+    open answers: each stream's answer ends, and its subscription is gone."""
+    from rostra.http.live.hub import close_all_streams
+
+    add_site(app)
+    hub = state_of(app).hub
+    with server(app) as base:
+        sock = _raw_stream(base)
+        deadline = time.monotonic() + 10
+        while not hub.subscriptions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert hub.subscriptions
+        close_all_streams()
+        assert _ids_until_the_end(sock) == []  # the answer's last chunk came
+        while hub.subscriptions and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not hub.subscriptions and not hub.per_address
+        sock.close()
+
+
+def test_a_staff_authors_comment_wears_the_badge_in_every_view_of_it(app: FastAPI) -> None:
+    """The answer to the post, the live event, the edit's event and the
+    page all say ``is_staff`` alike: a reader who has no other comment of
+    that author on screen sees the badge without reloading."""
+    site = add_site(app)
+    olha, ivan = quick_reader(app, "Olha"), quick_reader(app, "Ivan")
+    with httpx.Client() as c, server(app) as base:
+        me = c.get(f"{base}{API}/me", headers=olha).json()
+        with state_of(app).write_sessions() as db:
+            db.add(SiteRole(site_id=site.id, user_id=me["id"], role="staff"))
+            db.commit()
+        with stream(base) as anon:
+            anon.next()  # ready
+            made = _post(base, olha, "From the newsroom.").json()
+            assert made["author"]["is_staff"] is True
+            _, name, data = anon.next()
+            assert name == "comment.created" and data["comment"]["author"]["is_staff"] is True
+            edited = c.patch(
+                f"{base}{API}/comments/{made['id']}", json={"body": "Edited."}, headers=olha
+            )
+            assert edited.json()["author"]["is_staff"] is True
+            _, name, data = anon.next()
+            assert name == "comment.updated" and data["comment"]["author"]["is_staff"] is True
+            plain = _post(base, ivan, "A reader.").json()
+            assert plain["author"]["is_staff"] is False
+            assert anon.next()[2]["comment"]["author"]["is_staff"] is False
+        page = c.get(f"{base}{API}/comments", params={"url": ARTICLE}).json()
+        badges = {x["id"]: x["author"]["is_staff"] for x in page["comments"]}
+        assert badges == {made["id"]: True, plain["id"]: False}

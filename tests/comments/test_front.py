@@ -65,12 +65,12 @@ def _same(a: Any, b: Any) -> None:
 def stack_only(app: FastAPI) -> Iterator[None]:
     """The front takes nothing meanwhile: the middleware stack and the route answer."""
     front = front_of(app)
-    kept = front.routes, front.signed_in, front.streams
-    front.routes, front.signed_in, front.streams = {}, {}, {}
+    kept = front.routes, front.kept, front.signed_in, front.streams
+    front.routes, front.kept, front.signed_in, front.streams = {}, {}, {}, {}
     try:
         yield
     finally:
-        front.routes, front.signed_in, front.streams = kept
+        front.routes, front.kept, front.signed_in, front.streams = kept
 
 
 def front_and_stack(

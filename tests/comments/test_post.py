@@ -277,11 +277,18 @@ def test_outbox_event_written_with_the_comment_when_consumed(
             query = select(OutboxEvent).where(OutboxEvent.topic.like("comment.%"))
             return [(e.topic, e.payload) for e in db.scalars(query)]
 
-    # comment.created is consumed (notifications, rostra.social.tasks).
+    # comment.created is consumed (notifications, rostra.social.tasks), and
+    # written only when it could notify somebody: not for a top-level
+    # comment that mentions nobody, by an author nobody follows.
     c = post(client, alice).json()
     story = story_row(app)
     assert story is not None
-    created = ("comment.created", {"comment_id": c["id"], "story_id": story.id})
+    assert events() == []
+    bob = quick_reader(app, "Bob")
+    reply = post(client, bob, "A reply.", parent_id=c["id"]).json()
+    facts = {"status": "published", "reply_to": c["author"]["id"], "mentions": False}
+    payload = {"comment_id": reply["id"], "story_id": story.id}
+    created = ("comment.created", {**payload, "author_id": reply["author"]["id"], **facts})
     assert events() == [created]
     # Nothing consumes comment.updated: no row is written, until something does.
     client.patch(f"{API}/comments/{c['id']}", json={"body": "Edited."}, headers=alice)
@@ -290,7 +297,8 @@ def test_outbox_event_written_with_the_comment_when_consumed(
         registry.HANDLERS, "comment.updated", registry.Registered(lambda e, ctx: None, False)
     )
     client.patch(f"{API}/comments/{c['id']}", json={"body": "Again."}, headers=alice)
-    assert events() == [created, ("comment.updated", {"comment_id": c["id"], "story_id": story.id})]
+    updated = ("comment.updated", {"comment_id": c["id"], "story_id": story.id})
+    assert events() == [created, updated]
 
 
 @pytest.mark.parametrize(

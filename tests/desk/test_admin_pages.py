@@ -154,8 +154,9 @@ def test_the_settings_page_saves_every_setting_and_refuses_bad_ones(
     assert entry.actor_id is not None
     page = admin.get("/desk/settings").text
     assert HOSTILE not in page and "&lt;script&gt;" in page  # the suspect "word", escaped
+    typed = form | {"banned_words": "typed\r\nnot saved", "report_threshold": "7"}
     for bad, field in (
-        ({"nudge_threshold": "0.9"}, "thresholds_out_of_order"),
+        ({"nudge_threshold": "0.9"}, "nudge_threshold"),  # above hold: out of order
         ({"hold_threshold": "2"}, "hold_threshold"),
         ({"report_threshold": "0"}, "report_threshold"),
         ({"new_reader_holds": "many"}, "new_reader_holds"),
@@ -163,9 +164,19 @@ def test_the_settings_page_saves_every_setting_and_refuses_bad_ones(
         ({"surge_action": "panic"}, "surge_action"),
         ({"edit_window_seconds": "-1"}, "edit_window_seconds"),
     ):
-        r = admin.post("/desk/settings", form | bad)
+        r = admin.post("/desk/settings", typed | bad)
         assert r.status_code == 422, (bad, r.text)
-        assert field in r.text, bad
+        # The form again, as typed, the wrong field marked and what is wrong said.
+        assert 'action="/desk/settings"' in r.text and 'role="alert"' in r.text, bad
+        assert re.search(rf'name="{field}" aria-invalid="true" autofocus', r.text), bad
+        assert r.text.count('aria-invalid="true"') == 1, bad
+        assert "typed\nnot saved</textarea>" in r.text, bad
+        if field != "report_threshold":
+            assert 'name="report_threshold" min="1" max="1000" value="7"' in r.text, bad
+    r = admin.post(
+        "/desk/settings", form | {"report_threshold": "0"}, headers={"Accept": "application/json"}
+    )
+    assert r.status_code == 422 and r.json()["field"] == "report_threshold"  # scripts get JSON
     assert len(_audit(app, "site.settings")) == 1
     mod = moderator(app, client, site, name="Mod")
     r = mod.post("/desk/settings", form | {"report_threshold": "9"})

@@ -313,6 +313,63 @@ def test_bulk_decides_a_selection_and_skips_what_was_decided_meanwhile(
     assert r.status_code == 422
 
 
+def test_banning_a_selections_authors_bans_each_once_and_rejects_their_comments(
+    app: FastAPI, client: TestClient, site: Site, alice: dict[str, str], bob: dict[str, str]
+) -> None:
+    mod = moderator(app, client, site)
+    spam = [post(client, alice, f"Cheap watches {n}.").json()["id"] for n in range(2)]
+    spam.append(post(client, bob, "Cheap watches too.").json()["id"])
+    decided = post(client, bob, "Decided meanwhile.").json()["id"]
+    for cid in [*spam, decided]:
+        _set(app, cid, status="pending", moderation_step="new_reader")
+    html = mod.get("/desk").text
+    selection = [f"{cid}|{_seen(html, cid)}" for cid in [*spam, decided]]
+    _decide(mod, decided, "approve", _seen(html, decided))
+    r = mod.post(
+        "/desk/bulk/ban",
+        {"reason": "Spam", "reason_text": "A wave of watch ads", "ids": selection},
+        headers={"Accept": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    alice_id, bob_id = user_id(client, alice), user_id(client, bob)
+    answer = r.json()
+    assert answer["decided"] == spam and answer["banned"] == sorted([alice_id, bob_id])
+    assert [s["id"] for s in answer["skipped"]] == [decided]
+    with state_of(app).read_sessions() as db:
+        bans = list(db.scalars(select(Ban).order_by(Ban.id)))
+    assert sorted(b.user_id for b in bans) == sorted([alice_id, bob_id])  # each once
+    assert {(b.site_id, b.until, b.reason) for b in bans} == {
+        (site.id, None, "A wave of watch ads")
+    }
+    for cid in spam:
+        row = comment_row(app, cid)
+        assert row is not None and row.status == "rejected"
+        assert row.moderation_reason == "Banned: A wave of watch ads"
+    row = comment_row(app, decided)
+    assert row is not None and row.status == "published"  # its author's ban came from the others
+    assert len(_audit(app, "user.ban")) == 2
+    assert post(client, alice, expect=403).json()["error"] == "banned"
+
+    # without script: the bulk form's "Suspend their authors" button
+    carol = quick_reader(app, "Carol")
+    late = post(client, carol, "Late spam.").json()["id"]
+    _set(app, late, status="pending", moderation_step="new_reader")
+    html = mod.get("/desk").text
+    assert 'formaction="/desk/bulk/suspend"' in html and 'formaction="/desk/bulk/ban"' in html
+    r = mod.post(
+        "/desk/bulk/suspend",
+        {"reason": "Spam", "duration": "86400", "ids": [f"{late}|{_seen(html, late)}"],
+         "back": "/desk"},
+    )  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"] == "/desk?decided=1&skipped=0"
+    with state_of(app).read_sessions() as db:
+        ban = db.scalars(select(Ban).where(Ban.user_id == user_id(client, carol))).one()
+    assert ban.until is not None and timedelta(hours=23) < ban.until - utcnow()
+    assert ban.reason == "Spam"
+    row = comment_row(app, late)
+    assert row is not None and row.moderation_reason == "Suspended: Spam"
+
+
 def test_a_moderator_of_site_a_neither_sees_nor_acts_on_site_b(
     app: FastAPI, client: TestClient, site: Site, alice: dict[str, str]
 ) -> None:
@@ -330,6 +387,8 @@ def test_a_moderator_of_site_a_neither_sees_nor_acts_on_site_b(
     r = _decide(mod_b, on_a, "approve", seen)
     assert r.status_code == 403 and "not_moderator" in r.text
     r = mod_b.post("/desk/bulk", {"action": "approve", "ids": [f"{on_a}|{seen}"]})
+    assert r.status_code == 403
+    r = mod_b.post("/desk/bulk/ban", {"reason": "x", "ids": [f"{on_a}|{seen}"]})
     assert r.status_code == 403
     r = mod_b.post(f"/desk/users/{user_id(client, alice)}/ban", {"reason": "x", "site": "news"})
     assert r.status_code == 403
@@ -395,6 +454,11 @@ def test_bad_input_to_the_desk_forms_is_a_clear_4xx(
         ("/desk/users/1/ban", {"reason": "x", "site": "nowhere"}, 404),
         ("/desk/bulk", {"action": "approve"}, 422),
         ("/desk/bulk", {"action": "approve", "ids": [f"{2**70}|x"]}, 422),
+        ("/desk/bulk/ban", {"ids": [f"{cid}|"]}, 422),  # no reason
+        ("/desk/bulk/ban", {"reason": "x", "ids": ["nonsense"]}, 422),
+        ("/desk/bulk/ban", {"reason": "x"}, 422),
+        ("/desk/bulk/suspend", {"reason": "x", "ids": [f"{cid}|"]}, 422),  # no duration
+        ("/desk/bulk/suspend", {"reason": "x", "ids": [f"{cid}|"], "duration": "5"}, 422),
         (f"/desk/comments/{2**70}/claim", {}, 404),
     ]
     for path, form, status in cases:

@@ -41,6 +41,22 @@ def user_for_token(db: Session, token_hash: str, now: datetime) -> User | None:
     )
 
 
+def user_and_expiry_for_token(
+    db: Session, token_hash: str, now: datetime
+) -> tuple[User, datetime] | None:
+    """``user_for_token`` and when the session expires, in one query."""
+    row = db.execute(
+        select(User, AuthSession.expires_at)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.token_hash == token_hash,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 def add_session(
     db: Session, user: User, token_hash: str, expires_at: datetime, user_agent: str
 ) -> AuthSession:

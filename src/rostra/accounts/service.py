@@ -30,6 +30,7 @@ from rostra.errors import RostraError
 from rostra.jobs.outbox import enqueue
 from rostra.jobs.tasks import MAIL_SEND
 from rostra.models import User
+from rostra.stories import service as stories
 
 VERIFY_EMAIL = "verify-email"
 PASSWORD_RESET = "password-reset"  # noqa: S105 -- a token purpose, not a secret
@@ -45,6 +46,14 @@ def end_cached_sign_ins(db: Session, user_id: int) -> None:
     """Record that the reader's cached sign-ins end at the commit: call it
     with any change to what a sign-in carries (suspension, name, avatar)."""
     account_changed(db, user_id)
+
+
+def shown_as_changed(db: Session, user_id: int) -> None:
+    """Record that what the reader's comments show of them (name, handle,
+    avatar) changes: their cached sign-ins end, and so do the cached pages
+    of every story they commented on, at the commit."""
+    account_changed(db, user_id)
+    stories.author_changed(db, user_id)
 
 
 def ensure_active(user: User) -> None:
@@ -257,6 +266,7 @@ def handles_of(db: Session, user_ids: set[int]) -> dict[int, str]:
 
 def update_me(db: Session, user: User, changes: MeIn) -> User:
     """``PATCH /me``: apply the fields sent; a new handle at most once per cooldown."""
+    shown = (user.handle, user.display_name)
     if changes.handle is not None and changes.handle != user.handle:
         now = utcnow()
         if user.handle_changed_at and now - user.handle_changed_at < handles.HANDLE_COOLDOWN:
@@ -274,7 +284,10 @@ def update_me(db: Session, user: User, changes: MeIn) -> User:
         user.notify = {**(user.notify or {}), **wanted}
     if changes.mail_mode is not None:
         user.mail_mode = changes.mail_mode
-    account_changed(db, user.id)  # cached sign-ins carry the name and the handle
+    if (user.handle, user.display_name) != shown:  # on their comments, on cached pages
+        shown_as_changed(db, user.id)
+    else:
+        account_changed(db, user.id)  # cached sign-ins carry every column
     try:
         with db.begin_nested():  # a concurrent change may take the handle first
             db.flush()

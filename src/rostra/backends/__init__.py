@@ -37,7 +37,7 @@ def build_backends(settings: Settings) -> Backends:
         prefix = settings.redis_prefix
         return Backends(
             broker=RedisBroker(settings.redis_url, client, prefix),
-            cache=RedisCache(client, prefix),
+            cache=RedisCache(client, prefix, settings.redis_url),
             mailer=make_mailer(settings),
             ratelimiter=RedisRateLimiter(client, prefix),
         )

@@ -13,10 +13,12 @@ import time
 import uuid
 from collections.abc import AsyncGenerator
 
+import anyio.to_thread
 import redis
 import redis.asyncio as aioredis
 
 from rostra.backends.broker import RESYNC
+from rostra.backends.resp import Pipes
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,11 @@ return 0
 
 
 class RedisCache:
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, url: str | None = None) -> None:
         self.r = client
         self.prefix = prefix
+        #: Reads for the event loop itself (``aget_many``), where the URL allows.
+        self._pipes = Pipes.for_url(url) if url else None
 
     def get(self, key: str) -> bytes | None:
         value = self.r.get(self.prefix + key)
@@ -55,11 +59,29 @@ class RedisCache:
         values = self.r.mget([self.prefix + key for key in keys])
         return [v if isinstance(v, bytes) else None for v in values]
 
+    async def aget_many(self, keys: list[str]) -> list[bytes | None]:
+        """``get_many`` from the event loop: over a pipelined connection of
+        that loop's own, else (a URL it cannot open) in a thread."""
+        if not keys:
+            return []
+        if self._pipes is None:
+            return await anyio.to_thread.run_sync(self.get_many, keys)
+        reply = await self._pipes.command(b"MGET", *[(self.prefix + k).encode() for k in keys])
+        if not isinstance(reply, list) or len(reply) != len(keys):
+            raise redis.RedisError(f"MGET answered {reply!r}")
+        return [v if isinstance(v, bytes) else None for v in reply]
+
     def set(self, key: str, value: bytes, ttl: int) -> None:
         self.r.set(self.prefix + key, value, ex=ttl)
 
     def incr(self, key: str) -> int:
         return int(self.r.incr(self.prefix + key))
+
+    def add(self, key: str, value: bytes, ttl: int) -> bool:
+        return bool(self.r.set(self.prefix + key, value, ex=ttl, nx=True))
+
+    def delete(self, key: str) -> None:
+        self.r.delete(self.prefix + key)
 
 
 class RedisRateLimiter:

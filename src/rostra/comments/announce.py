@@ -20,15 +20,17 @@ PUBLIC = (CommentStatus.PUBLISHED.value, CommentStatus.DELETED.value)
 
 
 def created(
-    db: Session, comment: Comment, author: User, story_url: str, count: int | None, window: int
-) -> None:
+    db: Session, comment: Comment, author: User, story_url: str, count: int | None, window: int,
+    staff: bool = False,
+) -> None:  # fmt: skip
+    """``staff``: the author has a role on the story's site (the badge)."""
     now = utcnow()
     if comment.status == CommentStatus.PUBLISHED:
         stories.announce(
             db,
             comment.story_id,
             "comment.created",
-            {"comment": views.public(comment, author, now), "comment_count": count},
+            {"comment": views.public(comment, author, now, staff), "comment_count": count},
             url=story_url,
         )
     else:
@@ -38,21 +40,19 @@ def created(
             "comment.held",
             comment,
             story_url,
-            views.own(comment, author, now, window),
+            views.own(comment, author, now, window, staff),
         )
 
 
-def updated(db: Session, comment: Comment, author: User, window: int) -> None:
+def updated(db: Session, comment: Comment, author: User, window: int, staff: bool = False) -> None:
     now = utcnow()
     if comment.status == CommentStatus.PUBLISHED:
-        stories.announce(
-            db, comment.story_id, "comment.updated", {"comment": views.public(comment, author, now)}
-        )
+        view = views.public(comment, author, now, staff)
+        stories.announce(db, comment.story_id, "comment.updated", {"comment": view})
     else:
         url = stories.url_of(db, comment.story_id)
-        _to_author(
-            db, author.id, "comment.updated", comment, url, views.own(comment, author, now, window)
-        )
+        own = views.own(comment, author, now, window, staff)
+        _to_author(db, author.id, "comment.updated", comment, url, own)
 
 
 def deleted(

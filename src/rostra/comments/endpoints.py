@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import Headers, QueryParams
 
-from rostra.comments import idempotency, locate, moderate, service, threads, views
+from rostra.comments import idempotency, locate, moderate, overlays, service, threads, views
 from rostra.comments.schemas import (
     CommentContextOut,
     CommentEditIn,
@@ -59,10 +59,13 @@ def _json(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def _own_view(settings: Settings, user: User, comment: Comment, window: int | None = None) -> bytes:
+def _own_view(
+    settings: Settings, user: User, comment: Comment, window: int | None = None,
+    staff: bool = False,
+) -> bytes:  # fmt: skip
     """The author's view; ``window``: the site's edit window (the server's if None)."""
     edit_window = settings.edit_window_seconds if window is None else window
-    return views.encode(views.own(comment, user, utcnow(), edit_window))
+    return views.encode(views.own(comment, user, utcnow(), edit_window, staff))
 
 
 @router.get(
@@ -83,8 +86,8 @@ def list_comments(
     story_id, shared = threads.cached_page(db, settings, pages, url, sort, limit, cursor)
     if viewer is None:
         return conditional.cacheable(request.headers, shared.body, shared.etag, shared.gzipped)
-    lay = threads.overlay(db, settings, story_id, viewer)
-    return conditional.private(threads.with_viewer(shared.body, lay), request.headers)
+    lay = overlays.Overlays(state.backends.cache).cached(db, settings, pages, story_id, viewer)
+    return conditional.private_page(shared.body, shared.etag, lay, request.headers)
 
 
 def _first_page(query: QueryParams) -> tuple[str, str, int] | None:
@@ -120,10 +123,13 @@ def front_signed_in(
     reader: Authenticator,
 ) -> SignedInHandler:
     """``GET /comments`` for a signed-in reader's first page, when the shared
-    page is warm: that page with the reader's overlay (one query), the token's
-    user from ``reader`` (the sign-in cache). As ``list_comments`` answers,
+    page is warm: that page with the reader's overlay (from the overlay
+    cache, else one query: ``overlays.Overlays.cached``), the token's user
+    from ``reader`` (the sign-in cache). As ``list_comments`` answers,
     without routing or dependencies; anything else (a cold page, a token that
-    finds nobody) goes to the route, which answers it in full."""
+    finds nobody) goes to the route, which answers it in full. Reads the
+    database: run it off the event loop (``front_signed_in_warm`` first)."""
+    kept = overlays.Overlays(pages.cache)
 
     def answer(query: QueryParams, headers: Headers, token: str) -> Response | None:
         asked = _first_page(query)
@@ -135,8 +141,23 @@ def front_signed_in(
             viewer = reader(db, token)
             if viewer is None:
                 return None
-            lay = threads.overlay(db, settings, story_id, viewer)
-        return conditional.private(threads.with_viewer(shared.body, lay), headers)
+            lay = kept.cached(db, settings, pages, story_id, viewer)
+        return conditional.private_page(shared.body, shared.etag, lay, headers)
+
+    return answer
+
+
+def front_signed_in_warm(pages: StoryPages) -> SignedInHandler:
+    """``front_signed_in`` from the cache alone, when it holds the shared
+    page, the token's sign-in and the reader's overlay, all current
+    (``overlays.warm_first_page``): no database, no session, no model. None
+    for anything else (``front_signed_in`` then answers it)."""
+
+    def answer(query: QueryParams, headers: Headers, token: str) -> Response | None:
+        asked = _first_page(query)
+        if asked is None:
+            return None
+        return overlays.warm_first_page(pages.cache, *asked, token, headers)
 
     return answer
 
@@ -251,7 +272,7 @@ def _posted(db: Session, settings: Settings, user: User, draft: service.Draft) -
     comment = service.create(db, user, draft)
     # 202: accepted but not published (held, or rejected by a word list).
     status_code = 201 if comment.status == CommentStatus.PUBLISHED else 202
-    return _json(_own_view(settings, user, comment, draft.edit_window), status_code)
+    return _json(_own_view(settings, user, comment, draft.edit_window, draft.staff), status_code)
 
 
 @router.patch(
@@ -269,8 +290,10 @@ def edit_comment(
 ) -> Response:
     limits.enforce("post", f"user:{user.id}", limits.address)
     comment = service.edit(db, settings, user, comment_id, data.body)
-    window = service.edit_window(settings, service.site_of(db, comment))
-    return _json(_own_view(settings, user, comment, window))
+    site = service.site_of(db, comment)
+    window = service.edit_window(settings, site)
+    staff = site is not None and service.wears_badge(db, user.id, site.id)
+    return _json(_own_view(settings, user, comment, window, staff))
 
 
 @router.delete(

@@ -15,7 +15,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request
 from starlette.datastructures import Headers, QueryParams
-from starlette.types import ASGIApp, Scope
+from starlette.types import Scope
 
 from rostra.errors import RostraError
 from rostra.http.client import client_address
@@ -73,7 +73,7 @@ def front(state: AppState) -> StreamHandler:
     the route would refuse (no or a bad URL, too many streams…) goes to it,
     which refuses it with the documented error."""
 
-    async def open_stream(scope: Scope, query: QueryParams, headers: Headers) -> ASGIApp | None:
+    async def open_stream(scope: Scope, query: QueryParams, headers: Headers) -> EventStream | None:
         url = one(query, "url")
         last = headers.getlist("last-event-id")
         if url is None or len(url) > 4096 or len(last) > 1 or (last and len(last[0]) > 200):

@@ -293,7 +293,9 @@ def _announce(
     )
     now = utcnow()
     url = stories.url_of(db, comment.story_id)
-    public = views.public(comment, author, now)
+    site_id = stories.site_id_of(db, comment.story_id)
+    staff = author is not None and bool(moderation.staff_among(db, site_id, [author.id]))
+    public = views.public(comment, author, now, staff)
     if comment.status == PUBLISHED and was != PUBLISHED:
         data: dict[str, Any] = {"comment": public, "comment_count": count}
         stories.announce(db, comment.story_id, "comment.created", data, url=url)
@@ -303,7 +305,11 @@ def _announce(
         data = {"id": comment.id, "placeholder": False, "comment_count": count}
         stories.announce(db, comment.story_id, "comment.deleted", data, url=url)
     if author is not None and comment.status != PUBLISHED:
-        own = views.own(comment, author, now, settings.edit_window_seconds)
+        site = sites.by_id(db, site_id)
+        window = settings.edit_window_seconds
+        if site is not None and site.edit_window_seconds is not None:
+            window = site.edit_window_seconds  # the site's, as the author's other views
+        own = views.own(comment, author, now, window, staff)
         moderation_user_event(db, author.id, url, own)
 
 

@@ -216,13 +216,17 @@ def liked_by(db: Session, user_id: int, comment_ids: Iterable[int]) -> set[int]:
     )
 
 
+_CHANGE_REPLY_COUNT = (
+    update(_COMMENTS)
+    .where(_COMMENTS.c.id == bindparam("comment_id"))
+    .values(reply_count=_COMMENTS.c.reply_count + bindparam("delta"))
+)
+
+
 def change_reply_count(db: Session, comment_id: int, delta: int) -> None:
-    db.execute(
-        update(Comment)
-        .where(Comment.id == comment_id)
-        .values(reply_count=Comment.reply_count + delta)
-        .execution_options(synchronize_session=False)
-    )
+    # On the connection: the parent row, if loaded, is not refreshed (as
+    # with ``synchronize_session=False`` before).
+    db.connection().execute(_CHANGE_REPLY_COUNT, {"comment_id": comment_id, "delta": delta})
 
 
 def has_children(db: Session, comment_id: int) -> bool:

@@ -35,6 +35,7 @@ from rostra.db.base import utcnow
 from rostra.errors import Forbidden, NotFound
 from rostra.jobs import outbox
 from rostra.models import Comment, CommentStatus, Site, User
+from rostra.moderation import service as moderation
 from rostra.moderation.pipeline import Outcome
 from rostra.sites import service as sites
 from rostra.stories import service as stories
@@ -92,6 +93,11 @@ class Draft:
     edit_window: int
     #: Whether the site reads its pages for titles (else a client's is not taken).
     fetch_metadata: bool = True
+    #: Whether the HTML links to a reader's profile (an ``@handle``).
+    mentions: bool = False
+    #: Whether the author has a role on the site: the staff badge on their
+    #: comment in the answer and the live event.
+    staff: bool = False
 
 
 def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Draft:
@@ -115,6 +121,8 @@ def prepare(db: Session, settings: Settings, user: User, data: CommentIn) -> Dra
         parent_id=data.parent_id,
         edit_window=edit_window(settings, site),
         fetch_metadata=site.fetch_metadata,
+        mentions=f'href="{profiles_base(settings)}' in html,
+        staff=wears_badge(db, user.id, site.id),
     )
 
 
@@ -165,8 +173,17 @@ def create(db: Session, user: User, draft: Draft) -> Comment:
         count = stories.change_comment_count(db, story_id, +1)
     else:
         stories.story_changed(db, story_id)
-    _event(db, "comment.created", comment)
-    announce.created(db, comment, user, draft.url, count, draft.edit_window)
+    # What the notifications need to know whether anyone hears of it
+    # (``rostra.social.tasks``): a held comment, a top-level one that
+    # mentions nobody by an author nobody follows, makes no job.
+    facts: dict[str, object] = {
+        "author_id": user.id,
+        "status": status.value,
+        "reply_to": parent.author_id if parent else None,
+        "mentions": draft.mentions,
+    }
+    _event(db, "comment.created", comment, facts)
+    announce.created(db, comment, user, draft.url, count, draft.edit_window, draft.staff)
     if status != CommentStatus.PUBLISHED:
         moderate.tell_desk_new(db, draft.site_id, comment)
     return comment
@@ -204,6 +221,11 @@ def _own(db: Session, user: User, comment_id: int) -> Comment:
     return comment
 
 
+def wears_badge(db: Session, user_id: int, site_id: int) -> bool:
+    """Whether the reader has a role on the site (the staff badge)."""
+    return bool(moderation.staff_among(db, site_id, [user_id]))
+
+
 def edit_window(settings: Settings, site: Site | None) -> int:
     """The site's edit window in seconds, or the server's."""
     if site is None or site.edit_window_seconds is None:
@@ -234,7 +256,7 @@ def edit(db: Session, settings: Settings, user: User, comment_id: int, body: str
     _event(db, "comment.updated", comment)
     if outcome is not None and moderate.after_edit(db, settings, site_id, comment, outcome):
         return comment
-    announce.updated(db, comment, user, window)
+    announce.updated(db, comment, user, window, wears_badge(db, user.id, site_id))
     return comment
 
 
@@ -318,11 +340,14 @@ def comment_site(db: Session, comment: Comment) -> int:
     return stories.site_id_of(db, comment.story_id)
 
 
-def _event(db: Session, topic: str, comment: Comment) -> None:
-    # For the consumers other parts register (none yet): written in this
-    # transaction, so what follows a change is not lost if the process dies
-    # after the commit, and not written at all while nothing consumes it.
-    outbox.emit(db, topic, {"comment_id": comment.id, "story_id": comment.story_id})
+def _event(
+    db: Session, topic: str, comment: Comment, facts: dict[str, object] | None = None
+) -> None:
+    # For the consumers other parts register: written in this transaction,
+    # so what follows a change is not lost if the process dies after the
+    # commit, and not written at all while nothing consumes it.
+    payload = {"comment_id": comment.id, "story_id": comment.story_id, **(facts or {})}
+    outbox.emit(db, topic, payload)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ def cached_page(
     """A page of a story's threads as every reader sees it (no viewer state),
     encoded and gzipped, from the story's page cache when it holds it (see
     ``rostra.stories.cache``); and the story's id (None before its first
-    comment). The body ends with ``"viewer":null}`` (``with_viewer``).
+    comment). The body ends with ``"viewer":null}``, where a signed-in
+    reader's overlay goes (``rostra.http.conditional.private_page``).
     Concurrent misses of one page build it once."""
     if cursor is not None:
         cursors.decode(cursor, sort)  # a bad cursor is refused before any lookup
@@ -126,18 +127,6 @@ def _page(body: bytes) -> Page:
     return Page(body, etag_of(body), compress(body))
 
 
-_NO_VIEWER = b'"viewer":null}'
-
-
-def with_viewer(body: bytes, overlay: JSON | None) -> bytes:
-    """A shared page with the reader's ``viewer`` object in place of null."""
-    if overlay is None:
-        return body
-    if not body.endswith(_NO_VIEWER):  # pragma: no cover - a page built elsewhere
-        raise ValueError("not a shared page")
-    return body[: -len(_NO_VIEWER)] + b'"viewer":' + encode(overlay) + b"}"
-
-
 #: The most comments of each kind (their own, liked) an overlay names.
 OVERLAY_LIMIT = 5000
 
@@ -150,7 +139,15 @@ def overlay(db: Session, settings: Settings, story_id: int | None, viewer: User)
     rows = (
         [] if story_id is None else repository.viewer_rows(db, story_id, viewer.id, OVERLAY_LIMIT)
     )
-    show = Presenter(viewer.id, {viewer.id: viewer}, set(), utcnow(), settings.edit_window_seconds)
+    window, staff = settings.edit_window_seconds, frozenset[int]()
+    if story_id is not None and rows:
+        # The site's edit window and badge, as the reader's other views of
+        # their comments say (a changed window reaches a kept overlay within
+        # its OVERLAY_TTL; the server refuses a late edit in any case).
+        site_id = stories.site_id_of(db, story_id)
+        window = edit_window(settings, sites.by_id(db, site_id))
+        staff = moderation.staff_among(db, site_id, [viewer.id])
+    show = Presenter(viewer.id, {viewer.id: viewer}, set(), utcnow(), window, staff=staff)
     liked: list[int] = []
     blocked: list[int] = []
     mine: list[JSON] = []

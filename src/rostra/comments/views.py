@@ -101,18 +101,24 @@ class Presenter:
         return user.display_name if user is not None else None
 
 
-def public(row: Comment, author_row: User | None, now: datetime) -> JSON:
-    """A comment as any reader sees it (live events)."""
+def public(row: Comment, author_row: User | None, now: datetime, staff: bool = False) -> JSON:
+    """A comment as any reader sees it (live events); ``staff``: its author
+    has a role on the story's site (the badge)."""
     authors = {author_row.id: author_row} if author_row is not None else {}
-    return Presenter(None, authors, set(), now, 0).comment(row)
+    badge = frozenset(authors) if staff else frozenset()
+    return Presenter(None, authors, set(), now, 0, staff=badge).comment(row)
 
 
-def own(row: Comment, author_row: User, now: datetime, edit_window: int) -> JSON:
+def own(
+    row: Comment, author_row: User, now: datetime, edit_window: int, staff: bool = False
+) -> JSON:
     """A comment as its author sees it (answers to posts and edits, the
     author's own live channel)."""
-    return Presenter(author_row.id, {author_row.id: author_row}, set(), now, edit_window).comment(
-        row
+    badge = frozenset({author_row.id}) if staff else frozenset()
+    show = Presenter(
+        author_row.id, {author_row.id: author_row}, set(), now, edit_window, staff=badge
     )
+    return show.comment(row)
 
 
 def reply_to(parent_id: int, display_name: str | None) -> JSON:

@@ -1,7 +1,8 @@
 """The queue's actions, as plain forms (POST, CSRF, 303 back) that the
 desk's script also sends with ``Accept: application/json``: decide a
 comment (approve, reject with a reason, feature), ban or suspend its
-author, the same over a selection, and claims. Every rule is the
+author, the same over a selection (and banning a selection's authors), and
+claims. Every rule is the
 Moderation API's own (``rostra.comments.moderate``, ``rostra.desk.service``);
 what the desk adds is the stale-card check (409 ``already_decided``)."""
 
@@ -24,6 +25,7 @@ from rostra.desk.schemas import MAX_BAN_SECONDS
 from rostra.errors import Invalid, NotFound
 from rostra.http.deps import SettingsDep, StateDep, WriteSession
 from rostra.models import Comment
+from rostra.moderation import service as moderation
 
 router = APIRouter(prefix="/desk", include_in_schema=False)
 FormText = Annotated[str, Form(max_length=500)]
@@ -153,6 +155,86 @@ def bulk(
         sep = "&" if "?" in back else "?"
         return desk.done(f"{back}{sep}decided={len(done)}&skipped={len(skipped)}")
     return JSONResponse({"ok": True, "decided": done, "skipped": skipped})
+
+
+@router.post("/bulk/ban")
+def bulk_ban(
+    desk: CheckedDesk,
+    db: WriteSession,
+    settings: SettingsDep,
+    state: StateDep,
+    ids: Annotated[list[str], Form(max_length=200)],
+    reason: FormText = "",
+    reason_text: FormText = "",
+    back: Back = "/desk",
+) -> Response:
+    """Ban the authors of a selection from the sites of their comments, each
+    author once per site, and reject the selected comments: a wave of spam
+    from a few accounts, ended in one go. A card decided meanwhile is skipped
+    (and named); its author is not banned for it."""
+    return _ban_selection(
+        desk, db, settings, state.backends.cache, ids, _reason(reason, reason_text), None, back
+    )
+
+
+@router.post("/bulk/suspend")
+def bulk_suspend(
+    desk: CheckedDesk,
+    db: WriteSession,
+    settings: SettingsDep,
+    state: StateDep,
+    ids: Annotated[list[str], Form(max_length=200)],
+    duration: Annotated[int, Form(ge=60, le=MAX_BAN_SECONDS)],
+    reason: FormText = "",
+    reason_text: FormText = "",
+    back: Back = "/desk",
+) -> Response:
+    """As ``/desk/bulk/ban``, for ``duration`` seconds."""
+    return _ban_selection(
+        desk, db, settings, state.backends.cache, ids, _reason(reason, reason_text), duration, back
+    )
+
+
+def _ban_selection(
+    desk: Desk, db: Session, settings: Settings, cache: Cache, ids: list[str], why: str,
+    duration: int | None, back: str,
+) -> Response:  # fmt: skip
+    if not why:
+        raise Invalid("Give a reason for the ban.", field="reason")
+    kind = "Suspended" if duration else "Banned"
+    banned: dict[tuple[int, int], int] = {}  # (author, site) -> ban id
+    done: list[int] = []
+    skipped: list[dict[str, Any]] = []
+    for value in ids[:200]:
+        raw_id, _, view = value.partition("|")
+        if not raw_id.isdigit() or not 0 < int(raw_id) < 2**62:
+            raise Invalid("A selected card is not one of the queue's.", field="ids")
+        comment_id, seen = int(raw_id), _seen(view)
+        try:
+            with db.begin_nested():
+                site_id = moderate.site_of(db, comment_id)
+                moderation.require_moderator(db, desk.user, site_id)
+                target = db.get(Comment, comment_id)
+                if target is None or target.author_id is None:
+                    raise NotFound("The comment has no author to ban.", field="ids")
+                if seen is None or seen[0] != moderate.REJECTED:
+                    decide_one(
+                        db, settings, desk, cache, comment_id, "reject", f"{kind}: {why}"[:500],
+                        seen,
+                    )  # fmt: skip
+                pair = (target.author_id, site_id)
+                if pair not in banned:
+                    row = moderation.ban(db, desk.user, pair[0], site_id, duration, why)
+                    banned[pair] = row.id
+        except (AlreadyDecided, NotDecidable, NotFound) as exc:
+            skipped.append({"id": comment_id, "error": exc.code, "detail": exc.detail})
+            continue
+        done.append(comment_id)
+    authors = sorted({author for author, _ in banned})
+    if not wants_json(desk.request):
+        sep = "&" if "?" in back else "?"
+        return desk.done(f"{back}{sep}decided={len(done)}&skipped={len(skipped)}")
+    return JSONResponse({"ok": True, "decided": done, "banned": authors, "skipped": skipped})
 
 
 @router.post("/comments/{comment_id}/claim")

@@ -15,9 +15,9 @@ from starlette.responses import Response
 from rostra.comments.moderate import story_mode
 from rostra.db.base import utcnow
 from rostra.desk import service
-from rostra.desk.pages import CheckedDesk, Desk, DeskDep, FormText
+from rostra.desk.pages import CheckedDesk, Desk, DeskDep, FormText, wants_json
 from rostra.desk.schemas import SiteSettingsIn, StoryModerationIn
-from rostra.errors import Invalid, NotFound
+from rostra.errors import Invalid, NotFound, validation_error
 from rostra.http.deps import ReadSession, SettingsDep, WriteSession
 from rostra.models import Site, Story
 from rostra.moderation import service as moderation
@@ -177,27 +177,58 @@ def settings_submit(
     auto_close_days: FormText = "",
 ) -> Response:
     chosen = chosen_site(desk, site)
+    form = {
+        "banned_words": banned_words, "suspect_words": suspect_words,
+        "nudge_threshold": nudge_threshold, "hold_threshold": hold_threshold,
+        "edit_window_seconds": edit_window_seconds, "new_reader_holds": new_reader_holds,
+        "report_threshold": report_threshold, "rejection_reasons": rejection_reasons,
+        "surge_threshold": surge_threshold, "surge_action": surge_action,
+        "surge_slow_mode_seconds": surge_slow_mode_seconds, "auto_close_days": auto_close_days,
+    }  # fmt: skip
+    try:
+        # The service checks every value before it sets any (see
+        # moderation.settings.change): a refusal leaves nothing to commit.
+        service.change_settings(db, settings, desk.user, chosen.name, _settings_in(form))
+    except (Invalid, RequestValidationError) as exc:
+        if wants_json(desk.request):
+            raise
+        # The form again, as typed, with what is wrong said above it.
+        found = exc if isinstance(exc, Invalid) else validation_error(exc)
+        values = service.settings_of(db, settings, desk.user, chosen.name)
+        values.update({k: v for k, v in form.items() if k not in _LISTS})
+        values.update({k: lines(form[k]) for k in _LISTS})
+        values["edit_window_seconds"] = edit_window_seconds.strip() or None
+        return desk.render(
+            "desk/admin/settings.html", active="settings", status_code=422, site=chosen,
+            values=values, actions=SURGE_ACTIONS, error=found.detail, invalid=found.field,
+        )  # fmt: skip
+    return desk.done(f"/desk/settings?site={chosen.name}", saved=True)
+
+
+_LISTS = ("banned_words", "suspect_words", "rejection_reasons")
+
+
+def _settings_in(form: dict[str, str]) -> SiteSettingsIn:
+    """The settings form read into the API's own model (422 naming the field)."""
     data: dict[str, Any] = {
-        "banned_words": lines(banned_words),
-        "suspect_words": lines(suspect_words),
-        "rejection_reasons": lines(rejection_reasons),
-        "edit_window_seconds": number(edit_window_seconds, "edit_window_seconds"),
+        "banned_words": lines(form["banned_words"]),
+        "suspect_words": lines(form["suspect_words"]),
+        "rejection_reasons": lines(form["rejection_reasons"]),
+        "edit_window_seconds": number(form["edit_window_seconds"], "edit_window_seconds"),
     }
-    for name, value, kind in (
-        ("nudge_threshold", nudge_threshold, float), ("hold_threshold", hold_threshold, float),
-        ("new_reader_holds", new_reader_holds, int), ("report_threshold", report_threshold, int),
-        ("surge_threshold", surge_threshold, int),
-        ("surge_slow_mode_seconds", surge_slow_mode_seconds, int),
-        ("auto_close_days", auto_close_days, int),
-    ):  # fmt: skip
-        found = number(value, name, kind)
+    numbers: tuple[tuple[str, type[int] | type[float]], ...] = (
+        ("nudge_threshold", float), ("hold_threshold", float), ("new_reader_holds", int),
+        ("report_threshold", int), ("surge_threshold", int), ("surge_slow_mode_seconds", int),
+        ("auto_close_days", int),
+    )  # fmt: skip
+    for name, kind in numbers:
+        found = number(form[name], name, kind)
         if found is None:
             raise Invalid(f"'{name}' is required.", field=name)
         data[name] = found
-    if surge_action.strip():
-        data["surge_action"] = surge_action.strip()
-    service.change_settings(db, settings, desk.user, chosen.name, validated(SiteSettingsIn, data))
-    return desk.done(f"/desk/settings?site={chosen.name}", saved=True)
+    if form["surge_action"].strip():
+        data["surge_action"] = form["surge_action"].strip()
+    return validated(SiteSettingsIn, data)
 
 
 # --- roles -------------------------------------------------------------------

@@ -7,14 +7,15 @@ on its live channel. It ends when its holder moves on or decides, or when it
 expires. A claim only informs: it never blocks a decision — the decision
 itself refuses a stale view (409 ``already_decided``).
 
-Reading a claim and writing it are two steps, so two moderators focusing a
-card at the same instant may both believe they hold it; the card then
-shows the later one, and the 409 still stops the second decision.
+A claim is taken with the cache's atomic ``add`` (Redis ``SET NX``): of two
+moderators focusing a card at the same instant, one holds it and the other
+is told whose it is. Renewing one's own claim is a plain write.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from rostra.backends.cache import Cache, get_quietly, set_quietly
 from rostra.comments import moderate
 from rostra.models import User
 from rostra.moderation import service as moderation
+
+log = logging.getLogger(__name__)
 
 TTL = 45
 
@@ -77,11 +80,24 @@ def claim(db: Session, cache: Cache, actor: User, comment_id: int) -> Claim:
     site_id = moderate.site_of(db, comment_id)
     moderation.require_moderator(db, actor, site_id)
     now = time.time()
-    current = _read(get_quietly(cache, _key(comment_id)), comment_id, now)
+    key = _key(comment_id)
+    mine = Claim(comment_id, actor.id, actor.display_name, now + TTL)
+    value = json.dumps(mine.data()).encode()
+    current = _read(get_quietly(cache, key), comment_id, now)
+    if current is None:
+        try:
+            taken = cache.add(key, value, TTL)
+        except Exception:  # a failing cache degrades: the claim is not kept
+            log.exception("cache: could not claim comment %s", comment_id)
+            taken = True
+        if not taken:  # another moderator took it a moment ago
+            current = _read(get_quietly(cache, key), comment_id, now)
+            if current is None:  # what is there is spent (expiring, unreadable)
+                set_quietly(cache, key, value, TTL)
     if current is not None and current.user_id != actor.id:
         return current
-    mine = Claim(comment_id, actor.id, actor.display_name, now + TTL)
-    set_quietly(cache, _key(comment_id), json.dumps(mine.data()).encode(), TTL)
+    if current is not None:  # one's own: renewed
+        set_quietly(cache, key, value, TTL)
     moderation.tell_desk(db, site_id, "queue.claimed", mine.data())
     return mine
 
@@ -100,4 +116,7 @@ def release(db: Session, cache: Cache, actor: User, comment_id: int) -> bool:
 
 def drop(cache: Cache, comment_id: int) -> None:
     """Forget a claim (the comment was decided: ``queue.decided`` tells the desks)."""
-    set_quietly(cache, _key(comment_id), b"", 1)
+    try:
+        cache.delete(_key(comment_id))
+    except Exception:  # it expires by itself
+        log.exception("cache: could not drop the claim on comment %s", comment_id)

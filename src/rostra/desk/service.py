@@ -93,6 +93,7 @@ def set_role(db: Session, actor: User, site: str, user_id: int, role: str | None
     if site_id is None:  # pragma: no cover - a path parameter is never absent
         raise NotFound("No such site.")
     moderation.set_role(db, actor, site_id, _person(db, user_id).id, role)
+    stories.author_changed(db, user_id, site_id)  # the staff badge is on their comments
 
 
 def _admin_site(db: Session, actor: User, name: str) -> Site:

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import struct
+import threading
+import zlib
+from collections import OrderedDict
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -80,19 +84,69 @@ def cacheable(
     return Response(body, media_type=JSON_TYPE, headers=common)
 
 
-#: A reader's own answer is made per request: compressed fast (zlib's
-#: quickest level costs a fraction of the middleware's level 9 for a
-#: slightly larger body).
+#: A reader's own part of an answer is compressed per request: fast (zlib's
+#: quickest level costs a fraction of the middleware's level 9).
 PRIVATE_LEVEL = 1
 
 
-def private(body: bytes, headers: Headers | None = None) -> Response:
-    """A signed-in reader's answer; given the request's ``headers``, gzipped
-    here when the client takes it (else by the middleware, if at all)."""
+# A signed-in reader's page is a shared page with their overlay spliced in
+# at its end (the page up to ``"viewer":``, the overlay, ``}``). Its gzip is
+# spliced the same way, so that the shared part is compressed once per page:
+# the shared part's deflate blocks end with a sync flush (byte-aligned, not
+# final), the overlay's blocks follow from a fresh compressor and end the
+# stream, and the trailer's CRC-32 is the whole body's (``zlib.crc32``
+# carried on from the prefix's). One gzip member, valid for any reader.
+
+#: What a shared page ends with: its ``viewer`` (null) and the closing brace.
+SHARED_END = b"null}"
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, mtime 0
+_PREFIXES: OrderedDict[str, tuple[bytes, int]] = OrderedDict()
+_PREFIXES_LOCK = threading.Lock()
+#: Shared pages whose compressed prefix is kept (by ETag, so by content).
+KEEP_PREFIXES = 64
+
+
+def _deflated_prefix(etag: str, prefix: bytes) -> tuple[bytes, int]:
+    """The prefix's raw deflate blocks (sync-flushed) and its CRC-32."""
+    with _PREFIXES_LOCK:
+        found = _PREFIXES.get(etag)
+        if found is not None:
+            _PREFIXES.move_to_end(etag)
+            return found
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    made = (compressor.compress(prefix) + compressor.flush(zlib.Z_SYNC_FLUSH), zlib.crc32(prefix))
+    with _PREFIXES_LOCK:
+        _PREFIXES[etag] = made
+        while len(_PREFIXES) > KEEP_PREFIXES:
+            _PREFIXES.popitem(last=False)
+    return made
+
+
+def spliced_gzip(etag: str, prefix: bytes, suffix: bytes) -> bytes:
+    """The gzip of ``prefix + suffix``, from the prefix's compressed blocks
+    kept under ``etag`` (the shared page's) and the suffix compressed now."""
+    blocks, crc = _deflated_prefix(etag, prefix)
+    compressor = zlib.compressobj(PRIVATE_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+    tail = compressor.compress(suffix) + compressor.flush()
+    size = (len(prefix) + len(suffix)) & 0xFFFFFFFF
+    return _GZIP_HEADER + blocks + tail + struct.pack("<II", zlib.crc32(suffix, crc), size)
+
+
+def private_page(
+    shared_body: bytes, shared_etag: str, viewer: bytes, headers: Headers | None = None
+) -> Response:
+    """``private`` for a shared page (ending ``"viewer":null}``) with the
+    reader's encoded ``viewer`` object in place of null; gzipped by splicing
+    (see above) when the client takes it."""
+    if not shared_body.endswith(SHARED_END):  # pragma: no cover - a page built elsewhere
+        raise ValueError("not a shared page")
+    prefix = shared_body[: -len(SHARED_END)]
+    suffix = viewer + b"}"
     common = {"Cache-Control": PRIVATE, "Vary": VARY}
-    if headers is not None and len(body) >= 512 and accepts_gzip(headers.get("accept-encoding")):
-        gzipped = gzip.compress(body, compresslevel=PRIVATE_LEVEL, mtime=0)
+    size = len(prefix) + len(suffix)
+    if headers is not None and size >= 512 and accepts_gzip(headers.get("accept-encoding")):
+        gzipped = spliced_gzip(shared_etag, prefix, suffix)
         return Response(
             gzipped, media_type=JSON_TYPE, headers={**common, "Content-Encoding": "gzip"}
         )
-    return Response(body, media_type=JSON_TYPE, headers=common)
+    return Response(prefix + suffix, media_type=JSON_TYPE, headers=common)

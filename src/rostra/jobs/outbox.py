@@ -14,7 +14,7 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow
@@ -44,13 +44,23 @@ def enqueue(
     return event
 
 
-def emit(db: Session, topic: str, payload: dict[str, Any]) -> OutboxEvent | None:
+_OUTBOX = OutboxEvent.metadata.tables["outbox"]
+_INSERT = insert(_OUTBOX)
+
+
+def emit(db: Session, topic: str, payload: dict[str, Any]) -> None:
     """Record an event (``comment.created``…) for whoever consumes it: a row
-    is written only when a handler for ``topic`` is registered, so an event
-    that nothing listens to costs nothing."""
-    if handler_for(topic) is None:
-        return None
-    return enqueue(db, topic, payload)
+    is written only when a handler for ``topic`` is registered and wants it
+    (``rostra.jobs.registry.Wanted``), so an event that nothing would act on
+    costs nothing after the commit. Written on the connection, with no ORM
+    object: comments emit one with every post."""
+    registered = handler_for(topic)
+    if registered is None or (registered.wanted and not registered.wanted(db, payload)):
+        return
+    now = utcnow()
+    row = {"topic": topic, "payload": payload, "created_at": now, "available_at": now}
+    db.connection().execute(_INSERT, {**row, "attempts": 0})
+    changed(db, "outbox")
 
 
 def lock_topic(db: Session, topic: str) -> None:

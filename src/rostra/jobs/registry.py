@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session, object_session, sessionmaker
 
@@ -32,6 +33,10 @@ class JobContext:
 
 
 Handler = Callable[[OutboxEvent, JobContext], None]
+#: Whether an event (its payload) could make its handler do anything, asked
+#: in the transaction that emits it (``rostra.jobs.outbox.emit``): an event
+#: that would change nothing is not written, and no job runs for it.
+Wanted = Callable[[Session, dict[str, Any]], bool]
 #: Deletes the rows of one kind older than the given time; returns how many.
 Sweep = Callable[[Session, datetime], int]
 
@@ -42,6 +47,8 @@ class Registered:
     #: Whether it writes, and so runs inside the transaction that marks its
     #: event done (see ``job_session``).
     writes: bool
+    #: For events (``emit``): whether one is worth a job (None: always).
+    wanted: Wanted | None = None
 
 
 HANDLERS: dict[str, Registered] = {}
@@ -51,15 +58,18 @@ RECURRING: dict[str, Callable[[Settings], int]] = {}
 SWEEPS: dict[str, tuple[Sweep, timedelta]] = {}
 
 
-def handles(topic: str, *, writes: bool = False) -> Callable[[Handler], Handler]:
+def handles(
+    topic: str, *, writes: bool = False, wanted: Wanted | None = None
+) -> Callable[[Handler], Handler]:
     """Register the handler of ``topic``. Most handlers only cause effects
     elsewhere (a mail, a published event) and run with no transaction open:
     on SQLite an open write transaction would hold the one write lock for
     the length of an SMTP exchange. A handler that ``writes`` runs inside
-    the transaction that marks its event done."""
+    the transaction that marks its event done. ``wanted`` filters the
+    events emitted for it (see ``Wanted``)."""
 
     def register(fn: Handler) -> Handler:
-        HANDLERS[topic] = Registered(fn, writes)
+        HANDLERS[topic] = Registered(fn, writes, wanted)
         return fn
 
     return register

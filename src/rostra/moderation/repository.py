@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy import String, bindparam, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from rostra.models import AuditEntry, Ban, SiteRole
@@ -38,19 +38,29 @@ def set_role(db: Session, site_id: int, user_id: int, value: str | None) -> None
     db.flush()
 
 
-def active_ban(db: Session, user_id: int, site_id: int, now: datetime) -> Ban | None:
-    query = (
-        select(Ban)
-        .where(
-            Ban.user_id == user_id,
-            or_(Ban.site_id == site_id, Ban.site_id.is_(None)),
-            Ban.lifted_at.is_(None),
-            or_(Ban.until.is_(None), Ban.until > now),
-        )
-        .order_by(Ban.id.desc())
-        .limit(1)
+# Built once and run on the connection: every post asks it.
+_BANS = Ban.metadata.tables["bans"]
+_ACTIVE_BAN = (
+    select(_BANS.c.reason, _BANS.c.until)
+    .where(
+        _BANS.c.user_id == bindparam("user_id"),
+        or_(_BANS.c.site_id == bindparam("site_id"), _BANS.c.site_id.is_(None)),
+        _BANS.c.lifted_at.is_(None),
+        or_(_BANS.c.until.is_(None), _BANS.c.until > bindparam("now")),
     )
-    return db.scalar(query)
+    .order_by(_BANS.c.id.desc())
+    .limit(1)
+)
+
+
+def active_ban(
+    db: Session, user_id: int, site_id: int, now: datetime
+) -> tuple[str, datetime | None] | None:
+    """The reason and end of the reader's latest ban in force on the site
+    (or on every site), or None."""
+    params = {"user_id": user_id, "site_id": site_id, "now": now}
+    row = db.connection().execute(_ACTIVE_BAN, params).first()
+    return None if row is None else (row.reason, row.until)
 
 
 def bans_in_force(db: Session, user_id: int, site_id: int | None, now: datetime) -> list[Ban]:

@@ -128,7 +128,7 @@ def lift_ban(db: Session, actor: User, user_id: int, site_id: int | None, reason
 def ensure_not_banned(db: Session, user: User, site_id: int) -> None:
     found = repository.active_ban(db, user.id, site_id, utcnow())
     if found is not None:
-        raise Banned(found.reason, found.until)
+        raise Banned(*found)
 
 
 def banned_among(db: Session, site_id: int, user_ids: Iterable[int]) -> dict[int, Ban]:

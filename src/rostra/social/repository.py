@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,6 +155,15 @@ def feed(
 
 
 # --- notifications -------------------------------------------------------------
+
+
+_FOLLOWS = Follow.metadata.tables["follows"]
+# Built once, run on the connection: asked with every post.
+_HAS_FOLLOWERS = select(exists().where(_FOLLOWS.c.followed_id == bindparam("user_id")))
+
+
+def has_followers(db: Session, user_id: int) -> bool:
+    return bool(db.connection().execute(_HAS_FOLLOWERS, {"user_id": user_id}).scalar())
 
 
 def follower_ids(db: Session, user_id: int) -> list[int]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from rostra.accounts import handles
 from rostra.accounts import service as accounts
 from rostra.comments import cursors
+from rostra.comments.overlays import reader_changed
 from rostra.config import Settings
 from rostra.errors import NotFound
 from rostra.models import Comment, Story, User
@@ -77,12 +78,14 @@ def block(db: Session, me: User, handle: str) -> User:
     them = _other(db, me, handle)
     repository.add_block(db, me.id, them.id)
     repository.remove_follows_between(db, me.id, them.id)
+    reader_changed(db, me.id)  # whom they block is in their cached overlays
     return them
 
 
 def unblock(db: Session, me: User, handle: str) -> User:
     them = _other(db, me, handle)
     repository.remove_block(db, me.id, them.id)
+    reader_changed(db, me.id)
     return them
 
 

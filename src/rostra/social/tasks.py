@@ -7,15 +7,32 @@ and ``comment.liked`` to the outbox (``rostra.jobs.outbox.emit``).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from rostra.jobs.registry import JobContext, handles, job_session, sweeps
-from rostra.models import OutboxEvent
+from rostra.models import CommentStatus, OutboxEvent
 from rostra.social import notify, repository
 
 
-@handles("comment.created", writes=True)
+def _may_notify(db: Session, payload: dict[str, Any]) -> bool:
+    """Whether ``notify.comment_created`` could notify anyone of a new
+    comment, from the facts its event carries: only a published one, and
+    only a reply to somebody else, a mention, or an author somebody follows
+    (the job decides the rest: blocks, switches, private authors). Most
+    posts are none of these, and cost no job."""
+    if "author_id" not in payload:
+        return True  # an event without the facts: let the job decide
+    if payload["status"] != CommentStatus.PUBLISHED.value:
+        return False  # notified, if ever, when approved (``comment.moderated``)
+    author = payload["author_id"]
+    if payload.get("reply_to") not in (None, author) or payload.get("mentions"):
+        return True
+    return repository.has_followers(db, int(author))
+
+
+@handles("comment.created", writes=True, wanted=_may_notify)
 def _comment_created(event: OutboxEvent, ctx: JobContext) -> None:
     notify.comment_created(job_session(event), ctx.settings, int(event.payload["comment_id"]))
 

@@ -185,8 +185,8 @@ def sign_in(
             user = found
     accounts.ensure_active(user)
     if (user.display_name, user.email, user.avatar_url) != (name, email, avatar):
-        if user.id is not None:
-            accounts.end_cached_sign_ins(db, user.id)
+        if user.id is not None:  # the name and the avatar are on their comments
+            accounts.shown_as_changed(db, user.id)
         user.display_name = name
         user.email = email
         user.avatar_url = avatar

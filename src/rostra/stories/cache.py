@@ -28,6 +28,13 @@ is answered from the database and its id remembered, its count kept from
 the next request on (its generation could not be read before the query).
 A warm request reads three times from the cache and never the database.
 
+The lean front goes further for a query string asked again
+(``CountsVersions``, ``rostra.http.front.Kept``): it remembers the
+generations that the answer's counts were found under and, while one
+``get_many`` of them reads the same values, sends the answer again as it
+sent it. The same order holds: those generations were read before the
+counts were, so a commit that moved one has retired the answer.
+
 A failing cache (Redis down) degrades to no cache: reads go to the
 database, and a write that has committed is still answered as a success.
 """
@@ -37,12 +44,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from rostra.backends.cache import Cache, get_quietly, set_quietly
+from rostra.backends.cache import AsyncReads, Cache, get_quietly, set_quietly
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +82,9 @@ class Counts:
 
     found: dict[str, int | None] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    #: The generations the keys were made of, as read (or published): while
+    #: the cache holds these same values, the counts found are current.
+    generations: dict[str, bytes] = field(default_factory=dict)
 
     def knew_story(self, url: str) -> bool:
         """Whether the key kept for ``url`` is its story's (not a no-story one)."""
@@ -112,8 +123,32 @@ class StoryPages:
         generation = raw.decode() if raw is not None else self._bump(story_id)
         if generation is None:
             return None
-        key = f"story:{story_id}:page:{generation}:{sort}:{limit}"
+        key = self.first_page_key(story_id, generation, sort, limit)
         return key if cursor is None else key + ":" + _digest(cursor)[:32]
+
+    # For a caller that batches its reads (the signed-in front): the keys,
+    # and what their values mean.
+
+    @staticmethod
+    def story_id_key(url: str) -> str:
+        """The key of a normalised URL's story id (``story_id``)."""
+        return _story_key(url)
+
+    @staticmethod
+    def generation_key(story_id: int) -> str:
+        """The key of the story's current generation (its value: ``page_key``'s)."""
+        return f"story:{story_id}:gen:current"
+
+    @staticmethod
+    def first_page_key(story_id: int, generation: str, sort: str, limit: int) -> str:
+        """The key of a first page under a generation read from ``generation_key``."""
+        return f"story:{story_id}:page:{generation}:{sort}:{limit}"
+
+    def generation(self, story_id: int) -> str | None:
+        """The story's current generation (a fresh one if the cache has
+        none), or None when the cache cannot say."""
+        raw = self._get(self.generation_key(story_id))
+        return raw.decode() if raw is not None else self._bump(story_id)
 
     def story_id(self, url: str) -> int | None:
         """The id of the story at a normalised URL, if known to the cache.
@@ -150,11 +185,15 @@ class StoryPages:
             for i in story_ids:
                 if i not in generation and (fresh := self._bump(i)) is not None:
                     generation[i] = fresh
+            for i, current in generation.items():
+                out.generations[f"story:{i}:gen:current"] = current.encode()
             missing = [u for u in urls if u not in known]
             head = self.cache.get("stories:gen:current") if missing else None
             if missing and head is None:
                 self.new_stories()
                 head = self.cache.get("stories:gen:current")
+            if head is not None:
+                out.generations["stories:gen:current"] = head
             keys: dict[str, str] = {}
             for u in urls:
                 if u in known:
@@ -166,7 +205,7 @@ class StoryPages:
             values = self.cache.get_many(list(keys.values()))
         except Exception:
             log.exception("cache: could not read counts")
-            return out
+            return Counts()
         for (u, key), raw in zip(keys.items(), values, strict=True):
             if raw is None:
                 out.keys[u] = key
@@ -192,6 +231,12 @@ class StoryPages:
         etag, _, body = raw.partition(b"\n")
         return Page(body, etag.decode(), gzipped)
 
+    @staticmethod
+    def page_of(raw: bytes) -> Page:
+        """A page from its key's value (read without its gzipped body)."""
+        etag, _, body = raw.partition(b"\n")
+        return Page(body, etag.decode(), None)
+
     def put(self, key: str, page: Page) -> None:
         self._set(key, page.etag.encode() + b"\n" + page.body, PAGE_TTL)
         if page.gzipped is not None:
@@ -216,6 +261,77 @@ class StoryPages:
 
     def _set(self, key: str, value: bytes, ttl: int) -> None:
         set_quietly(self.cache, key, value, ttl)
+
+
+#: A longer query string's counts are not remembered (``CountsVersions``).
+MAX_REMEMBERED_QUERY = 16 * 1024
+
+
+class CountsVersions:
+    """Which version of each recent counts answer (per raw query string) the
+    cache vouches for: the generations its counts were found under, read
+    again in one ``get_many`` and compared. Kept in this process only; the
+    generations are read from the shared cache on every check, so a write in
+    any process retires the answer for the next request. An answer is
+    vouched for at most ``COUNT_TTL`` seconds after it was built, as long as
+    the counts it was made of are kept."""
+
+    def __init__(self, cache: Cache, max_entries: int = 4096) -> None:
+        self.cache = cache
+        self.max_entries = max_entries
+        self._known: dict[bytes, tuple[list[str], list[bytes | None], Hashable, float]] = {}
+
+    def remember(self, query_string: bytes, generations: dict[str, bytes], etag: str) -> Hashable:
+        """Note the answer built (its ETag) from these generations; its version."""
+        values: list[bytes | None] = list(generations.values())
+        version = (etag, *values)
+        if len(query_string) > MAX_REMEMBERED_QUERY:
+            return version  # never vouched for: built each time
+        if len(self._known) >= self.max_entries:
+            self._known.clear()
+        expires = time.monotonic() + COUNT_TTL
+        self._known[query_string] = (list(generations), values, version, expires)
+        return version
+
+    def current(self, query_string: bytes) -> Hashable | None:
+        """The version of the answer to this query that is current, if known."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        try:
+            now = self.cache.get_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    async def current_async(self, query_string: bytes) -> Hashable | None:
+        """``current`` from the event loop, for a cache that reads there
+        (``AsyncReads``: Redis, without a thread hop)."""
+        known = self._known_now(query_string)
+        if known is None:
+            return None
+        keys, values, version = known
+        assert isinstance(self.cache, AsyncReads)
+        try:
+            now = await self.cache.aget_many(keys) if keys else []
+        except Exception:
+            log.exception("cache: could not read the generations of counts")
+            return None
+        return version if now == values else None
+
+    def _known_now(
+        self, query_string: bytes
+    ) -> tuple[list[str], list[bytes | None], Hashable] | None:
+        known = self._known.get(query_string)
+        if known is None:
+            return None
+        keys, values, version, expires = known
+        if expires < time.monotonic():
+            self._known.pop(query_string, None)
+            return None
+        return keys, values, version
 
 
 def _digest(text: str) -> str:

@@ -3,17 +3,19 @@ pages; administrators close, retitle and have a story's page read again."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.datastructures import Headers, QueryParams
 
+from rostra.backends.cache import AsyncReads
 from rostra.errors import Invalid
 from rostra.http import conditional
 from rostra.http.deps import AdminUser, ReadSession, StateDep, WriteSession
-from rostra.http.front import FrontHandler
+from rostra.http.front import Kept
 from rostra.stories import service
-from rostra.stories.cache import StoryPages
+from rostra.stories.cache import CountsVersions, StoryPages
 from rostra.stories.schemas import CountsOut, StoryAdminOut, StoryPatchIn
 from rostra.stories.views import story_admin
 
@@ -78,15 +80,29 @@ def _counts_answer(headers: Headers, answer: dict[str, int | None]) -> Response:
     return conditional.cacheable(headers, body, etag, None, conditional.PUBLIC_COUNTS)
 
 
-def front(pages: StoryPages) -> FrontHandler:
-    """``GET /counts`` when the cache knows every URL (``rostra.http.front``);
-    anything else goes to the route."""
+def front(pages: StoryPages) -> Kept:
+    """``GET /counts`` when the cache knows every URL (``rostra.http.front``),
+    kept per query string while the generations of its stories (and of
+    URLs without one) stand; anything else goes to the route."""
+    versions = CountsVersions(pages.cache)
 
-    def answer(query: QueryParams, headers: Headers) -> Response | None:
+    def answer(
+        query_string: bytes, query: QueryParams, headers: Headers
+    ) -> tuple[Response, Hashable] | None:
         urls = query.getlist("url")
         if not 1 <= len(urls) <= MAX_COUNT_URLS:
             return None
         found = service.warm_counts(pages, urls)
-        return None if found is None else _counts_answer(headers, found)
+        if found is None:
+            return None
+        counts, generations = found
+        response = _counts_answer(headers, counts)
+        etag = response.headers["etag"]
+        return response, versions.remember(query_string, generations, etag)
 
-    return answer
+    checks_async = isinstance(pages.cache, AsyncReads)
+    return Kept(
+        version=versions.current,
+        answer=answer,
+        version_async=versions.current_async if checks_async else None,
+    )

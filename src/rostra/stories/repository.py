@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow, valid_id
-from rostra.models import Story
+from rostra.models import Comment, Story
 
 
 def by_id(db: Session, story_id: int, *, lock: bool = False) -> Story | None:
@@ -29,21 +29,32 @@ def by_url(db: Session, url: str) -> Story | None:
     return db.scalar(select(Story).where(Story.url == url))
 
 
+# Built once, run on the connection (no ORM execution): posting runs these
+# on every request, and building and routing the statements through the
+# ORM costs more than SQLite takes to answer them.
+_STORIES = Story.metadata.tables["stories"]
+_POSTING_ROW = select(
+    _STORIES.c.id,
+    _STORIES.c.site_id,
+    _STORIES.c.is_closed,
+    _STORIES.c.premoderated,
+    _STORIES.c.slow_mode_seconds,
+    _STORIES.c.title,
+    _STORIES.c.title_source,
+).where(_STORIES.c.url == bindparam("url"))
+_CHANGE_COUNT = (
+    update(_STORIES)
+    .where(_STORIES.c.id == bindparam("story_id"))
+    .values(comment_count=_STORIES.c.comment_count + bindparam("delta"))
+    .returning(_STORIES.c.comment_count)
+)
+
+
 def posting_row(db: Session, url: str) -> tuple[int, int, bool, bool, int, bool] | None:
     """(id, site id, is closed, premoderated, slow mode, wants a title) of the
     story at ``url``: what posting a comment needs, in one indexed read of a
     few columns (no ORM row)."""
-    row = db.execute(
-        select(
-            Story.id,
-            Story.site_id,
-            Story.is_closed,
-            Story.premoderated,
-            Story.slow_mode_seconds,
-            Story.title,
-            Story.title_source,
-        ).where(Story.url == url)
-    ).first()
+    row = db.connection().execute(_POSTING_ROW, {"url": url}).first()
     if row is None:
         return None
     wants_title = row.title == "" and row.title_source == "client"
@@ -104,6 +115,14 @@ def get_or_create(db: Session, site_id: int, url: str, title: str) -> tuple[Stor
     return story, inserted is not None
 
 
+def ids_commented_by(db: Session, user_id: int, site_id: int | None = None) -> list[int]:
+    """The stories (of the site, or of any) that show a comment of the user."""
+    query = select(Comment.story_id).where(Comment.author_id == user_id)
+    if site_id is not None:
+        query = query.join(Story, Story.id == Comment.story_id).where(Story.site_id == site_id)
+    return list(db.scalars(query.distinct()))
+
+
 def ids_of_site(db: Session, site_id: int) -> list[int]:
     return list(db.scalars(select(Story.id).where(Story.site_id == site_id).order_by(Story.id)))
 
@@ -130,13 +149,8 @@ def drop_client_titles(db: Session, site_id: int) -> list[int]:
 
 def change_comment_count(db: Session, story_id: int, delta: int) -> int:
     """Move the count by ``delta``; returns the new count."""
-    count: int = db.execute(
-        update(Story)
-        .where(Story.id == story_id)
-        .values(comment_count=Story.comment_count + delta)
-        .returning(Story.comment_count)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
+    result = db.connection().execute(_CHANGE_COUNT, {"story_id": story_id, "delta": delta})
+    count: int = result.scalar_one()
     return count
 
 

@@ -161,6 +161,14 @@ def story_changed(db: Session, story_id: int) -> None:
     changed(db, "story", story_id)
 
 
+def author_changed(db: Session, user_id: int, site_id: int | None = None) -> None:
+    """Record that what a user's comments show of them (name, handle,
+    avatar; their staff badge on ``site_id``) changes in this transaction:
+    the cached pages of the stories with their comments are retired."""
+    for story_id in repository.ids_commented_by(db, user_id, site_id):
+        story_changed(db, story_id)
+
+
 def change_comment_count(db: Session, story_id: int, delta: int) -> int:
     """Move the published count; returns the new count."""
     count = repository.change_comment_count(db, story_id, delta)
@@ -363,9 +371,12 @@ def encode_counts(answer: dict[str, int | None]) -> bytes:
     return json.dumps({"counts": answer}, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def warm_counts(pages: StoryPages, urls: list[str]) -> dict[str, int | None] | None:
+def warm_counts(
+    pages: StoryPages, urls: list[str]
+) -> tuple[dict[str, int | None], dict[str, bytes]] | None:
     """``counts`` when the cache knows every one of them (no database: for
-    the lean front, ``rostra.http.front``); else None."""
+    the lean front, ``rostra.http.front``), with the generations they were
+    found under (``Counts.generations``); else None."""
     normalised: dict[str, str] = {}
     for url in urls:
         try:
@@ -375,7 +386,8 @@ def warm_counts(pages: StoryPages, urls: list[str]) -> dict[str, int | None] | N
     cached = pages.counts(sorted(set(normalised.values())))
     if any(u not in cached.found for u in normalised.values()):
         return None
-    return {url: cached.found[normalised[url]] if url in normalised else None for url in urls}
+    answer = {url: cached.found[normalised[url]] if url in normalised else None for url in urls}
+    return answer, cached.generations
 
 
 def counts(db: Session, urls: Iterable[str], pages: StoryPages) -> dict[str, int | None]:

@@ -21,10 +21,12 @@ import logging
 import time
 import weakref
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Sequence
+from types import CoroutineType
+from typing import Any, ClassVar
 
 import anyio.to_thread
+from starlette.types import Message, Send
 
 from rostra.backends.broker import RESYNC, Broker
 from rostra.http.live.errors import TooManyStreams
@@ -53,34 +55,72 @@ def frame(event: Event) -> bytes:
 
 
 class Subscription:
-    """What one stream follows and the frames waiting for it.
+    """What one stream follows, and how its frames reach the client.
 
     ``last[i]`` is the number of the latest event of ``channels[i]`` it has
     been given; the stream's SSE id is those numbers joined by dots, which a
     reconnecting client sends back as ``Last-Event-ID``.
+
+    Once the stream's answer has begun, ``attach`` gives the subscription the
+    answer's ``send``, and every frame is written there and then, in the
+    hub's own loop over an event's followers: no task is woken per stream
+    per event, and a frame of a stream of one channel is the same bytes for
+    every stream. A write the server cannot take at once (its buffer for a
+    slow client is full) is finished by a task of its own; frames pushed
+    meanwhile wait, and more than ``MAX_QUEUED`` of them close the stream (its
+    client resumes). Until ``attach`` (and in tests) frames wait for ``next``.
     """
+
+    __slots__ = (
+        "_ended",
+        "_frames",
+        "_held",
+        "_send",
+        "_waiter",
+        "_writing",
+        "address",
+        "channels",
+        "closed",
+        "last",
+    )
 
     def __init__(self, channels: Sequence[str], last: Sequence[int], address: str) -> None:
         self.channels = tuple(channels)
         self.last = list(last)
         self.address = address
         self.closed = False
-        self._frames: deque[bytes] = deque()
+        self._frames: list[bytes] = []
         self._waiter: asyncio.Future[None] | None = None
         # Channels still being replayed: their live frames wait here.
-        self._held: dict[int, list[tuple[int, bytes]]] = {}
+        self._held: dict[int, list[tuple[int, bytes]]] | None = None
+        self._send: Send | None = None
+        self._writing: asyncio.Task[None] | None = None  # a write the server made wait
+        self._ended = False  # the answer's last message is sent (or its client is gone)
 
     def event_id(self) -> str:
         return ".".join(str(n) for n in self.last)
 
-    def push(self, index: int, seq: int, data: bytes, *, replay: bool = False) -> None:
-        if not replay and index in self._held:
+    def push(
+        self,
+        index: int,
+        seq: int,
+        data: bytes,
+        framed: bytes | None = None,
+        *,
+        replay: bool = False,
+    ) -> None:
+        """Queue (or write) event ``seq`` of ``channels[index]``; ``framed``:
+        ``data`` with its id line for a stream of that one channel, made once
+        for all of them."""
+        if not replay and self._held is not None and index in self._held:
             self._held[index].append((seq, data))
             return
         if seq <= self.last[index]:
             return
         self.last[index] = seq
-        self._append(b"id: " + self.event_id().encode() + b"\n" + data)
+        if framed is None or len(self.last) != 1:
+            framed = b"id: " + self.event_id().encode() + b"\n" + data
+        self._append(framed)
 
     def push_raw(self, data: bytes) -> None:
         self._append(data)
@@ -90,10 +130,15 @@ class Subscription:
         self._append(b"id: " + self.event_id().encode() + b"\n" + RELOAD)
 
     def hold(self, index: int) -> None:
+        if self._held is None:
+            self._held = {}
         self._held[index] = []
 
     def release(self, index: int) -> None:
-        for seq, data in self._held.pop(index, []):
+        held = self._held.pop(index, []) if self._held is not None else []
+        if not self._held:
+            self._held = None
+        for seq, data in held:
             self.push(index, seq, data)
 
     def _append(self, data: bytes) -> None:
@@ -104,16 +149,30 @@ class Subscription:
             self.close()
             return
         self._frames.append(data)
-        if self._waiter is not None and not self._waiter.done():
+        if self._send is not None:
+            if self._writing is None:
+                self._flush()
+        elif self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
     def close(self) -> None:
         self.closed = True
-        if self._waiter is not None and not self._waiter.done():
+        self._frames.clear()
+        if self._send is not None:
+            if self._writing is None:
+                self._flush()  # the answer's end
+        elif self._waiter is not None and not self._waiter.done():
             self._waiter.set_result(None)
 
+    def gone(self) -> None:
+        """The client went away: nothing more is written."""
+        self._ended = True
+        if self._writing is not None:
+            self._writing.cancel()
+        self.close()
+
     async def next(self) -> bytes | None:
-        """The next frames to send (joined), or None once closed."""
+        """The next frames (joined), or None once closed; for a stream not attached."""
         while not self._frames:
             if self.closed:
                 return None
@@ -125,6 +184,85 @@ class Subscription:
         out = b"".join(self._frames)
         self._frames.clear()
         return out
+
+    # --- writing -----------------------------------------------------------
+
+    def attach(self, send: Send) -> None:
+        """Write to ``send`` (the answer has begun): what waits now, the rest as it comes."""
+        self._send = send
+        self._flush()
+
+    def _flush(self) -> None:
+        while self._writing is None and not self._ended:
+            frames = self._frames
+            if frames:
+                body = frames[0] if len(frames) == 1 else b"".join(frames)
+                frames.clear()
+                message: Message = {"type": "http.response.body", "body": body, "more_body": True}
+            elif self.closed:
+                self._ended = True
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            else:
+                return
+            self._write(message)
+
+    def _write(self, message: Message) -> None:
+        """Send ``message`` now: a server's ``send`` that need not wait (uvicorn's,
+        unless the client's buffer is full) runs to its end right here; one
+        that waits is finished by a task, as ``await`` would have."""
+        assert self._send is not None
+        sending = self._send(message)
+        if type(sending) is not CoroutineType:  # an awaitable of another kind (a cheap check)
+            self._writing = asyncio.ensure_future(self._finish(sending))
+            return
+        try:
+            waiting = sending.send(None)
+        except StopIteration:
+            return
+        except Exception:  # the connection is gone (as the server says it)
+            self._ended = True
+            self.close()
+            return
+        self._writing = asyncio.ensure_future(self._finish(_Resumed(sending, waiting)))
+
+    async def _finish(self, sending: Awaitable[None]) -> None:
+        try:
+            await sending
+        except Exception:
+            self._ended = True
+            self.close()
+            return
+        finally:
+            self._writing = None
+        self._flush()
+
+
+class _Resumed(Awaitable[None]):
+    """Awaiting it finishes a coroutine started by hand and suspended on
+    ``waiting`` (what it yielded: the future it waits for), as a task running
+    it from the start would have."""
+
+    __slots__ = ("coro", "waiting")
+
+    def __init__(self, coro: Coroutine[Any, Any, None], waiting: Any) -> None:
+        self.coro = coro
+        self.waiting = waiting
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coro, waiting = self.coro, self.waiting
+        while True:
+            try:
+                value = yield waiting
+            except BaseException as exc:  # cancelled: the coroutine is told
+                try:
+                    waiting = coro.throw(exc)
+                except StopIteration:
+                    return
+                continue
+            try:
+                waiting = coro.send(value)
+            except StopIteration:
+                return
 
 
 class Topic:
@@ -247,10 +385,11 @@ class Hub:
 
     def _emit(self, topic: Topic, event: Event) -> None:
         data = frame(event)
+        framed = b"id: %d\n" % event.seq + data  # as every stream of this one channel sends it
         topic.last_seq = event.seq
         topic.ring.append((event.seq, data))
         for sub, index in list(topic.subs.items()):
-            sub.push(index, event.seq, data)
+            sub.push(index, event.seq, data, framed)
 
     async def _fill(self, topic: Topic) -> None:
         """Read the events between what the topic has and what arrived."""

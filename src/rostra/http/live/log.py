@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -87,15 +87,23 @@ def publish(db: Session, channel: str, kind: str, data: dict[str, Any]) -> Event
 _INSERT_EVENT = insert(LiveEvent.metadata.tables["live_events"])
 
 
-def _next_seq(db: Session, channel: str) -> int:
+def _upsert_seq(dialect: Any) -> Any:
     # One statement on both databases: the row is created on first use, and
     # on PostgreSQL its lock makes writers of one channel take turns.
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    upsert = dialect.insert(LiveChannel).values(name=channel, last_seq=1)
-    statement = upsert.on_conflict_do_update(
-        index_elements=[LiveChannel.name], set_={"last_seq": LiveChannel.last_seq + 1}
-    ).returning(LiveChannel.last_seq)
-    seq: int = db.execute(statement).scalar_one()
+    channels = LiveChannel.metadata.tables["live_channels"]
+    upsert = dialect.insert(channels).values(name=bindparam("channel"), last_seq=1)
+    return upsert.on_conflict_do_update(
+        index_elements=[channels.c.name], set_={"last_seq": channels.c.last_seq + 1}
+    ).returning(channels.c.last_seq)
+
+
+# Built once, run on the connection: every post numbers an event or two.
+_NEXT_SEQ = {"postgresql": _upsert_seq(postgresql), "sqlite": _upsert_seq(sqlite)}
+
+
+def _next_seq(db: Session, channel: str) -> int:
+    conn = db.connection()
+    seq: int = conn.execute(_NEXT_SEQ[conn.dialect.name], {"channel": channel}).scalar_one()
     return seq
 
 

@@ -1,6 +1,7 @@
 """Server-Sent Events: an ASGI response that streams one subscription.
 
-Frames go out as the hub queues them (several at once when they pile up);
+Frames are written as the hub hands them over (joined when a slow client
+made them wait);
 heartbeats come from the hub every ``heartbeat`` seconds so proxies keep
 idle streams open; ``X-Accel-Buffering: no`` tells nginx not to buffer. The
 first frame, ``event: ready``, carries the stream's position as its id, so a
@@ -12,8 +13,6 @@ resumes with ``Last-Event-ID``).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
 
 from starlette.responses import Response
@@ -44,11 +43,17 @@ def parse_last_event_id(value: str | None, channels: int) -> list[int] | None:
 class EventStream(Response):
     """The response of a live stream; the caller has subscribed already.
 
-    A Starlette Response only so that endpoints may return it; it sends
-    itself, frame by frame, with one task per stream besides the one that
-    watches for the client going away."""
+    A Starlette Response only so that endpoints may return it. It sends its
+    head and first frame, then hands its ``send`` to the subscription, which
+    writes every later frame as the hub hands it over; the answer itself only
+    waits for its client to go away. When the server ends the stream (it
+    stops, or the client fell too far behind), the subscription sends the
+    answer's end, and the server tells the waiting ``receive`` it is over."""
 
     media_type = MEDIA_TYPE
+    #: Its head; the lean front replaces it with the same headers decorated
+    #: as the stack would (one list shared by its streams, never changed).
+    raw_headers = HEADERS
 
     def __init__(self, hub: Hub, sub: Subscription, ready: bytes = b"{}") -> None:
         # Response.__init__ would render a body; a stream has none up front.
@@ -59,26 +64,21 @@ class EventStream(Response):
         self.ready = ready
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        watcher = asyncio.ensure_future(self._watch(receive))
+        sub = self.sub
         try:
-            await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+            await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             first = (
-                f"retry: {RETRY_MS}\nid: {self.sub.event_id()}\nevent: ready\ndata: ".encode()
+                f"retry: {RETRY_MS}\nid: {sub.event_id()}\nevent: ready\ndata: ".encode()
                 + self.ready
                 + b"\n\n"
             )
             await send({"type": "http.response.body", "body": first, "more_body": True})
-            while (data := await self.sub.next()) is not None:
-                await send({"type": "http.response.body", "body": data, "more_body": True})
-            with contextlib.suppress(OSError, RuntimeError):
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            sub.attach(send)
+            # The server says nothing else when the client goes away; only
+            # receive() learns of it (or of the end the subscription sent).
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            if not sub.closed:
+                sub.gone()
         finally:
-            watcher.cancel()
             self.hub.unsubscribe(self.sub)
-
-    async def _watch(self, receive: Receive) -> None:
-        # The server says nothing else when the client goes away; only
-        # receive() learns of it.
-        while (await receive())["type"] != "http.disconnect":
-            pass
-        self.sub.close()

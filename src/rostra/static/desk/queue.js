@@ -7,6 +7,7 @@
 const root = document.getElementById("queue");
 const list = document.getElementById("cards");
 const empty = document.getElementById("empty");
+const bulkForm = document.getElementById("bulk");
 const note = document.getElementById("live-note");
 const help = document.getElementById("help");
 const rejectDialog = document.getElementById("reject-dialog");
@@ -22,6 +23,10 @@ let claimed = null;
 let claimTimer = null;
 let renewTimer = null;
 const releaseTimers = new Map();
+// When each card left this desk (a count of events, not a time): a queue
+// fragment asked for before a card's decision must not bring it back.
+const left = new Map();
+let clock = 0;
 
 const cards = () => Array.from(list.querySelectorAll("li.card:not(.gone)"));
 const cardOf = (id) => document.getElementById(`card-${id}`);
@@ -32,7 +37,9 @@ function say(text) {
 }
 
 function refreshEmpty() {
-  empty.classList.toggle("hidden", cards().length > 0);
+  const none = cards().length === 0;
+  empty.classList.toggle("hidden", !none);
+  bulkForm.classList.toggle("hidden", none); // nothing to select
 }
 
 async function send(url, fields) {
@@ -103,6 +110,7 @@ function leave(card, why, mine = true) {
   // moderator decided: a card another decided moves nobody's claim).
   const all = cards();
   const at = all.indexOf(card);
+  left.set(card.dataset.id, ++clock);
   card.classList.add("gone");
   card.remove();
   if (claimed === card.dataset.id) {
@@ -251,11 +259,33 @@ function askReason(card, onChosen) {
   (first || text).focus();
 }
 
+async function bulkBan(reason, duration) {
+  const fields = [["reason_text", reason]];
+  if (duration) fields.push(["duration", duration]);
+  for (const card of selected()) fields.push(["ids", `${card.dataset.id}|${card.dataset.seen}`]);
+  const answer = await send(duration ? "/desk/bulk/suspend" : "/desk/bulk/ban", fields);
+  if (!answer.ok) return say(answer.data.detail || "That did not work.");
+  for (const id of answer.data.decided) {
+    const card = cardOf(id);
+    if (card && queue !== "recent") leave(card);
+  }
+  for (const card of selected()) card.classList.remove("selected");
+  syncChecks();
+  if (queue === "recent") refresh();
+  const people = answer.data.banned.length;
+  const skipped = answer.data.skipped.length;
+  say(
+    `${people} ${people === 1 ? "author" : "authors"} ${duration ? "suspended" : "banned"}, ` +
+      `${answer.data.decided.length} rejected${skipped ? `, ${skipped} skipped: decided meanwhile` : ""}.`,
+  );
+}
+
 function askBan(card, suspend) {
   const label = document.getElementById("ban-duration-label");
   const duration = document.getElementById("ban-duration");
   const reason = document.getElementById("ban-reason");
-  document.getElementById("ban-title").textContent = suspend ? "Suspend the author" : "Ban the author";
+  const whom = card ? "the author" : "the selected cards' authors";
+  document.getElementById("ban-title").textContent = `${suspend ? "Suspend" : "Ban"} ${whom}`;
   document.getElementById("ban-submit").textContent = suspend ? "Suspend" : "Ban";
   label.classList.toggle("hidden", !suspend);
   reason.value = "";
@@ -264,7 +294,9 @@ function askBan(card, suspend) {
     "close",
     () => {
       const why = reason.value.trim();
-      if (banDialog.returnValue === "ok" && why) ban(card, why, suspend ? duration.value : "");
+      const ok = banDialog.returnValue === "ok" && why;
+      if (ok && card) ban(card, why, suspend ? duration.value : "");
+      else if (ok) bulkBan(why, suspend ? duration.value : "");
       if (current) current.focus({ preventScroll: true });
     },
     { once: true },
@@ -319,8 +351,8 @@ document.addEventListener("keydown", (event) => {
       if (many) return bulk("feature");
       if (card) decide(card, card.dataset.featured === "yes" ? "unfeature" : "feature");
     },
-    b: () => card && askBan(card, false),
-    s: () => card && askBan(card, true),
+    b: () => (many ? askBan(null, false) : card && askBan(card, false)),
+    s: () => (many ? askBan(null, true) : card && askBan(card, true)),
   };
   const run = keys[event.key];
   if (!run) return;
@@ -371,6 +403,7 @@ async function load() {
   url.searchParams.set("fragment", "1");
   url.searchParams.delete("decided");
   url.searchParams.delete("skipped");
+  const asked = ++clock;
   const response = await fetch(url, { credentials: "same-origin" });
   if (!response.ok) return;
   const template = document.createElement("template");
@@ -379,6 +412,7 @@ async function load() {
   const fresh = Array.from(template.content.querySelectorAll("li.card")).reverse();
   let added = 0;
   for (const card of fresh) {
+    if ((left.get(card.dataset.id) ?? 0) > asked) continue; // decided while this was on its way
     const old = cardOf(card.dataset.id);
     if (old) {
       if (old !== current && !old.classList.contains("selected")) {

@@ -104,8 +104,6 @@ function handle(name, d, url) {
   else if (name === "comment.updated") {
     const e = ctx.index.get(c.id) || back(c.id);
     if (!e) return;
-    // Live views carry no staff badge: the one the page showed stays.
-    if (c.author && e.data.author && e.data.author.id === c.author.id) c.author.is_staff = e.data.author.is_staff;
     // The story's view says nothing of this reader (liked, own Markdown):
     // only what it changes is taken; the reader's own channel says all.
     steady(() => ctx.replaceArticle(e, d.story_url ? c

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -336,3 +340,117 @@ def test_the_shipped_labelled_set_meets_the_targets(env: dict[str, str]) -> None
     figures = dict(line.rsplit(" ", 1) for line in out.splitlines()[1:])
     assert float(figures["recall"]) >= 0.85
     assert float(figures["false-hold rate"]) <= 0.10
+
+
+def _open_stream(port: int, url: str) -> tuple[socket.socket, int]:
+    """A live stream on a raw socket: (the socket, its status); the body follows."""
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    query = urlencode({"url": url})
+    sock.sendall(f"GET /api/v1/events?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
+    head = b""
+    while b"\r\n\r\n" not in head:
+        part = sock.recv(1)
+        assert part, "the stream closed before its head"
+        head += part
+    return sock, int(head.split()[1])
+
+
+def _read_until(sock: socket.socket, needle: bytes, seconds: float = 10) -> bytes:
+    sock.settimeout(seconds)
+    got = b""
+    while needle not in got:
+        part = sock.recv(65536)
+        assert part, f"closed before {needle!r}: {got!r}"
+        got += part
+    return got
+
+
+def test_serve_stops_gracefully_ending_live_streams(tmp_path: Path) -> None:
+    """SIGTERM to `rostra serve`: a request in flight is answered, open live
+    streams end at once with the chunked body's last chunk (so clients
+    reconnect elsewhere), and the process exits well before its 10 s bound.
+    On the way: an event reaches a stream, and a client that goes away frees
+    its place (the per-address limit is 2 here)."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    article = "https://news.example/world/stop"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROSTRA_")}
+    env |= {
+        "ROSTRA_DATA_DIR": str(tmp_path / "data"),
+        "ROSTRA_DEMO": "false",
+        "ROSTRA_MODERATION_PIPELINE": "false",
+        "ROSTRA_MAX_STREAMS_PER_ADDRESS": "2",
+    }
+    run(env, "site", "add", "news", "--origin", "https://news.example")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rostra", "serve", "--port", str(port), "--no-access-log"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    opened: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "serve did not start"
+            time.sleep(0.2)
+        creds = {"email": "stop@example.org", "password": "a long password 1"}
+        r = httpx.post(f"{base}/api/v1/auth/register", json=creds | {"display_name": "Stop"})
+        assert r.status_code == 202, r.text
+        token = httpx.post(f"{base}/api/v1/auth/login", json=creds).json()["token"]
+
+        first, status = _open_stream(port, article)
+        opened.append(first)
+        assert status == 200
+        _read_until(first, b"event: ready")
+        posted = httpx.post(f"{base}/api/v1/comments", json={"url": article, "body": "Live"},
+                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert posted.status_code == 201, posted.text
+        assert b"<p>Live</p>" in _read_until(first, b"comment.created")
+
+        second, status = _open_stream(port, article)
+        opened.append(second)
+        assert status == 200
+        third, status = _open_stream(port, article)
+        third.close()
+        assert status == 429  # the limit holds...
+        second.close()
+        deadline = time.monotonic() + 10
+        while True:  # ...and a stream whose client went away gives its place back
+            again, status = _open_stream(port, article)
+            opened.append(again)
+            if status == 200:
+                break
+            assert time.monotonic() < deadline, "a closed stream kept its place"
+            time.sleep(0.1)
+        _read_until(again, b"event: ready")
+
+        # A POST in flight: its head and half its body sent before the signal.
+        body = json.dumps({"url": article, "body": "Across the stop"}).encode()
+        inflight = socket.create_connection(("127.0.0.1", port), timeout=10)
+        opened.append(inflight)
+        inflight.sendall(
+            f"POST /api/v1/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}"
+            f"\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body[:10]
+        )
+        time.sleep(0.3)
+        stopped = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        inflight.sendall(body[10:])
+        assert _read_until(inflight, b"\r\n\r\n").startswith(b"HTTP/1.1 201")
+        for stream in (first, again):
+            ended = b"\r\n" + _read_until(stream, b"0\r\n\r\n", seconds=5)
+            assert ended.endswith(b"\r\n0\r\n\r\n")  # the last chunk, then nothing
+        proc.wait(timeout=10)
+        assert time.monotonic() - stopped < 5, "the stop waited for the streams"
+    finally:
+        for sock in opened:
+            sock.close()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)

@@ -295,8 +295,11 @@ def test_a_warm_signed_in_read_costs_no_query(
     with count_queries(app) as seen:
         again = page(client, headers=alice)
     statements = [s for s in seen if not s.startswith("BEGIN")]
-    assert len(statements) == 2, statements  # the reader's row, then the overlay
+    # The reader's row, the overlay, then the site's edit window and the
+    # reader's role there (what the overlay's own comments show).
+    assert len(statements) == 5, statements
     assert "FROM users" in statements[0] and "reactions" in statements[1]
+    assert "site_roles" in statements[4]
     assert again["comments"][0]["like_count"] == 2 and again["viewer"]["liked"] == [top]
     with count_queries(app) as seen:
         page(client)

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from rostra.jobs import registry
 from rostra.jobs.registry import JobContext
 from rostra.models import OutboxEvent, Site
-from tests.comments.conftest import API, post
+from tests.comments.conftest import API, post, user_id
 from tests.factories import add_site
 
 
@@ -45,7 +45,17 @@ def test_events_reach_their_consumer_after_the_commit(
     ).json()["story"]["id"]
     payload = {"comment_id": c["id"], "story_id": story_id}
     assert consumed == [
-        ("comment.created", payload),
+        # The new comment's event carries what decides whether a job is wanted.
+        (
+            "comment.created",
+            {
+                **payload,
+                "author_id": user_id(client, alice),
+                "status": "published",
+                "reply_to": None,
+                "mentions": False,
+            },
+        ),
         ("comment.updated", payload),
         ("comment.deleted", payload),
     ]

@@ -9,7 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from rostra.db.base import rowcount, utcnow
-from rostra.models import AuthSession, EmailToken, User
+from rostra.models import AuthSession, Comment, EmailToken, User
 
 
 def local_user_by_email(db: Session, email: str) -> User | None:
@@ -148,3 +148,10 @@ def delete_expired_email_tokens(db: Session, expired_before: datetime) -> int:
             .execution_options(synchronize_session=False)
         )
     )
+
+
+def stories_commented_on(db: Session, user_id: int) -> list[int]:
+    """The ids of the stories that show a comment of the user (their name
+    and handle are on those stories' cached pages)."""
+    query = select(Comment.story_id).where(Comment.author_id == user_id).distinct()
+    return list(db.scalars(query))

@@ -26,11 +26,11 @@ from rostra.accounts.signins import account_changed
 from rostra.accounts.tokens import hash_token, new_token
 from rostra.config import Settings
 from rostra.db.base import utcnow
+from rostra.db.session import changed
 from rostra.errors import RostraError
 from rostra.jobs.outbox import enqueue
 from rostra.jobs.tasks import MAIL_SEND
 from rostra.models import User
-from rostra.stories import service as stories
 
 VERIFY_EMAIL = "verify-email"
 PASSWORD_RESET = "password-reset"  # noqa: S105 -- a token purpose, not a secret
@@ -53,7 +53,8 @@ def shown_as_changed(db: Session, user_id: int) -> None:
     avatar) changes: their cached sign-ins end, and so do the cached pages
     of every story they commented on, at the commit."""
     account_changed(db, user_id)
-    stories.author_changed(db, user_id)
+    for story_id in repository.stories_commented_on(db, user_id):
+        changed(db, "story", story_id)  # as ``stories.story_changed`` records it
 
 
 def ensure_active(user: User) -> None:

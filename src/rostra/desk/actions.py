@@ -39,6 +39,17 @@ def _reason(choice: str, text: str) -> str:
     return (text.strip() or choice.strip())[:500]
 
 
+def _selection(ids: list[str]) -> list[tuple[int, moderate.Seen | None]]:
+    """A bulk form's ``ids`` (``ID|SEEN`` each, the first 200), checked."""
+    out = []
+    for value in ids[:200]:
+        raw_id, _, view = value.partition("|")
+        if not raw_id.isdigit() or not 0 < int(raw_id) < 2**62:
+            raise Invalid("A selected card is not one of the queue's.", field="ids")
+        out.append((int(raw_id), _seen(view)))
+    return out
+
+
 def _seen(value: str) -> moderate.Seen | None:
     """The card's view sent back ("" from a form that has none: no check)."""
     if not value:
@@ -136,17 +147,10 @@ def bulk(
     why = _reason(reason, reason_text)
     done: list[int] = []
     skipped: list[dict[str, Any]] = []
-    for value in ids[:200]:
-        raw_id, _, view = value.partition("|")
-        if not raw_id.isdigit() or not 0 < int(raw_id) < 2**62:
-            raise Invalid("A selected card is not one of the queue's.", field="ids")
-        comment_id = int(raw_id)
+    for comment_id, seen in _selection(ids):
         try:
             with db.begin_nested():
-                decide_one(
-                    db, settings, desk, state.backends.cache, comment_id, action, why,
-                    _seen(view),
-                )  # fmt: skip
+                decide_one(db, settings, desk, state.backends.cache, comment_id, action, why, seen)
         except (AlreadyDecided, NotDecidable, NotFound) as exc:
             skipped.append({"id": comment_id, "error": exc.code, "detail": exc.detail})
             continue
@@ -205,11 +209,7 @@ def _ban_selection(
     banned: dict[tuple[int, int], int] = {}  # (author, site) -> ban id
     done: list[int] = []
     skipped: list[dict[str, Any]] = []
-    for value in ids[:200]:
-        raw_id, _, view = value.partition("|")
-        if not raw_id.isdigit() or not 0 < int(raw_id) < 2**62:
-            raise Invalid("A selected card is not one of the queue's.", field="ids")
-        comment_id, seen = int(raw_id), _seen(view)
+    for comment_id, seen in _selection(ids):
         try:
             with db.begin_nested():
                 site_id = moderate.site_of(db, comment_id)

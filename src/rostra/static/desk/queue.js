@@ -173,15 +173,15 @@ function after(card, answer, done) {
   if (answer.status === 409 || answer.status === 404) card.classList.add("stale");
 }
 
-async function bulk(action, reason = "") {
-  const chosen = selected();
-  const fields = [
-    ["action", action],
-    ["reason_text", reason],
-  ];
-  for (const card of chosen) fields.push(["ids", `${card.dataset.id}|${card.dataset.seen}`]);
-  const answer = await send("/desk/bulk", fields);
-  if (!answer.ok) return say(answer.data.detail || "That did not work.");
+// Send the selection to a bulk route; the decided cards leave. Returns the
+// answer's data, or null when it was refused (and said so).
+async function sendSelection(url, fields) {
+  for (const card of selected()) fields.push(["ids", `${card.dataset.id}|${card.dataset.seen}`]);
+  const answer = await send(url, fields);
+  if (!answer.ok) {
+    say(answer.data.detail || "That did not work.");
+    return null;
+  }
   for (const id of answer.data.decided) {
     const card = cardOf(id);
     if (card && queue !== "recent") leave(card);
@@ -189,8 +189,15 @@ async function bulk(action, reason = "") {
   for (const card of selected()) card.classList.remove("selected");
   syncChecks();
   if (queue === "recent") refresh();
-  const skipped = answer.data.skipped.length;
-  say(`${answer.data.decided.length} decided${skipped ? `, ${skipped} skipped: decided meanwhile` : ""}.`);
+  return answer.data;
+}
+
+const skippedNote = (data) =>
+  data.skipped.length ? `, ${data.skipped.length} skipped: decided meanwhile` : "";
+
+async function bulk(action, reason = "") {
+  const data = await sendSelection("/desk/bulk", [["action", action], ["reason_text", reason]]);
+  if (data) say(`${data.decided.length} decided${skippedNote(data)}.`);
 }
 
 function syncChecks() {
@@ -262,21 +269,12 @@ function askReason(card, onChosen) {
 async function bulkBan(reason, duration) {
   const fields = [["reason_text", reason]];
   if (duration) fields.push(["duration", duration]);
-  for (const card of selected()) fields.push(["ids", `${card.dataset.id}|${card.dataset.seen}`]);
-  const answer = await send(duration ? "/desk/bulk/suspend" : "/desk/bulk/ban", fields);
-  if (!answer.ok) return say(answer.data.detail || "That did not work.");
-  for (const id of answer.data.decided) {
-    const card = cardOf(id);
-    if (card && queue !== "recent") leave(card);
-  }
-  for (const card of selected()) card.classList.remove("selected");
-  syncChecks();
-  if (queue === "recent") refresh();
-  const people = answer.data.banned.length;
-  const skipped = answer.data.skipped.length;
+  const data = await sendSelection(duration ? "/desk/bulk/suspend" : "/desk/bulk/ban", fields);
+  if (!data) return;
+  const people = data.banned.length;
   say(
     `${people} ${people === 1 ? "author" : "authors"} ${duration ? "suspended" : "banned"}, ` +
-      `${answer.data.decided.length} rejected${skipped ? `, ${skipped} skipped: decided meanwhile` : ""}.`,
+      `${data.decided.length} rejected${skippedNote(data)}.`,
   );
 }
 
